@@ -1,0 +1,117 @@
+"""Helpers for tests that run real ROS 2 nodes: isolation, node processes, waiting on the graph."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+
+DOMAIN_ID_RANGE = 100  # ids 1..100 stay clear of the ephemeral port range on Linux
+NODE_STOP_TIMEOUT_S = 10.0
+
+
+def isolated_ros_environment(env) -> int:
+    """Set a pid-derived ROS_DOMAIN_ID and localhost-only discovery in `env`; returns the domain."""
+    domain = 1 + os.getpid() % DOMAIN_ID_RANGE
+    env["ROS_DOMAIN_ID"] = str(domain)
+    env["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
+    env["ROS_LOCALHOST_ONLY"] = "1"  # honoured by distributions before Iron
+    env.setdefault("RMW_IMPLEMENTATION", "rmw_fastrtps_cpp")
+    env["PYTHONUNBUFFERED"] = "1"
+    return domain
+
+
+def executable_path(name: str) -> Path:
+    """A console script installed beside the running interpreter (the .venv's bin/)."""
+    path = Path(sys.executable).parent / name
+    if not path.exists():
+        raise FileNotFoundError(f"executable '{name}' not found at {path}; is the package installed?")
+    return path
+
+
+class NodeProcess:
+    """A node executable running in its own process, its output captured in a log file."""
+
+    def __init__(self, popen: subprocess.Popen, log_path: Path, command: list[str]):
+        self.popen = popen
+        self.log_path = log_path
+        self.command = command
+
+    @classmethod
+    def start(cls, executable: str, workdir: Path, params: dict | None = None,
+              remappings: dict | None = None, ros_args: list[str] | None = None,
+              name: str | None = None, extra_args: list[str] | None = None) -> NodeProcess:
+        stem = name or executable
+        command = [str(executable_path(executable)), *(extra_args or []), "--ros-args"]
+        if params:
+            params_file = workdir / f"{stem}_params.yaml"
+            params_file.write_text(yaml.safe_dump({"/**": {"ros__parameters": params}}))
+            command += ["--params-file", str(params_file)]
+        if name:
+            command += ["-r", f"__node:={name}"]
+        for src, dst in (remappings or {}).items():
+            command += ["-r", f"{src}:={dst}"]
+        command += ros_args or []
+        log_path = workdir / f"{stem}.log"
+        log = open(log_path, "wb")  # noqa: SIM115 - closed with the process
+        popen = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ),
+                                 start_new_session=True)
+        log.close()
+        return cls(popen, log_path, command)
+
+    @property
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def is_running(self) -> bool:
+        return self.popen.poll() is None
+
+    def wait_for_output(self, text: str, timeout_s: float) -> str:
+        """Wait until `text` appears in the output; raises TimeoutError with the output so far."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            out = self.output
+            if text in out:
+                return out
+            if not self.is_running():
+                code = self.popen.returncode
+                raise RuntimeError(f"{self.command[0]} exited ({code}) before '{text}':\n{out}")
+            time.sleep(0.05)
+        raise TimeoutError(f"'{text}' not seen from {self.command[0]} within {timeout_s} s:\n{self.output}")
+
+    def stop(self) -> int:
+        """SIGINT (a clean rclpy shutdown), then SIGKILL after NODE_STOP_TIMEOUT_S; returns the exit code."""
+        if self.is_running():
+            os.killpg(self.popen.pid, signal.SIGINT)
+            try:
+                self.popen.wait(NODE_STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.popen.pid, signal.SIGKILL)
+                self.popen.wait()
+        return self.popen.returncode
+
+
+def spin_until(node, executor, condition: Callable[[], bool], timeout_s: float, what: str) -> None:
+    """Spin `executor` until `condition()` holds; raises TimeoutError naming `what`."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout_s} s waiting for {what}")
+        executor.spin_once(timeout_sec=0.05)
+
+
+def wait_for_subscribers(node, executor, publisher, count: int = 1, timeout_s: float = 15.0) -> None:
+    """Wait until `publisher` has at least `count` matched subscriptions."""
+    spin_until(node, executor, lambda: publisher.get_subscription_count() >= count, timeout_s,
+               f"{count} subscriber(s) on {publisher.topic_name}")
+
+
+def wait_for_publishers(node, executor, topic: str, count: int = 1, timeout_s: float = 15.0) -> None:
+    """Wait until `topic` has at least `count` publishers in the graph."""
+    spin_until(node, executor, lambda: node.count_publishers(topic) >= count, timeout_s,
+               f"{count} publisher(s) on {topic}")
