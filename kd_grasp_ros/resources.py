@@ -18,11 +18,11 @@ class ResourceNotFoundError(FileNotFoundError):
 def _share_dirs() -> list[Path]:
     dirs = []
     try:
-        from ament_index_python.packages import PackageNotFoundError, get_package_share_directory
+        from ament_index_python.packages import get_package_share_directory
 
         try:
             dirs.append(Path(get_package_share_directory(PACKAGE)))
-        except (PackageNotFoundError, ValueError, LookupError):
+        except (LookupError, OSError, ValueError):  # not in the index, or no AMENT_PREFIX_PATH at all
             pass
     except ImportError:
         pass
