@@ -1,0 +1,40 @@
+"""Named exceptions of the grasp executor: each says what was expected and what came."""
+
+from __future__ import annotations
+
+
+class ExecutorError(RuntimeError):
+    """Base class of every executor failure."""
+
+
+class ExecutorConfigError(ExecutorError, ValueError):
+    """A configuration value is missing, malformed or beyond a hard cap."""
+
+
+class UnsafeGraspError(ExecutorError):
+    """A grasp or its plan failed a safety check; nothing was moved. `reason` is a short code."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+class RobotConnectionError(ExecutorError):
+    """The controller could not be reached, or the connection was lost."""
+
+
+class ProtectiveStopError(ExecutorError):
+    """The robot is (or went) into a protective stop; the attempt was aborted."""
+
+
+class RobotStateError(ExecutorError):
+    """The controller is not in a state that allows motion (program not running, robot not ready)."""
+
+
+class ExecutorTimeoutError(ExecutorError):
+    """A named wait ran past its timeout; the arm was stopped."""
+
+
+class ExecutionCancelledError(ExecutorError):
+    """The attempt was cancelled on request; the arm was stopped."""

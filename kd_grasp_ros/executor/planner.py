@@ -1,0 +1,162 @@
+"""The motion plan of one grasp attempt, in base_link, with joint targets from analytic IK.
+
+Phases: open -> pre_grasp (moveJ above the grasp, back along the approach) -> approach (moveL) ->
+close -> lift (moveL straight up) -> [drop: moveJ over the place point, open | place: moveJ above,
+moveL down, open, moveL up] -> home (moveJ). The TCP frame of the gripper: z = approach, y = closing.
+
+Yaw: a parallel-jaw grasp is unchanged by a half turn about its approach axis, so both yaws are
+solved and the one needing the smaller joint motion (mostly the last wrist joint) is kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from kd_grasp_ros.common.transforms import make_transform, rot_x, rot_z
+from kd_grasp_ros.executor.config import ExecutorConfig
+from kd_grasp_ros.executor.errors import UnsafeGraspError
+from kd_grasp_ros.executor.frames import ik_for_tcp, tcp_from_q
+from kd_grasp_ros.robot.kinematics import KinematicsError
+
+WRIST_TURN_WEIGHTS = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 3.0])  # yaw choice: wrist-3 turns count triple
+HALF_TURN = rot_z(np.pi)
+MIN_HORIZONTAL_CLOSING = 0.2  # vertical approach needs a closing axis at least this far from vertical
+
+
+@dataclass
+class PlanStep:
+    """One phase: a joint move (q), a linear move (tcp, predicted q) or a gripper action."""
+
+    phase: str
+    kind: str  # "move_j" | "move_l" | "gripper"
+    tcp: np.ndarray | None = None  # 4x4 TCP target in base_link
+    q: np.ndarray | None = None  # joint target (commanded for move_j, predicted for move_l)
+    speed: float = 0.0
+    accel: float = 0.0
+    gripper: str = ""  # "open" | "close"
+    width_m: float = 0.0
+
+
+@dataclass
+class GraspPlan:
+    grasp_tcp: np.ndarray
+    start_q: np.ndarray
+    width_m: float
+    steps: list[PlanStep] = field(default_factory=list)
+
+    def motion_steps(self) -> list[PlanStep]:
+        return [s for s in self.steps if s.kind != "gripper"]
+
+    def tcp_path(self) -> list[np.ndarray]:
+        """The TCP target of every motion step, in order (for a PoseArray)."""
+        return [s.tcp for s in self.motion_steps()]
+
+    def summary(self) -> list[dict]:
+        return [
+            {
+                "phase": s.phase,
+                "kind": s.kind,
+                "xyz": None if s.tcp is None else [round(float(v), 4) for v in s.tcp[:3, 3]],
+            }
+            for s in self.steps
+        ]
+
+
+def target_rotation(grasp_tcp: np.ndarray, approach_mode: str) -> np.ndarray:
+    """Gripper rotation in base_link: the grasp's own axes, or straight down keeping the closing yaw."""
+    r = grasp_tcp[:3, :3]
+    if approach_mode == "grasp_axis":
+        return r.copy()
+    closing = r[:, 1].copy()
+    closing[2] = 0.0
+    n = np.linalg.norm(closing)
+    if n < MIN_HORIZONTAL_CLOSING:
+        raise UnsafeGraspError(
+            "closing_axis_vertical",
+            f"closing axis {np.round(r[:, 1], 3).tolist()} is "
+            f"almost vertical; a top-down grasp cannot use it",
+        )
+    y = closing / n
+    z = np.array([0.0, 0.0, -1.0])
+    return np.column_stack([np.cross(y, z), y, z])
+
+
+def _offset_along_approach(tcp: np.ndarray, distance: float) -> np.ndarray:
+    out = tcp.copy()
+    out[:3, 3] = tcp[:3, 3] - distance * tcp[:3, 2]
+    return out
+
+
+def _raised(tcp: np.ndarray, dz: float) -> np.ndarray:
+    out = tcp.copy()
+    out[2, 3] += dz
+    return out
+
+
+def _solve(tcp: np.ndarray, reference: np.ndarray, cfg: ExecutorConfig, phase: str) -> np.ndarray:
+    try:
+        return ik_for_tcp(tcp, reference, cfg.tcp_offset_m)
+    except KinematicsError as err:
+        raise UnsafeGraspError("unreachable", f"{phase}: {err}") from err
+
+
+def plan_attempt(cfg: ExecutorConfig, grasp_in_base_link: np.ndarray, width_m: float, start_q) -> GraspPlan:
+    """The full plan for a grasp pose in base_link (gripper axes) starting from joint angles start_q."""
+    start_q = np.asarray(start_q, dtype=float)
+    rotation = target_rotation(grasp_in_base_link, cfg.approach_mode)
+    position = grasp_in_base_link[:3, 3] + cfg.grasp_depth_m * rotation[:, 2]
+    best, best_cost, errors = None, np.inf, []
+    for r in (rotation, rotation @ HALF_TURN):
+        grasp_tcp = make_transform(r, position)
+        pre = _offset_along_approach(grasp_tcp, cfg.approach_offset_m)
+        try:
+            q_pre = _solve(pre, start_q, cfg, "pre_grasp")
+            q_grasp = _solve(grasp_tcp, q_pre, cfg, "approach")
+        except UnsafeGraspError as err:
+            errors.append(err)
+            continue
+        cost = float(np.sum(WRIST_TURN_WEIGHTS * (q_pre - start_q) ** 2))
+        if cost < best_cost:
+            best, best_cost = (grasp_tcp, pre, q_pre, q_grasp), cost
+    if best is None:
+        raise errors[0]
+    grasp_tcp, pre, q_pre, q_grasp = best
+    plan = GraspPlan(grasp_tcp=grasp_tcp, start_q=start_q, width_m=float(width_m))
+    lin = {"speed": cfg.linear_speed_mps, "accel": cfg.linear_accel_mps2}
+    joint = {"speed": cfg.joint_speed_radps, "accel": cfg.joint_accel_radps2}
+    plan.steps += [
+        PlanStep("open", "gripper", gripper="open", width_m=cfg.stroke_m),
+        PlanStep("pre_grasp", "move_j", tcp=pre, q=q_pre, **joint),
+        PlanStep("approach", "move_l", tcp=grasp_tcp, q=q_grasp, **lin),
+        PlanStep("close", "gripper", gripper="close", width_m=float(width_m)),
+    ]
+    lift = _raised(grasp_tcp, cfg.lift_height_m)
+    q = _solve(lift, q_grasp, cfg, "lift")
+    plan.steps.append(PlanStep("lift", "move_l", tcp=lift, q=q, **lin))
+    if cfg.place_mode != "none":
+        place = make_transform(rot_z(cfg.place_yaw_rad) @ rot_x(np.pi), cfg.place_xyz_m)
+        above = _raised(place, cfg.approach_offset_m)
+        if cfg.place_mode == "drop":
+            q = _solve(place, q, cfg, "drop")
+            plan.steps += [
+                PlanStep("drop", "move_j", tcp=place, q=q, **joint),
+                PlanStep("release", "gripper", gripper="open", width_m=cfg.stroke_m),
+            ]
+        else:
+            q_above = _solve(above, q, cfg, "place_above")
+            q_place = _solve(place, q_above, cfg, "place")
+            plan.steps += [
+                PlanStep("place_above", "move_j", tcp=above, q=q_above, **joint),
+                PlanStep("place", "move_l", tcp=place, q=q_place, **lin),
+                PlanStep("release", "gripper", gripper="open", width_m=cfg.stroke_m),
+                PlanStep("retreat", "move_l", tcp=above, q=q_above, **lin),
+            ]
+            q = q_above
+    if cfg.return_home:
+        home_q = np.asarray(cfg.home_q, dtype=float)
+        plan.steps.append(
+            PlanStep("home", "move_j", tcp=tcp_from_q(home_q, cfg.tcp_offset_m), q=home_q, **joint)
+        )
+    return plan
