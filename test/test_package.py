@@ -75,7 +75,7 @@ def test_installed_tree_is_found_through_the_ament_index(tmp_path):
     for kind in ("launch", "config", "models"):
         source_files = sorted(p.name for p in (REPO_ROOT / kind).iterdir() if p.is_file()
                               and p.suffix in {".py", ".yaml", ".rviz", ".pt", ".json", ".md"})
-        installed = sorted(p.name for p in (share / kind).iterdir()) if (share / kind).exists() else []
+        installed = sorted(p.name for p in (share / kind).glob("*") if p.is_file())
         assert installed == source_files, kind
     site = next(prefix.glob("lib/python*/site-packages"))
     probe = ("from kd_grasp_ros import resources; import sys; "

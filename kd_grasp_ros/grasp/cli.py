@@ -1,0 +1,150 @@
+"""`kd-grasp grasp train | distill | eval | bench | card`: GG-CNN training, distillation, evaluation."""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import torch
+
+from kd_grasp_ros.grasp.datasets import Scene, load_scenes, split_scenes
+from kd_grasp_ros.grasp.models import MODEL_CONFIGS
+
+
+def _add_data_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", nargs="+", required=True, help="dataset directories (each split on its own)")
+    p.add_argument("--dataset-kind", choices=("cornell", "jacquard"), default="cornell",
+                   help="file layout (the simulation's synthetic export uses the Cornell layout)")
+    p.add_argument("--split", choices=("sorted", "random"), default="sorted",
+                   help="sorted: first 90%% train / last 10%% test of each sorted list; random: image-wise")
+    p.add_argument("--test-fraction", type=float, default=0.1)
+    p.add_argument("--seed", type=int, default=0, help="seeds the random split, augmentation and init")
+
+
+def _add_training_arguments(p: argparse.ArgumentParser, default_model: str) -> None:
+    _add_data_arguments(p)
+    p.add_argument("--model", choices=sorted(MODEL_CONFIGS), default=default_model)
+    p.add_argument("--unlabeled", nargs="*", default=[], help="extra depth-only directories (KD term only)")
+    p.add_argument("--val-fraction", type=float, default=0.1,
+                   help="part of the train split held out for best-checkpoint selection")
+    p.add_argument("--epochs", type=int, default=50)
+    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--max-minutes", type=float, default=0.0,
+                   help="stop after the epoch passing this (0: off)")
+    p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--resume", help="last.pt of an interrupted run")
+    p.add_argument("--out-dir", type=Path, required=True,
+                   help="run directory: last.pt, best.pt, history.json")
+    p.add_argument("--export", type=Path, help="copy best.pt here at the end (e.g. models/grasp_*.pt)")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
+    train = verbs.add_parser("train", help="train a network on labeled scenes (alpha = 0)")
+    _add_training_arguments(train, "ggcnn")
+    distill = verbs.add_parser("distill", help="train a student with L = (1-a) L_GT + a L_KD")
+    _add_training_arguments(distill, "student_v1")
+    distill.add_argument("--teacher", required=True, help="teacher checkpoint or released GG-CNN state dict")
+    distill.add_argument("--alpha", type=float, default=0.5)
+    distill.add_argument("--kd-views", type=int, default=1,
+                         help="extra unlabeled augmented views per training scene (KD term only)")
+    ev = verbs.add_parser("eval", help="rectangle-metric accuracy on the held-out split; JSON + PNGs")
+    _add_data_arguments(ev)
+    ev.add_argument("--model", required=True, help="checkpoint, shipped model name or released state dict")
+    ev.add_argument("--which", choices=("test", "train", "all"), default="test")
+    ev.add_argument("--out", type=Path, required=True, help="JSON result file")
+    ev.add_argument("--png-dir", type=Path, help="per-image PNGs (default: next to --out)")
+    ev.add_argument("--threads", type=int, default=1)
+    ev.add_argument("--angle-smoothing", choices=("reference", "vector"), default="reference",
+                    help="reference: smooth the angle map (published protocol); vector: smooth cos/sin")
+    bench = verbs.add_parser("bench", help="latency table of teacher, v1, v2 (and fast ConvT forms)")
+    bench.add_argument("--models", nargs="+",
+                       default=["grasp_ggcnn_teacher.pt", "grasp_student_v1.pt", "grasp_student_v2.pt"])
+    bench.add_argument("--threads", nargs="+", type=int, default=[1, 2])
+    bench.add_argument("--repeats", type=int, default=100)
+    bench.add_argument("--warmup", type=int, default=10)
+    bench.add_argument("--no-fast", action="store_true", help="skip the pixel-shuffle ConvT columns")
+    bench.add_argument("--out", type=Path, required=True, help="JSON result file")
+    card = verbs.add_parser("card", help="write models/<name>.json + .md from eval/bench JSON files")
+    card.add_argument("--checkpoint", required=True, help="e.g. models/grasp_student_v1.pt")
+    card.add_argument("--eval", nargs="+", required=True, help="eval JSON files of this model")
+    card.add_argument("--peer-eval", nargs="*", default=[], help="eval JSON files of peers (released)")
+    card.add_argument("--bench", help="bench JSON file")
+    card.add_argument("--note", action="append", default=[], help="a note line (repeatable)")
+
+
+def split_groups(groups: list[list[Scene]], split: str, fraction: float, seed: int):
+    """Split each directory's scene list on its own; returns the concatenated (first, second) parts."""
+    first, second = [], []
+    for scenes in groups:
+        a, b = split_scenes(scenes, split, fraction, seed)
+        first += a
+        second += b
+    return first, second
+
+
+def select_scenes(args) -> tuple[list[Scene], list[Scene]]:
+    """(train, test) over all --data directories, each split on its own."""
+    return split_groups(load_scenes(args.data, args.dataset_kind), args.split, args.test_fraction, args.seed)
+
+
+def _run_training(args, teacher: str | None, alpha: float, kd_views: int) -> int:
+    import cv2
+
+    from kd_grasp_ros.grasp.training import TrainingConfig, fit, tune_allocator
+
+    torch.set_num_threads(args.threads)
+    cv2.setNumThreads(1)
+    tune_allocator()
+    train_groups = []
+    for scenes in load_scenes(args.data, args.dataset_kind):
+        train, _ = split_scenes(scenes, args.split, args.test_fraction, args.seed)
+        train_groups.append([s for s in train if s.labeled])
+    labeled = [s for group in train_groups for s in group]
+    fit_scenes, val_scenes = split_groups(train_groups, args.split, args.val_fraction, args.seed + 1)
+    for d in args.unlabeled:
+        for scenes in load_scenes([d], args.dataset_kind):
+            fit_scenes += [replace(s, positives=[], negatives=[]) for s in scenes]
+    cfg = TrainingConfig(model=args.model, teacher=teacher, alpha=alpha, epochs=args.epochs,
+                         batch_size=args.batch_size, lr=args.lr, kd_views=kd_views,
+                         max_minutes=args.max_minutes, seed=args.seed, device=args.device,
+                         extra={"command": " ".join(["kd-grasp", "grasp", *sys.argv[2:]]),
+                                "data": [str(d) for d in args.data], "split": args.split,
+                                "train_scenes": [s.name for s in fit_scenes],
+                                "val_scenes": [s.name for s in val_scenes]})
+    print(f"{args.model}: {len(fit_scenes)} training scenes ({len(labeled) - len(val_scenes)} labeled), "
+          f"{len(val_scenes)} validation scenes; teacher={teacher} alpha={alpha}")
+    result = fit(cfg, fit_scenes, val_scenes, args.out_dir, resume=args.resume)
+    if args.export:
+        args.export.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(args.out_dir / "best.pt", args.export)
+        print(f"exported {args.out_dir / 'best.pt'} -> {args.export}")
+    print(json.dumps(result))
+    return 0
+
+
+def run(args) -> int:
+    if args.verb == "train":
+        return _run_training(args, teacher=None, alpha=0.0, kd_views=0)
+    if args.verb == "distill":
+        if not 0.0 <= args.alpha <= 1.0:
+            raise SystemExit(f"--alpha must be in [0, 1], got {args.alpha}")
+        return _run_training(args, teacher=args.teacher, alpha=args.alpha, kd_views=args.kd_views)
+    if args.verb == "eval":
+        from kd_grasp_ros.grasp.eval_report import run_eval
+
+        return run_eval(args, select_scenes(args))
+    if args.verb == "bench":
+        from kd_grasp_ros.grasp.bench import run_bench
+
+        return run_bench(args)
+    if args.verb == "card":
+        from kd_grasp_ros.grasp.card import run_card
+
+        return run_card(args)
+    raise SystemExit(f"unknown verb {args.verb!r}")

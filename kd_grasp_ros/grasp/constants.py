@@ -1,0 +1,26 @@
+"""The numbers of the GG-CNN method, defined once and imported everywhere else."""
+from __future__ import annotations
+
+# Network input and output side (pixels): depth crops are 300x300.
+NETWORK_INPUT_SIZE = 300
+
+# Grasp width (rectangle length along the jaw axis) is learned as width_px / WIDTH_SCALE_PX, clipped.
+WIDTH_SCALE_PX = 150.0
+
+# Output channels of every GG-CNN variant, in this order.
+OUTPUT_NAMES = ("quality", "cos", "sin", "width")
+
+# Post-processing of the reference method.
+QUALITY_SIGMA = 2.0
+ANGLE_SIGMA = 2.0
+WIDTH_SIGMA = 1.0
+PEAK_MIN_DISTANCE = 20
+PEAK_THRESHOLD = 0.2
+
+# Rectangle metric: a predicted grasp is correct if it overlaps a true one by more than this IoU ...
+METRIC_IOU_THRESHOLD = 0.25
+# ... and its angle differs by less than this (radians, modulo pi).
+METRIC_ANGLE_THRESHOLD = 30.0 / 180.0 * 3.141592653589793
+
+# Augmentation of the reference method: zoom factor drawn from U(ZOOM_MIN, 1), quarter-turn rotations.
+ZOOM_MIN = 0.5

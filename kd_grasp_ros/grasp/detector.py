@@ -1,0 +1,120 @@
+"""GraspDetector: depth image in metres -> GG-CNN grasps in full-image pixels (used by the ROS node).
+
+Plain module, no ROS. The crop (crop_size, default the network's 300 px) is taken around crop_center
+(default the image centre), clamped inside the image; missing depth (0 or NaN) is inpainted as in
+training; a crop of another size is resized to the network input and the grasps mapped back.
+Angles are smoothed as vectors (cos 2θ, sin 2θ), which avoids the reference's wrap error at ±90°
+(see postprocess.decode_maps); evaluation keeps the reference smoothing.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from kd_grasp_ros.common.grasp_types import ImageGrasp
+from kd_grasp_ros.grasp.checkpoint import load_model
+from kd_grasp_ros.grasp.constants import NETWORK_INPUT_SIZE, PEAK_THRESHOLD
+from kd_grasp_ros.grasp.errors import GraspInputError, GraspModelError
+from kd_grasp_ros.grasp.fast_convt import to_fast
+from kd_grasp_ros.grasp.postprocess import GraspMaps, decode_maps, find_grasps
+from kd_grasp_ros.grasp.preprocess import crop_origin, inpaint_missing, missing_mask, normalise
+from kd_grasp_ros.resources import ResourceNotFoundError, resolve_model
+
+
+@dataclass
+class GraspDetection:
+    """Grasps (best first, full-image pixels) and full-image maps (zeros outside the crop)."""
+
+    grasps: list[ImageGrasp]
+    quality: np.ndarray
+    angle: np.ndarray
+    width_px: np.ndarray
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    crop_box: tuple[int, int, int] = (0, 0, 0)  # (top, left, size) in the full image
+
+
+def validate_depth(depth_m: np.ndarray) -> None:
+    """Raise GraspInputError unless depth_m is a 2-D float array with some valid depth."""
+    if not isinstance(depth_m, np.ndarray):
+        raise GraspInputError(f"depth must be a numpy array, got {type(depth_m).__name__}")
+    if depth_m.ndim != 2:
+        raise GraspInputError(f"depth must be HxW (2-D), got shape {depth_m.shape}")
+    if not np.issubdtype(depth_m.dtype, np.floating):
+        raise GraspInputError(
+            f"depth must be float32 metres, got dtype {depth_m.dtype} (convert mm to m first)")
+    if missing_mask(depth_m).all():
+        raise GraspInputError(f"depth image {depth_m.shape} has no valid pixel (all 0 or NaN)")
+
+
+class GraspDetector:
+    """Load a grasp network once; detect() grasps in depth images."""
+
+    def __init__(self, model_path: str | Path, device: str = "cpu", crop_size: int = NETWORK_INPUT_SIZE,
+                 threads: int | None = None, fast_convt: bool = True):
+        if threads is not None:
+            torch.set_num_threads(int(threads))
+        if crop_size < 16:
+            raise GraspInputError(f"crop_size must be at least 16 px, got {crop_size}")
+        try:
+            path = resolve_model(str(model_path))
+        except ResourceNotFoundError as exc:
+            raise GraspModelError(f"grasp model not found: {model_path} ({exc})") from exc
+        model, info = load_model(path)
+        self.model_path, self.model_info = path, info
+        self.model = (to_fast(model) if fast_convt else model).to(device).eval()
+        self.device, self.crop_size = device, int(crop_size)
+
+    def detect(self, depth_m: np.ndarray, max_grasps: int = 5, min_quality: float = PEAK_THRESHOLD,
+               crop_center: tuple[int, int] | None = None) -> GraspDetection:
+        """Grasps in depth_m (HxW float metres, 0/NaN missing), sorted by quality, in full-image pixels."""
+        t0 = time.perf_counter()
+        validate_depth(depth_m)
+        if max_grasps < 1:
+            raise GraspInputError(f"max_grasps must be >= 1, got {max_grasps}")
+        h, w = depth_m.shape
+        size = self.crop_size
+        if size > h or size > w:
+            raise GraspInputError(f"crop_size {size} is bigger than the depth image {h}x{w}")
+        center = (h // 2, w // 2) if crop_center is None else (int(crop_center[0]), int(crop_center[1]))
+        top, left = crop_origin(center, (h, w), size)
+        crop = depth_m[top:top + size, left:left + size].astype(np.float32)
+        if missing_mask(crop).all():
+            raise GraspInputError(f"no valid depth in the {size}x{size} crop at (top={top}, left={left})")
+        crop = inpaint_missing(crop)
+        if size != NETWORK_INPUT_SIZE:
+            interp = cv2.INTER_AREA if size > NETWORK_INPUT_SIZE else cv2.INTER_LINEAR
+            crop = cv2.resize(crop, (NETWORK_INPUT_SIZE, NETWORK_INPUT_SIZE), interpolation=interp)
+        x = torch.from_numpy(normalise(crop))[None, None].to(self.device)
+        t1 = time.perf_counter()
+        with torch.inference_mode():
+            out = self.model(x)[0].cpu()
+        t2 = time.perf_counter()
+        maps = decode_maps(out, angle_smoothing="vector")
+        grasps = [self._to_full(g, top, left) for g in find_grasps(maps, max_grasps, min_quality)]
+        quality, angle, width = self._full_maps(maps, top, left, (h, w))
+        t3 = time.perf_counter()
+        timings = {"preprocess": (t1 - t0) * 1e3, "network": (t2 - t1) * 1e3, "postprocess": (t3 - t2) * 1e3}
+        return GraspDetection(grasps, quality, angle, width, timings, (top, left, size))
+
+    def _to_full(self, g: ImageGrasp, top: int, left: int) -> ImageGrasp:
+        s = self.crop_size / NETWORK_INPUT_SIZE
+        return ImageGrasp(row=top + (g.row + 0.5) * s - 0.5, col=left + (g.col + 0.5) * s - 0.5,
+                          angle=g.angle, width_px=g.width_px * s, quality=g.quality,
+                          length_px=g.length_px * s)
+
+    def _full_maps(self, maps: GraspMaps, top: int, left: int, shape: tuple[int, int]):
+        size = self.crop_size
+        s = size / NETWORK_INPUT_SIZE
+        full = [np.zeros(shape, np.float32) for _ in range(3)]
+        for dst, src, interp, scale in ((full[0], maps.quality, cv2.INTER_LINEAR, 1.0),
+                                        (full[1], maps.angle, cv2.INTER_NEAREST, 1.0),
+                                        (full[2], maps.width, cv2.INTER_LINEAR, s)):
+            if size != NETWORK_INPUT_SIZE:
+                src = cv2.resize(src, (size, size), interpolation=interp)
+            dst[top:top + size, left:left + size] = src * scale
+        return full

@@ -1,0 +1,14 @@
+"""Named exceptions raised at the boundaries of the grasp area."""
+from __future__ import annotations
+
+
+class GraspModelError(RuntimeError):
+    """A grasp network could not be built or loaded (unknown name, missing, corrupt or foreign file)."""
+
+
+class GraspInputError(ValueError):
+    """A depth image or crop request given to the grasp detector is not usable."""
+
+
+class GraspDataError(ValueError):
+    """A grasp dataset file or directory is missing or malformed."""

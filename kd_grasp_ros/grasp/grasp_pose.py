@@ -1,0 +1,53 @@
+"""From an image grasp to a 3-D gripper pose in the camera optical frame.
+
+Convention (REP-103 optical frame: x right, y down, z forward; gripper axes as in grasp_types):
+- position: the grasp centre pixel deprojected with a robust depth, the median of the valid depth
+  (finite, > 0) in a (2 * DEPTH_WINDOW_RADIUS_PX + 1)^2 window around it;
+- z (approach) = camera +z: the gripper moves along the viewing direction (top-down for a camera
+  looking down at the table);
+- y (closing direction of the jaws) lies in the image plane along the jaw axis. The GG-CNN angle θ is
+  counter-clockwise on screen from the image x axis with rows pointing down, so the axis in pixels is
+  (d_col, d_row) = (cos θ, -sin θ); in the optical frame (pixels scaled by 1/fx, 1/fy) that is
+  y ∝ (cos θ / fx, -sin θ / fy, 0). θ in (-π/2, π/2] makes y point to the image right (x >= 0);
+  a parallel-jaw grasp is the same with y flipped;
+- x = y × z, so (x, y, z) is right-handed;
+- width_m = width_px * depth / fx: the jaw opening equals the predicted width.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from kd_grasp_ros.common.grasp_types import GraspPose, ImageGrasp
+from kd_grasp_ros.common.intrinsics import CameraIntrinsics
+from kd_grasp_ros.grasp.errors import GraspInputError
+
+DEPTH_WINDOW_RADIUS_PX = 2
+
+
+def robust_depth(depth_m: np.ndarray, row: float, col: float, radius: int = DEPTH_WINDOW_RADIUS_PX) -> float:
+    """Median of the valid depth in the window around (row, col); GraspInputError if none is valid."""
+    if depth_m.ndim != 2:
+        raise GraspInputError(f"depth must be HxW, got shape {depth_m.shape}")
+    h, w = depth_m.shape
+    r, c = int(round(row)), int(round(col))
+    if not (0 <= r < h and 0 <= c < w):
+        raise GraspInputError(f"grasp centre (row={row:.1f}, col={col:.1f}) outside the {h}x{w} image")
+    win = depth_m[max(0, r - radius):r + radius + 1, max(0, c - radius):c + radius + 1]
+    valid = win[np.isfinite(win) & (win > 0)]
+    if valid.size == 0:
+        raise GraspInputError(f"no valid depth within {radius} px of the grasp centre (row={r}, col={c})")
+    return float(np.median(valid))
+
+
+def image_grasp_to_pose(grasp: ImageGrasp, depth_m: np.ndarray, intrinsics: CameraIntrinsics,
+                        stamp_s: float = 0.0) -> GraspPose:
+    """The GraspPose (camera optical frame, intrinsics.frame_id) of an image grasp; see module docstring."""
+    z = robust_depth(depth_m, grasp.row, grasp.col)
+    position = intrinsics.deproject(grasp.col, grasp.row, z)
+    approach = np.array([0.0, 0.0, 1.0])
+    closing = np.array([np.cos(grasp.angle) / intrinsics.fx, -np.sin(grasp.angle) / intrinsics.fy, 0.0])
+    closing /= np.linalg.norm(closing)
+    x_axis = np.cross(closing, approach)
+    rotation = np.column_stack([x_axis, closing, approach])
+    return GraspPose(position=position, rotation=rotation, width_m=float(grasp.width_px * z / intrinsics.fx),
+                     quality=float(grasp.quality), frame_id=intrinsics.frame_id, stamp_s=float(stamp_s))

@@ -1,0 +1,92 @@
+"""Depth preprocessing of the GG-CNN reference: inpaint, rotate about the grasp centre, crop, normalise, zoom.
+
+All geometric steps are 2x3 affines on (x, y) = (col, row) pixels applied with OpenCV, so the depth
+crop and the rectangles are transformed by exactly the same map.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from kd_grasp_ros.grasp.constants import NETWORK_INPUT_SIZE
+from kd_grasp_ros.grasp.rectangles import GraspRectangle
+
+
+def missing_mask(depth: np.ndarray) -> np.ndarray:
+    """True where depth is missing (0 or not finite)."""
+    return ~np.isfinite(depth) | (depth == 0)
+
+
+def inpaint_missing(depth: np.ndarray) -> np.ndarray:
+    """Fill missing pixels with OpenCV Navier-Stokes inpainting (as the reference); float32 out."""
+    depth = np.where(np.isfinite(depth), depth, 0.0).astype(np.float32)
+    if not (depth == 0).any():
+        return depth
+    padded = cv2.copyMakeBorder(depth, 1, 1, 1, 1, cv2.BORDER_DEFAULT)
+    mask = (padded == 0).astype(np.uint8)
+    scale = float(np.abs(padded).max()) or 1.0
+    filled = cv2.inpaint(padded / scale, mask, 1, cv2.INPAINT_NS)
+    return (filled[1:-1, 1:-1] * scale).astype(np.float32)
+
+
+def normalise(depth_crop: np.ndarray) -> np.ndarray:
+    """Subtract the crop's mean and clip to [-1, 1] (the network's input range)."""
+    return np.clip(depth_crop - depth_crop.mean(), -1.0, 1.0).astype(np.float32)
+
+
+def rectangles_center(rects: list[GraspRectangle]) -> tuple[int, int]:
+    """(row, col) of the mean of all corners, rounded: the crop centre of the reference."""
+    pts = np.concatenate([r.points for r in rects])
+    return int(round(pts[:, 0].mean())), int(round(pts[:, 1].mean()))
+
+
+def crop_origin(center: tuple[int, int], image_shape: tuple[int, int], size: int) -> tuple[int, int]:
+    """(top, left) of a size x size crop centred at center and clamped inside the image."""
+    h, w = image_shape
+    top = max(0, min(center[0] - size // 2, h - size))
+    left = max(0, min(center[1] - size // 2, w - size))
+    return top, left
+
+
+def _affine(rotation: float, center: tuple[int, int], top: int, left: int, zoom: float, size: int):
+    """(rotate+crop affine, zoom affine): rotation (radians, counter-clockwise on screen) about center."""
+    rot = cv2.getRotationMatrix2D((float(center[1]), float(center[0])), float(np.rad2deg(rotation)), 1.0)
+    rot[:, 2] -= (left, top)
+    c = (size - 1) / 2.0
+    zoom_m = np.array([[1.0 / zoom, 0.0, c - c / zoom], [0.0, 1.0 / zoom, c - c / zoom]])
+    return rot, zoom_m
+
+
+def compose(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The 2x3 affine doing a then b."""
+    return (np.vstack([b, [0, 0, 1]]) @ np.vstack([a, [0, 0, 1]]))[:2]
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A network-ready crop and the full-image -> crop affine (x, y) that produced it."""
+
+    depth: np.ndarray             # (size, size) float32, normalised
+    rectangles: list[GraspRectangle]
+    affine: np.ndarray            # 2x3, full-image (x, y) -> crop (x, y)
+
+
+def make_sample(depth: np.ndarray, rects: list[GraspRectangle], rotation: float = 0.0, zoom: float = 1.0,
+                center: tuple[int, int] | None = None, size: int = NETWORK_INPUT_SIZE) -> Sample:
+    """Crop size x size around center (default: the rectangles' mean corner), rotated and zoomed."""
+    h, w = depth.shape
+    if h < size or w < size:
+        raise ValueError(f"depth image {depth.shape} is smaller than the {size}x{size} crop")
+    if center is None:
+        center = rectangles_center(rects) if rects else (h // 2, w // 2)
+    top, left = crop_origin(center, (h, w), size)
+    rot, zoom_m = _affine(rotation, center, top, left, zoom, size)
+    crop = cv2.warpAffine(depth, rot, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    crop = normalise(crop)
+    if zoom != 1.0:
+        crop = cv2.warpAffine(crop, zoom_m, (size, size), flags=cv2.INTER_LINEAR,
+                              borderMode=cv2.BORDER_REFLECT)
+    full = compose(rot, zoom_m)
+    return Sample(depth=crop, rectangles=[r.transformed(full) for r in rects], affine=full)

@@ -1,0 +1,70 @@
+"""PyTorch dataset of augmented GG-CNN samples: labeled crops, plus optional unlabeled views for KD.
+
+Index i < len(scenes): scene i with the reference augmentation (quarter-turn rotation, zoom U(0.5, 1))
+when augment is on; labeled if the scene has positive rectangles. Indices beyond that are extra
+unlabeled views (kd_views per scene: any rotation angle, zoom U(0.5, 1), a shifted crop centre), which
+only the KD term of the loss sees.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from kd_grasp_ros.grasp.constants import NETWORK_INPUT_SIZE, ZOOM_MIN
+from kd_grasp_ros.grasp.datasets import Scene, read_depth
+from kd_grasp_ros.grasp.labels import draw_label_maps
+from kd_grasp_ros.grasp.preprocess import inpaint_missing, make_sample, rectangles_center
+
+QUARTER_TURNS = (0.0, np.pi / 2, np.pi, 3 * np.pi / 2)
+KD_VIEW_SHIFT_PX = 60
+
+
+class DepthCache:
+    """Inpainted depth images kept in memory after the first read."""
+
+    def __init__(self):
+        self._depth: dict[str, np.ndarray] = {}
+
+    def get(self, scene: Scene) -> np.ndarray:
+        key = str(scene.depth_path)
+        if key not in self._depth:
+            self._depth[key] = inpaint_missing(read_depth(scene.depth_path))
+        return self._depth[key]
+
+
+class GraspDataset(Dataset):
+    """Items: {'depth': (1,S,S), 'target': (4,S,S) (zeros if unlabeled), 'labeled': bool, 'index': int}."""
+
+    def __init__(self, scenes: list[Scene], augment: bool = True, kd_views: int = 0, seed: int = 0,
+                 size: int = NETWORK_INPUT_SIZE, cache: DepthCache | None = None):
+        if not scenes:
+            raise ValueError("GraspDataset needs at least one scene")
+        self.scenes, self.augment, self.kd_views, self.size = scenes, augment, kd_views, size
+        self.rng = np.random.default_rng(seed)
+        self.cache = cache or DepthCache()
+
+    def __len__(self) -> int:
+        return len(self.scenes) * (1 + self.kd_views)
+
+    def __getitem__(self, index: int) -> dict:
+        n = len(self.scenes)
+        scene = self.scenes[index % n]
+        depth = self.cache.get(scene)
+        if index < n:
+            rotation = float(self.rng.choice(QUARTER_TURNS)) if self.augment else 0.0
+            zoom = float(self.rng.uniform(ZOOM_MIN, 1.0)) if self.augment else 1.0
+            sample = make_sample(depth, scene.positives, rotation, zoom, size=self.size)
+            labeled = scene.labeled
+        else:
+            h, w = depth.shape
+            base = rectangles_center(scene.positives) if scene.labeled else (h // 2, w // 2)
+            shift = self.rng.integers(-KD_VIEW_SHIFT_PX, KD_VIEW_SHIFT_PX + 1, size=2)
+            center = (int(base[0] + shift[0]), int(base[1] + shift[1]))
+            sample = make_sample(depth, [], float(self.rng.uniform(0, 2 * np.pi)),
+                                 float(self.rng.uniform(ZOOM_MIN, 1.0)), center=center, size=self.size)
+            labeled = False
+        target = draw_label_maps(sample.rectangles, (self.size, self.size)) if labeled else \
+            np.zeros((4, self.size, self.size), np.float32)
+        return {"depth": torch.from_numpy(sample.depth[None]), "target": torch.from_numpy(target),
+                "labeled": labeled, "index": index}

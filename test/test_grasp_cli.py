@@ -1,0 +1,75 @@
+"""`kd-grasp grasp` verbs end to end: train + resume on a tiny Cornell-layout set, eval on shared data."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import tifffile
+import torch
+
+from kd_grasp_ros.cli import main
+from kd_grasp_ros.grasp.models import GGCNN, GGCNNConfig
+from kd_grasp_ros.grasp.rectangles import GraspRectangle
+
+RELEASED = "weights/ggcnn-cornell-official/ggcnn_epoch_23_cornell_statedict.pt"
+
+
+def _write_scene(root, name: str, row: int, col: int) -> None:
+    depth = np.full((320, 320), 0.7, np.float32)
+    depth[row - 10:row + 10, col - 30:col + 30] = 0.66
+    tifffile.imwrite(root / f"{name}d.tiff", depth)
+    rect = GraspRectangle.from_grasp((row, col), np.pi / 2, 40.0, 15.0)
+    (root / f"{name}cpos.txt").write_text("".join(f"{c:.2f} {r:.2f}\n" for r, c in rect.points))
+
+
+@pytest.mark.timeout(180)
+def test_train_resume_and_export(tmp_path):
+    data = tmp_path / "synth"
+    data.mkdir()
+    for i in range(4):
+        _write_scene(data, f"pcd{i:04d}", 150 + 5 * i, 160 - 5 * i)
+    out = tmp_path / "run"
+    args = ["grasp", "train", "--model", "student_v1", "--data", str(data), "--epochs", "1",
+            "--batch-size", "2", "--out-dir", str(out), "--seed", "1", "--test-fraction", "0.25",
+            "--val-fraction", "0.34"]
+    assert main(args) == 0
+    first = torch.load(out / "last.pt", map_location="cpu", weights_only=True)
+    assert first["epoch"] == 0 and first["training"]["extra"]["val_scenes"] == ["pcd0002"]
+    assert main(args[:7] + ["2"] + args[8:] + ["--resume", str(out / "last.pt"),
+                                                "--export", str(tmp_path / "model.pt")]) == 0
+    ckpt = torch.load(tmp_path / "model.pt", map_location="cpu", weights_only=True)
+    GGCNN(GGCNNConfig(**ckpt["model_cfg"])).load_state_dict(ckpt["model"])
+    history = json.loads((out / "history.json").read_text())
+    assert [h["epoch"] for h in history] == [0, 1] and all(np.isfinite(h["loss"]) for h in history)
+
+
+@pytest.mark.timeout(120)
+def test_eval_released_peer_on_held_out_split(shared_dir, tmp_path):
+    out = tmp_path / "eval.json"
+    args = ["grasp", "eval", "--data", str(shared_dir / "data/cornell-01"),
+            "--model", str(shared_dir / RELEASED), "--out", str(out)]
+    assert main(args) == 0
+    report = json.loads(out.read_text())
+    assert {"model", "dataset", "split", "n", "accuracy"} <= set(report)
+    assert report["n"] == 10 and report["split"] == "sorted"
+    assert [p["scene"] for p in report["per_image"]] == [f"pcd{i:04d}" for i in range(190, 200)]
+    assert report["accuracy"] == report["correct"] / 10
+    assert all((tmp_path / "eval" / f"{p['scene']}.png").is_file() for p in report["per_image"])
+
+
+@pytest.mark.timeout(120)
+def test_bench_table_has_both_forms(tmp_path, capsys):
+    from kd_grasp_ros.grasp.checkpoint import save_checkpoint
+    from kd_grasp_ros.grasp.models import build_model
+
+    paths = [str(save_checkpoint(tmp_path / "student_v1.pt", build_model("student_v1")))]
+    out = tmp_path / "bench.json"
+    args = ["grasp", "bench", "--models", *paths, "--repeats", "2", "--warmup", "1", "--out", str(out)]
+    assert main(args) == 0
+    table = capsys.readouterr().out
+    assert "fast 1T med ms" in table and "2T p90 ms" in table and "student_v1" in table
+    report = json.loads(out.read_text())
+    row = report["rows"][0]
+    assert row["parameters"] == 16_412 and row["fast_max_abs_diff"] < 1e-4
+    assert set(row["latency"]) == {"standard_1t", "standard_2t", "fast_convt_1t", "fast_convt_2t"}
