@@ -1,0 +1,120 @@
+"""DepthCompleter: the ROS-free inference API the depth completion node wraps.
+
+complete(rgb, depth_m) resizes the inputs to the network size (colour area/linear, depth nearest),
+runs the network and resizes the completed depth back with nearest: HxW float32 metres at the input
+resolution, the network's value at every pixel. Optional `keep_raw=True` keeps each valid raw pixel
+that agrees with the network within RAW_AGREEMENT_REL (full-resolution sensor detail on opaque
+surfaces); it is off by default because on the synthetic val split it lets wrong raw depth on
+transparent objects through (teacher RMSE on transparent pixels 0.0250 m with it, 0.0234 m without).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from kd_grasp_ros.depth.constants import DEPTH_RANGE_M, INPUT_SIZE, RAW_AGREEMENT_REL
+from kd_grasp_ros.depth.preprocess import predict_depth
+from kd_grasp_ros.depth.registry import DepthModelError, load_model
+from kd_grasp_ros.resources import ResourceNotFoundError, resolve_model
+
+__all__ = ["DepthCompleter", "DepthInputError", "DepthModelError"]
+
+
+class DepthInputError(ValueError):
+    """The colour or depth image given to DepthCompleter is not what it expects."""
+
+
+def check_inputs(rgb: np.ndarray, depth_m: np.ndarray, depth_range: tuple[float, float]) -> np.ndarray:
+    """Validate the inputs; returns the depth as float32 with NaN/inf/out-of-range set to 0."""
+    if not isinstance(rgb, np.ndarray) or not isinstance(depth_m, np.ndarray):
+        raise DepthInputError(
+            f"expected numpy arrays, got rgb {type(rgb).__name__}, depth {type(depth_m).__name__}"
+        )
+    if rgb.ndim != 3 or rgb.shape[2] != 3:
+        raise DepthInputError(f"rgb must be HxWx3, got shape {rgb.shape}")
+    if rgb.dtype != np.uint8:
+        raise DepthInputError(f"rgb must be uint8, got {rgb.dtype}")
+    if depth_m.ndim != 2:
+        raise DepthInputError(f"depth must be HxW, got shape {depth_m.shape}")
+    if not np.issubdtype(depth_m.dtype, np.floating):
+        raise DepthInputError(
+            f"depth must be float metres (float32), got {depth_m.dtype}; convert e.g. "
+            "uint16 millimetres with depth_mm.astype(np.float32) / 1000"
+        )
+    if depth_m.shape != rgb.shape[:2]:
+        raise DepthInputError(
+            f"rgb {rgb.shape[:2]} and depth {depth_m.shape} must have the same height and width"
+        )
+    if min(depth_m.shape) < 2:
+        raise DepthInputError(f"image too small: {depth_m.shape}")
+    depth = np.nan_to_num(depth_m.astype(np.float32), nan=0.0, posinf=0.0, neginf=0.0)
+    depth[(depth < depth_range[0]) | (depth > depth_range[1])] = 0.0
+    if not depth.any():
+        raise DepthInputError(
+            f"depth has no valid pixel in range {depth_range} m (all missing, NaN or out of range)"
+        )
+    return depth
+
+
+class DepthCompleter:
+    """Load a depth checkpoint once and complete depth images with it."""
+
+    def __init__(
+        self,
+        model_path: str | Path,
+        device: str = "cpu",
+        input_size: tuple[int, int] = INPUT_SIZE,
+        depth_range: tuple[float, float] = DEPTH_RANGE_M,
+        threads: int | None = None,
+        keep_raw: bool = False,
+    ):
+        try:
+            path = resolve_model(str(model_path))
+        except ResourceNotFoundError as exc:
+            raise DepthModelError(f"depth checkpoint {model_path} not found: {exc}") from exc
+        if threads is not None:
+            torch.set_num_threads(int(threads))
+        self.model, self.checkpoint = load_model(path)
+        self.path, self.device = path, torch.device(device)
+        self.model.to(self.device)
+        self.input_size = (int(input_size[0]), int(input_size[1]))
+        self.depth_range = (float(depth_range[0]), float(depth_range[1]))
+        self.keep_raw = keep_raw
+        self.last_timings_ms: dict[str, float] = {}
+
+    @property
+    def name(self) -> str:
+        """Registry name of the loaded network (teacher or student)."""
+        return self.checkpoint["name"]
+
+    def complete(self, rgb: np.ndarray, depth_m: np.ndarray) -> np.ndarray:
+        """Completed HxW float32 depth (metres) from HxWx3 uint8 RGB and HxW float depth (0/NaN = missing)."""
+        t0 = time.perf_counter()
+        depth = check_inputs(rgb, depth_m, self.depth_range)
+        h, w = depth.shape
+        size = self.input_size
+        rgb_in = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA if size[0] < w else cv2.INTER_LINEAR)
+        depth_in = cv2.resize(depth, size, interpolation=cv2.INTER_NEAREST)
+        rgb_t = torch.from_numpy(rgb_in).permute(2, 0, 1).unsqueeze(0).to(self.device)
+        depth_t = torch.from_numpy(depth_in)[None, None].to(self.device)
+        t1 = time.perf_counter()
+        with torch.inference_mode():
+            pred = predict_depth(self.model, rgb_t, depth_t, self.depth_range)[0, 0].cpu().numpy()
+        t2 = time.perf_counter()
+        out = cv2.resize(pred, (w, h), interpolation=cv2.INTER_NEAREST)
+        if self.keep_raw:
+            agree = (depth > 0) & (np.abs(depth - out) <= RAW_AGREEMENT_REL * out)
+            out = np.where(agree, depth, out)
+        t3 = time.perf_counter()
+        self.last_timings_ms = {
+            "preprocess": 1e3 * (t1 - t0),
+            "inference": 1e3 * (t2 - t1),
+            "postprocess": 1e3 * (t3 - t2),
+            "total": 1e3 * (t3 - t0),
+        }
+        return out.astype(np.float32)

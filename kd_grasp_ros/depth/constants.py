@@ -1,0 +1,35 @@
+"""The depth-completion constants, defined once and imported everywhere else."""
+
+from __future__ import annotations
+
+# Working range of the depth camera (metres); raw depth outside it is treated as missing and
+# completed depth is clipped to it.
+DEPTH_RANGE_M: tuple[float, float] = (0.1, 3.0)
+
+# Network input size (width, height) used for training, evaluation and the ROS node by default.
+INPUT_SIZE: tuple[int, int] = (320, 240)
+
+# The official ClearGrasp evaluation resolution (width, height); ground truth is resized with nearest.
+OFFICIAL_EVAL_SIZE: tuple[int, int] = (256, 144)
+
+# Thresholds t of the ClearGrasp accuracy metrics delta_t = % of pixels with max(d/d*, d*/d) < t.
+DELTA_THRESHOLDS: tuple[float, ...] = (1.05, 1.10, 1.25)
+
+# Colour normalisation applied to uint8 RGB before either network: (x / 255 - mean) / std.
+RGB_MEAN: float = 0.45
+RGB_STD: float = 0.25
+
+# Both networks work at 1/16 resolution at their coarsest; inputs are padded to a multiple of this.
+SIZE_MULTIPLE: int = 16
+
+# Checkpoint file names shipped in models/.
+TEACHER_WEIGHTS = "depth_teacher.pt"
+STUDENT_WEIGHTS = "depth_student.pt"
+
+# Split of a scene list sorted by name: the last TEST_FRACTION is test, the VAL_FRACTION before it val.
+TEST_FRACTION: float = 0.10
+VAL_FRACTION: float = 0.10
+
+# With keep_raw, DepthCompleter keeps a valid raw pixel instead of the network's value where the two
+# agree within this relative difference (the raw sensor is sharper than the upsampled output there).
+RAW_AGREEMENT_REL: float = 0.05

@@ -1,0 +1,90 @@
+"""Model registry and checkpoints: networks chosen by name; checkpoints are plain dicts.
+
+Checkpoint = {'name', 'model' (state_dict), 'model_cfg' (asdict), 'epoch', 'metrics', 'optimizer'?,
+'train_args'?}; loadable with torch.load(weights_only=True) and rebuilt with Model(Cfg(**model_cfg)).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from kd_grasp_ros.depth.student import DepthStudent, StudentCfg
+from kd_grasp_ros.depth.teacher import DepthTeacher, TeacherCfg
+
+MODELS: dict[str, tuple[type[nn.Module], type]] = {
+    "teacher": (DepthTeacher, TeacherCfg),
+    "student": (DepthStudent, StudentCfg),
+}
+
+
+class DepthModelError(RuntimeError):
+    """A depth model name is unknown, or a checkpoint is missing, corrupt or incompatible."""
+
+
+def build_model(name: str, cfg: dict | None = None) -> nn.Module:
+    """A fresh network by registry name, with its config dataclass built from cfg (defaults if None)."""
+    if name not in MODELS:
+        raise DepthModelError(f"unknown depth model {name!r}; expected one of {sorted(MODELS)}")
+    model_cls, cfg_cls = MODELS[name]
+    try:
+        return model_cls(cfg_cls(**(cfg or {})))
+    except (TypeError, ValueError) as exc:
+        raise DepthModelError(f"invalid config for depth model {name!r}: {cfg} ({exc})") from exc
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Number of trainable parameters."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def save_checkpoint(path: Path, name: str, model: nn.Module, epoch: int, metrics: dict, **extra) -> None:
+    """Write a plain-dict checkpoint (atomically, via a temporary file)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ckpt = {
+        "name": name,
+        "model": model.state_dict(),
+        "model_cfg": asdict(model.cfg),
+        "epoch": int(epoch),
+        "metrics": dict(metrics),
+        **extra,
+    }
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    torch.save(ckpt, tmp)
+    tmp.replace(path)
+
+
+def read_checkpoint(path: Path) -> dict:
+    """The checkpoint dict, loaded with weights_only=True; DepthModelError naming the path otherwise."""
+    path = Path(path)
+    if not path.is_file():
+        raise DepthModelError(f"depth checkpoint {path} does not exist")
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises several unrelated types for truncated or foreign files
+        raise DepthModelError(
+            f"depth checkpoint {path} is corrupt or not a weights-only checkpoint: {exc}"
+        ) from exc
+    missing = [k for k in ("name", "model", "model_cfg") if not isinstance(ckpt, dict) or k not in ckpt]
+    if missing:
+        raise DepthModelError(
+            f"depth checkpoint {path} lacks {missing}; expected keys name, model, model_cfg"
+        )
+    return ckpt
+
+
+def load_model(path: Path) -> tuple[nn.Module, dict]:
+    """(network in eval mode, checkpoint dict) from a checkpoint file."""
+    ckpt = read_checkpoint(path)
+    model = build_model(ckpt["name"], ckpt["model_cfg"])
+    try:
+        model.load_state_dict(ckpt["model"])
+    except RuntimeError as exc:
+        raise DepthModelError(
+            f"depth checkpoint {path} does not match model {ckpt['name']!r}: {exc}"
+        ) from exc
+    return model.eval(), ckpt

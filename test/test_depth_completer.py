@@ -1,0 +1,82 @@
+"""DepthCompleter: output at the input resolution, timings, and clear errors for bad input and checkpoints."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from kd_grasp_ros.depth.completer import DepthCompleter, DepthInputError, DepthModelError
+from kd_grasp_ros.depth.registry import build_model, save_checkpoint
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory):
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("depth") / "student.pt"
+    save_checkpoint(path, "student", build_model("student"), epoch=0, metrics={})
+    return path
+
+
+@pytest.fixture(scope="module")
+def completer(checkpoint):
+    return DepthCompleter(checkpoint, input_size=(160, 120))
+
+
+def _frame(h: int, w: int):
+    rng = np.random.default_rng(0)
+    rgb = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+    depth = rng.uniform(0.5, 1.0, (h, w)).astype(np.float32)
+    depth[h // 3 : h // 2, w // 3 : w // 2] = 0.0
+    depth[0, 0] = np.nan
+    return rgb, depth
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("shape", [(480, 640), (720, 1280), (121, 163)])
+def test_output_at_input_resolution(completer, shape):
+    rgb, depth = _frame(*shape)
+    out = completer.complete(rgb, depth)
+    assert out.shape == shape and out.dtype == np.float32
+    assert np.isfinite(out).all() and (out > 0).all()
+    assert completer.last_timings_ms["total"] > 0
+
+
+def test_keep_raw_keeps_agreeing_sensor_pixels(checkpoint):
+    rgb, depth = _frame(120, 160)
+    plain = DepthCompleter(checkpoint, input_size=(160, 120), keep_raw=False).complete(rgb, depth)
+    kept = DepthCompleter(checkpoint, input_size=(160, 120), keep_raw=True).complete(rgb, depth)
+    agree = (depth > 0) & (np.abs(depth - plain) <= 0.05 * plain)
+    assert np.array_equal(kept[agree], depth[agree]) and np.array_equal(kept[~agree], plain[~agree])
+
+
+@pytest.mark.parametrize(
+    ("rgb", "depth", "match"),
+    [
+        (np.zeros((10, 10), np.uint8), np.ones((10, 10), np.float32), "HxWx3"),
+        (np.zeros((10, 10, 4), np.uint8), np.ones((10, 10), np.float32), "HxWx3"),
+        (np.zeros((10, 10, 3), np.float32), np.ones((10, 10), np.float32), "uint8"),
+        (np.zeros((10, 10, 3), np.uint8), np.ones((10, 10), np.uint16), "float metres"),
+        (np.zeros((10, 10, 3), np.uint8), np.ones((10, 12), np.float32), "same height and width"),
+        (np.zeros((10, 10, 3), np.uint8), np.ones((10, 10, 1), np.float32), "HxW"),
+        (np.zeros((10, 10, 3), np.uint8), np.zeros((10, 10), np.float32), "no valid pixel"),
+        (np.zeros((10, 10, 3), np.uint8), np.full((10, 10), np.nan, np.float32), "no valid pixel"),
+        ([[0]], np.ones((10, 10), np.float32), "numpy arrays"),
+    ],
+)
+def test_bad_input_raises(completer, rgb, depth, match):
+    with pytest.raises(DepthInputError, match=match):
+        completer.complete(rgb, depth)
+
+
+def test_bad_checkpoints_raise_naming_the_path(tmp_path):
+    with pytest.raises(DepthModelError, match="nothing.pt"):
+        DepthCompleter(tmp_path / "nothing.pt")
+    corrupt = tmp_path / "corrupt.pt"
+    corrupt.write_bytes(b"\x00" * 64)
+    with pytest.raises(DepthModelError, match="corrupt.pt"):
+        DepthCompleter(corrupt)
+    foreign = tmp_path / "foreign.pt"
+    torch.save({"state": 1}, foreign)
+    with pytest.raises(DepthModelError, match="foreign.pt"):
+        DepthCompleter(foreign)

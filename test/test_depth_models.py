@@ -1,0 +1,104 @@
+"""Teacher and student networks: shapes at several resolutions, checkpoints, a few training steps."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from kd_grasp_ros.depth.losses import DepthLoss
+from kd_grasp_ros.depth.preprocess import normalise_depth, predict_depth
+from kd_grasp_ros.depth.registry import (
+    DepthModelError,
+    build_model,
+    count_parameters,
+    load_model,
+    read_checkpoint,
+    save_checkpoint,
+)
+
+
+def _inputs(h: int, w: int, batch: int = 1, seed: int = 0):
+    gen = torch.Generator().manual_seed(seed)
+    rgb = torch.randint(0, 256, (batch, 3, h, w), dtype=torch.uint8, generator=gen)
+    depth = 0.4 + torch.rand(batch, 1, h, w, generator=gen)
+    depth[..., h // 4 : h // 2, w // 4 : w // 2] = 0.0
+    return rgb, depth
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("name", ["teacher", "student"])
+@pytest.mark.parametrize("size", [(320, 240), (256, 144), (97, 61)])
+def test_output_shape_and_range(name, size):
+    torch.manual_seed(0)
+    model = build_model(name).eval()
+    rgb, depth = _inputs(size[1], size[0], batch=2)
+    with torch.no_grad():
+        out = predict_depth(model, rgb, depth)
+    assert out.shape == (2, 1, size[1], size[0])
+    assert torch.isfinite(out).all() and (out >= 0.1).all() and (out <= 3.0).all()
+
+
+def test_student_is_smaller_than_teacher():
+    assert count_parameters(build_model("student")) < count_parameters(build_model("teacher"))
+
+
+def test_unknown_model_name_raises():
+    with pytest.raises(DepthModelError, match="unknown depth model"):
+        build_model("resnet")
+
+
+def test_normalise_depth_ignores_missing_pixels():
+    depth = torch.tensor([[[[0.0, 1.0], [2.0, float("nan")]]]])
+    log_ratio, valid, median = normalise_depth(depth)
+    assert valid.tolist() == [[[[0.0, 1.0], [1.0, 0.0]]]]
+    assert float(median) == pytest.approx(1.0)  # nanmedian of {1, 2} picks the lower middle value
+    assert log_ratio[0, 0, 1, 0] == pytest.approx(torch.log(torch.tensor(2.0)).item())
+    assert log_ratio[0, 0, 0, 0] == 0.0 and log_ratio[0, 0, 1, 1] == 0.0
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("name", ["teacher", "student"])
+def test_checkpoint_round_trip_weights_only(name, tmp_path):
+    torch.manual_seed(1)
+    model = build_model(name, {"widths": (8, 8, 16, 16)}).eval()
+    path = tmp_path / f"{name}.pt"
+    save_checkpoint(path, name, model, epoch=3, metrics={"rmse": 0.1})
+    ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    assert ckpt["epoch"] == 3 and ckpt["model_cfg"]["widths"] == (8, 8, 16, 16)
+    loaded, _ = load_model(path)
+    rgb, depth = _inputs(48, 64)
+    with torch.no_grad():
+        assert torch.equal(predict_depth(model, rgb, depth), predict_depth(loaded, rgb, depth))
+
+
+def test_corrupt_and_incompatible_checkpoints_raise(tmp_path):
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a checkpoint")
+    with pytest.raises(DepthModelError, match="bad.pt"):
+        read_checkpoint(bad)
+    with pytest.raises(DepthModelError, match="does not exist"):
+        read_checkpoint(tmp_path / "missing.pt")
+    model = build_model("student")
+    path = tmp_path / "mismatch.pt"
+    save_checkpoint(path, "teacher", model, epoch=0, metrics={})  # student weights labelled teacher
+    with pytest.raises(DepthModelError, match="mismatch.pt"):
+        load_model(path)
+
+
+@pytest.mark.timeout(90)
+def test_a_few_training_steps_reduce_the_loss():
+    torch.manual_seed(0)
+    model = build_model("student", {"widths": (8, 8, 16, 16)})
+    rgb, raw = _inputs(48, 64, batch=2, seed=3)
+    gt = torch.where(raw > 0, raw, torch.full_like(raw, 0.6))
+    mask = raw == 0
+    loss_fn = DepthLoss()
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    losses = []
+    for _ in range(25):
+        result = loss_fn(predict_depth(model, rgb, raw), gt, mask)
+        opt.zero_grad()
+        result["loss"].backward()
+        opt.step()
+        losses.append(float(result["loss"].detach()))
+    assert losses[-1] < 0.7 * losses[0]
