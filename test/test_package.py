@@ -69,12 +69,13 @@ def test_installed_tree_is_found_through_the_ament_index(tmp_path):
     """pip-install the package (as colcon's ament_python build does) and resolve files via the index."""
     prefix = tmp_path / "install"
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
+                    "--ignore-installed",
                     "--prefix", str(prefix), str(REPO_ROOT)], check=True, capture_output=True)
     share = prefix / "share" / "kd_grasp_ros"
     assert (prefix / "share/ament_index/resource_index/packages/kd_grasp_ros").is_file()
     for kind in ("launch", "config", "models"):
         source_files = sorted(p.name for p in (REPO_ROOT / kind).iterdir() if p.is_file()
-                              and p.suffix in {".py", ".yaml", ".rviz", ".pt", ".json", ".md"})
+                              and p.suffix in {".py", ".yaml", ".rviz", ".xml", ".pt", ".json", ".md"})
         installed = sorted(p.name for p in (share / kind).glob("*") if p.is_file())
         assert installed == source_files, kind
     site = next(prefix.glob("lib/python*/site-packages"))

@@ -1,0 +1,1 @@
+"""RealSense access without ROS: live devices, recordings, and synthetic recordings for tests."""

@@ -1,0 +1,117 @@
+"""camera_node: a RealSense camera (or a recording of one) on the realsense-ros topics.
+
+Publishes (reliable, see nodes/qos.py) `camera/camera/color/image_raw` (rgb8),
+`camera/camera/color/camera_info`, `camera/camera/aligned_depth_to_color/image_raw` (16UC1 mm,
+aligned to colour) and its camera_info, all stamped with the node clock at reception and framed
+`camera_color_optical_frame`. With no device (or an unreadable recording) it logs the reason and
+retries every retry_period_s.
+"""
+from __future__ import annotations
+
+from diagnostic_msgs.msg import DiagnosticArray
+from rclpy.node import Node
+from sensor_msgs.msg import CameraInfo, Image
+from std_msgs.msg import Header
+
+from kd_grasp_ros.camera.realsense import CameraConfig, CameraError, RealSenseCamera
+from kd_grasp_ros.nodes import topics
+from kd_grasp_ros.nodes.diagnostics import ERROR, OK, diagnostic_array
+from kd_grasp_ros.nodes.parameters import declare
+from kd_grasp_ros.nodes.qos import IMAGE_PUBLISHER_QOS
+from kd_grasp_ros.nodes.runner import run_node
+from kd_grasp_ros.ros_image import intrinsics_to_camera_info, numpy_to_image
+
+NODE_NAME = "camera_node"
+# The stream is polled this many times per frame period, so a frame waits at most half a period.
+POLLS_PER_FRAME = 2
+
+
+class CameraNode(Node):
+    """Thin ROS shell around kd_grasp_ros.camera.realsense.RealSenseCamera."""
+
+    def __init__(self, **kwargs):
+        super().__init__(NODE_NAME, **kwargs)
+        config = CameraConfig(
+            serial_number=declare(self, "serial_number", "", "RealSense serial number ('' = first device)",
+                                  read_only=True),
+            playback_path=declare(self, "playback_path", "",
+                                  "play this recording (.db3 from pyrealsense2 >= 2.56, .bag from older "
+                                  "SDKs) instead of a live device ('' = live)", read_only=True),
+            width=declare(self, "width", 640, "stream width (pixels)", read_only=True, int_range=(64, 1920)),
+            height=declare(self, "height", 480, "stream height (pixels)", read_only=True,
+                           int_range=(48, 1080)),
+            fps=declare(self, "fps", 30, "stream rate (Hz)", read_only=True, int_range=(1, 90)),
+            repeat_playback=declare(self, "repeat_playback", True, "loop the recording", read_only=True),
+            real_time_playback=declare(self, "real_time_playback", True,
+                                       "play the recording at its recorded rate (false: as fast as read)",
+                                       read_only=True),
+            frame_id=declare(self, "frame_id", topics.REALSENSE_COLOR_FRAME, "optical frame of colour and "
+                             "aligned depth", read_only=True),
+        )
+        self.retry_period_s = declare(self, "retry_period_s", 2.0,
+                                      "wait between attempts to open the camera (s)", read_only=True,
+                                      float_range=(0.1, 60.0))
+        self.camera = RealSenseCamera(config)
+        sensor = IMAGE_PUBLISHER_QOS
+        self.pub_color = self.create_publisher(Image, topics.REALSENSE_COLOR, sensor)
+        self.pub_color_info = self.create_publisher(CameraInfo, topics.REALSENSE_COLOR_INFO, sensor)
+        self.pub_depth = self.create_publisher(Image, topics.REALSENSE_ALIGNED_DEPTH, sensor)
+        self.pub_depth_info = self.create_publisher(CameraInfo, topics.REALSENSE_ALIGNED_DEPTH_INFO, sensor)
+        self.pub_diag = self.create_publisher(DiagnosticArray, topics.DIAGNOSTICS, 10)
+        self.frames_out = 0
+        self.open_attempts = 0
+        self.poll_timer = self.create_timer(1.0 / (config.fps * POLLS_PER_FRAME), self._poll)
+        self.poll_timer.cancel()
+        self.retry_timer = self.create_timer(self.retry_period_s, self._try_open)
+        self._try_open()
+
+    def _try_open(self) -> None:
+        self.open_attempts += 1
+        try:
+            self.camera.open()
+        except CameraError as exc:
+            self.get_logger().error(f"camera not available (attempt {self.open_attempts}): {exc}; "
+                                    f"retrying in {self.retry_period_s} s")
+            self._report(ERROR, f"camera not available: {exc}")
+            return
+        self.retry_timer.cancel()
+        self.poll_timer.reset()
+        self.get_logger().info(f"streaming from {self.camera.source}")
+        self._report(OK, f"streaming from {self.camera.source}")
+
+    def _poll(self) -> None:
+        try:
+            frame = self.camera.poll()
+        except CameraError as exc:
+            self.get_logger().error(f"{exc}; reopening in {self.retry_period_s} s")
+            self.camera.close()
+            self.poll_timer.cancel()
+            self.retry_timer.reset()
+            self._report(ERROR, str(exc))
+            return
+        if frame is None:
+            return
+        header = Header(stamp=self.get_clock().now().to_msg(), frame_id=frame.intrinsics.frame_id)
+        info = intrinsics_to_camera_info(frame.intrinsics, header)
+        self.pub_color.publish(numpy_to_image(frame.rgb, "rgb8", header))
+        self.pub_color_info.publish(info)
+        self.pub_depth.publish(numpy_to_image(frame.depth_mm, "16UC1", header))
+        self.pub_depth_info.publish(info)
+        self.frames_out += 1
+
+    def _report(self, level: bytes, message: str) -> None:
+        self.pub_diag.publish(diagnostic_array(
+            self.get_clock().now().to_msg(), f"{self.get_name()}: camera", self.get_fully_qualified_name(),
+            level, message, {"frames_out": self.frames_out, "open_attempts": self.open_attempts}))
+
+    def destroy_node(self) -> None:
+        self.camera.close()
+        super().destroy_node()
+
+
+def main(args=None) -> int:
+    return run_node(CameraNode, args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,141 @@
+"""depth_completion_node: fills the holes of raw depth (transparent objects) with the shipped student.
+
+Subscribes (QoS: the input_qos parameter, see nodes/qos.py): `color/image_raw` (rgb8/bgr8/...),
+`depth/image_raw` (16UC1 mm or 32FC1 m), `depth/camera_info`; colour and depth are paired by
+approximate time. Publishes `depth_completed/image_raw` (32FC1 metres, the input's stamp and frame),
+`depth_completed/camera_info` and per-frame latency on `diagnostics`. Bad frames are logged and
+counted, never published.
+"""
+from __future__ import annotations
+
+import time
+
+from sensor_msgs.msg import CameraInfo, Image
+
+from kd_grasp_ros.depth.completer import DepthCompleter, DepthInputError
+from kd_grasp_ros.depth.constants import DEPTH_RANGE_M, INPUT_SIZE, STUDENT_WEIGHTS
+from kd_grasp_ros.depth.registry import DepthModelError
+from kd_grasp_ros.nodes import topics
+from kd_grasp_ros.nodes.clock import now_seconds, stamp_seconds
+from kd_grasp_ros.nodes.diagnostics import OK
+from kd_grasp_ros.nodes.frame_node import FrameProcessingNode
+from kd_grasp_ros.nodes.parameters import declare
+from kd_grasp_ros.nodes.qos import IMAGE_PUBLISHER_QOS
+from kd_grasp_ros.nodes.runner import NodeStartupError, run_node
+from kd_grasp_ros.pipeline.frames import DEFAULT_MIN_VALID_FRACTION, FrameInputError, check_depth, check_sizes
+from kd_grasp_ros.pipeline.sync import DEFAULT_QUEUE_SIZE, DEFAULT_SLOP_S, ApproximateTimeSynchronizer
+from kd_grasp_ros.resources import ResourceNotFoundError, resolve_model
+from kd_grasp_ros.ros_image import (
+    ImageConversionError,
+    camera_info_to_intrinsics,
+    depth_to_metres,
+    image_to_rgb,
+    metres_to_depth_image,
+)
+
+NODE_NAME = "depth_completion_node"
+CAMERA_INFO_FIELDS = ("height", "width", "distortion_model", "d", "k", "r", "p", "binning_x", "binning_y",
+                      "roi")
+
+
+class DepthCompletionNode(FrameProcessingNode):
+    """Thin ROS shell around kd_grasp_ros.depth.completer.DepthCompleter."""
+
+    def __init__(self, **kwargs):
+        super().__init__(NODE_NAME, "depth completion", DEFAULT_MIN_VALID_FRACTION, **kwargs)
+        model = declare(self, "model_path", STUDENT_WEIGHTS,
+                        "depth completion checkpoint: a path or a file name in the package's models/",
+                        read_only=True)
+        device = declare(self, "device", "cpu", "torch device for inference (cpu, cuda, cuda:0)",
+                         read_only=True)
+        input_width = declare(self, "input_width", INPUT_SIZE[0], "network input width (pixels)",
+                              read_only=True, int_range=(16, 4096))
+        input_height = declare(self, "input_height", INPUT_SIZE[1], "network input height (pixels)",
+                               read_only=True, int_range=(16, 4096))
+        depth_min = declare(self, "depth_min_m", DEPTH_RANGE_M[0], "nearest valid depth (m)", read_only=True,
+                            float_range=(0.0, 10.0))
+        depth_max = declare(self, "depth_max_m", DEPTH_RANGE_M[1], "farthest valid depth (m)", read_only=True,
+                            float_range=(0.1, 20.0))
+        threads = declare(self, "threads", 0, "torch CPU threads (0 = torch default)", read_only=True,
+                          int_range=(0, 64))
+        queue_size = declare(self, "sync_queue_size", DEFAULT_QUEUE_SIZE,
+                             "colour/depth approximate-time queue (messages per stream)", read_only=True,
+                             int_range=(1, 100))
+        slop = declare(self, "sync_slop_s", DEFAULT_SLOP_S,
+                       "largest colour/depth stamp difference paired (s)", read_only=True,
+                       float_range=(0.0, 1.0))
+        if depth_min >= depth_max:
+            raise NodeStartupError(f"depth_min_m ({depth_min}) must be below depth_max_m ({depth_max})")
+        self.completer = load_completer(model, device, (input_width, input_height), (depth_min, depth_max),
+                                        threads or None)
+        self.add_on_set_parameters_callback(self.on_set_common_parameters)
+
+        self.sync = ApproximateTimeSynchronizer(("color", "depth"), queue_size, slop)
+        self.pub_depth = self.create_publisher(Image, topics.COMPLETED_DEPTH, IMAGE_PUBLISHER_QOS)
+        self.pub_info = self.create_publisher(CameraInfo, topics.COMPLETED_DEPTH_INFO, IMAGE_PUBLISHER_QOS)
+        self.create_subscription(Image, topics.COLOR_IN, self._on_color, self.input_qos)
+        self.create_subscription(Image, topics.DEPTH_IN, self._on_depth, self.input_qos)
+        self.create_subscription(CameraInfo, topics.DEPTH_INFO_IN, self.on_camera_info, self.input_qos)
+        self.get_logger().info(
+            f"depth completion ready: model {model} on {device}, input {input_width}x{input_height}, "
+            f"range {depth_min}-{depth_max} m; listening on {self.resolve_topic_name(topics.COLOR_IN)} + "
+            f"{self.resolve_topic_name(topics.DEPTH_IN)}"
+        )
+
+    def _on_color(self, msg: Image) -> None:
+        self._on_pair(self.sync.add("color", stamp_seconds(msg.header.stamp), msg))
+
+    def _on_depth(self, msg: Image) -> None:
+        self._on_pair(self.sync.add("depth", stamp_seconds(msg.header.stamp), msg))
+
+    def _on_pair(self, matched) -> None:
+        if matched is None:
+            return
+        received = time.perf_counter()
+        color_msg, depth_msg = matched["color"].item, matched["depth"].item
+        stamp_s = matched["depth"].stamp_s
+        if not self.is_fresh(stamp_s) or not self.has_camera_info(topics.DEPTH_INFO_IN):
+            return
+        try:
+            rgb = image_to_rgb(color_msg)
+            depth = depth_to_metres(depth_msg)
+            check_sizes(depth, camera_info_to_intrinsics(self.camera_info), rgb)
+            valid = check_depth(depth, self.min_valid_fraction)
+            convert_ms = (time.perf_counter() - received) * 1000.0
+            completed = self.completer.complete(rgb, depth)
+        except (ImageConversionError, FrameInputError, DepthInputError, DepthModelError) as exc:
+            self.reject(f"frame refused: {exc}")
+            return
+        start = time.perf_counter()
+        info = CameraInfo(header=depth_msg.header)
+        for field in CAMERA_INFO_FIELDS:
+            setattr(info, field, getattr(self.camera_info, field))
+        self.pub_info.publish(info)  # before the image, so the grasp node has it when the image comes
+        self.pub_depth.publish(metres_to_depth_image(completed, "32FC1", depth_msg.header))
+        self.frames_out += 1
+        self.publish_diagnostics(OK, "frame completed", {
+            "latency_ms": (time.perf_counter() - received) * 1000.0, "convert_ms": convert_ms,
+            **{f"{k}_ms": float(v) for k, v in self.completer.last_timings_ms.items()},
+            "publish_ms": (time.perf_counter() - start) * 1000.0,
+            "age_at_publish_ms": (now_seconds(self) - stamp_s) * 1000.0, "valid_input_fraction": valid,
+        })
+
+    def counters(self) -> dict:
+        return {**super().counters(), "sync_matched": self.sync.matched}
+
+
+def load_completer(model: str, device: str, input_size, depth_range, threads) -> DepthCompleter:
+    """The DepthCompleter for the parameters; NodeStartupError if the model cannot be loaded."""
+    try:
+        return DepthCompleter(resolve_model(model), device=device, input_size=input_size,
+                              depth_range=depth_range, threads=threads)
+    except (ResourceNotFoundError, DepthModelError) as exc:
+        raise NodeStartupError(f"{NODE_NAME}: cannot load depth model '{model}': {exc}") from exc
+
+
+def main(args=None) -> int:
+    return run_node(DepthCompletionNode, args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

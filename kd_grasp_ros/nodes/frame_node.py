@@ -1,0 +1,87 @@
+"""Shared by the depth-completion and grasp nodes: camera_info cache, stale gate, refusals, diagnostics."""
+from __future__ import annotations
+
+from diagnostic_msgs.msg import DiagnosticArray
+from rcl_interfaces.msg import SetParametersResult
+from rclpy.node import Node
+from sensor_msgs.msg import CameraInfo
+
+from kd_grasp_ros.nodes import topics
+from kd_grasp_ros.nodes.clock import LOG_THROTTLE_S, now_seconds
+from kd_grasp_ros.nodes.diagnostics import ERROR, WARN, diagnostic_array
+from kd_grasp_ros.nodes.parameters import declare
+from kd_grasp_ros.nodes.qos import INPUT_QOS_CHOICES, QoSChoiceError, input_qos
+from kd_grasp_ros.nodes.runner import NodeStartupError
+from kd_grasp_ros.pipeline.frames import DEFAULT_MAX_AGE_S, StaleFrameFilter
+
+
+class FrameProcessingNode(Node):
+    """A node that turns camera frames into results; subclasses add models, inputs and outputs."""
+
+    def __init__(self, node_name: str, purpose: str, min_valid_fraction: float, **kwargs):
+        super().__init__(node_name, **kwargs)
+        self.purpose = purpose
+        self.max_age_s = declare(self, "max_age_s", DEFAULT_MAX_AGE_S,
+                                 "frames older than this vs. the node clock are dropped (s, 0 = never)",
+                                 float_range=(0.0, 60.0))
+        self.min_valid_fraction = declare(self, "min_valid_fraction", min_valid_fraction,
+                                          "frames with fewer valid depth pixels are refused (0-1)",
+                                          float_range=(0.0, 1.0))
+        qos_choice = declare(self, "input_qos", "sensor_data",
+                             "QoS of the image subscriptions: sensor_data (best effort, matches any "
+                             "publisher) or reliable (no drops, needs reliable publishers)", read_only=True,
+                             constraints=f"one of {', '.join(INPUT_QOS_CHOICES)}")
+        try:
+            self.input_qos = input_qos(qos_choice)
+        except QoSChoiceError as exc:
+            raise NodeStartupError(f"{node_name}: {exc}") from exc
+        self.stale = StaleFrameFilter(self.max_age_s)
+        self.camera_info: CameraInfo | None = None
+        self.frames_out = 0
+        self.rejected = 0
+        self.pub_diag = self.create_publisher(DiagnosticArray, topics.DIAGNOSTICS, 10)
+
+    def on_set_common_parameters(self, params) -> SetParametersResult:
+        """Apply changes of max_age_s and min_valid_fraction (ranges are checked by rclpy)."""
+        for param in params:
+            if param.name == "max_age_s":
+                self.max_age_s = self.stale.max_age_s = float(param.value)
+            elif param.name == "min_valid_fraction":
+                self.min_valid_fraction = float(param.value)
+        return SetParametersResult(successful=True)
+
+    def on_camera_info(self, msg: CameraInfo) -> None:
+        self.camera_info = msg
+
+    def is_fresh(self, stamp_s: float) -> bool:
+        """False (logged, counted, reported) if a frame stamped `stamp_s` is older than max_age_s."""
+        now_s = now_seconds(self)
+        if self.stale.accept(stamp_s, now_s):
+            return True
+        self.get_logger().warn(
+            f"dropped a stale frame: {now_s - stamp_s:.3f} s old > max_age_s {self.max_age_s} "
+            f"({self.stale.dropped} dropped so far)", throttle_duration_sec=LOG_THROTTLE_S)
+        self.publish_diagnostics(WARN, "stale frame dropped", {})
+        return False
+
+    def has_camera_info(self, topic: str) -> bool:
+        """False (logged as an error) while no camera_info has arrived on `topic`."""
+        if self.camera_info is None:
+            self.reject(f"no camera_info received on {self.resolve_topic_name(topic)} yet")
+            return False
+        return True
+
+    def reject(self, reason: str) -> None:
+        """Log (throttled), count and report a frame that could not be processed."""
+        self.rejected += 1
+        self.get_logger().error(f"{reason} ({self.rejected} refused so far)",
+                                throttle_duration_sec=LOG_THROTTLE_S)
+        self.publish_diagnostics(ERROR, reason, {})
+
+    def counters(self) -> dict:
+        return {"frames_out": self.frames_out, "stale_dropped": self.stale.dropped, "rejected": self.rejected}
+
+    def publish_diagnostics(self, level: bytes, message: str, values: dict) -> None:
+        self.pub_diag.publish(diagnostic_array(
+            self.get_clock().now().to_msg(), f"{self.get_name()}: {self.purpose}",
+            self.get_fully_qualified_name(), level, message, {**values, **self.counters()}))

@@ -1,0 +1,198 @@
+"""grasp_detection_node: depth image -> GG-CNN grasp maps -> best grasps as 3-D poses.
+
+Subscribes (QoS: the input_qos parameter, see nodes/qos.py): `depth_completed/image_raw` (32FC1 m or
+16UC1 mm; remap it to the raw aligned depth to run without depth completion), `depth_completed/camera_info`.
+Publishes, all with the depth image's stamp and frame (camera optical frame):
+  grasp_pose (PoseStamped, best grasp), grasp_width (Float32, m), grasp_quality (Float32, 0-1),
+  grasp_candidates (PoseArray, best first), grasp_candidates_info (Float32MultiArray,
+  [quality, width_m] per candidate), grasp_markers (MarkerArray), grasp_quality_image (rgb8 heat map),
+  diagnostics (per-stage latency, counters).
+Gripper frame of the poses: z = approach direction, y = closing direction, x = y cross z.
+Frames older than max_age_s are dropped and counted; bad frames are logged and counted; a frame without
+grasps publishes empty candidates and no grasp_pose.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+from geometry_msgs.msg import PoseArray, PoseStamped
+from rcl_interfaces.msg import SetParametersResult
+from sensor_msgs.msg import CameraInfo, Image
+from std_msgs.msg import Float32, Float32MultiArray
+from visualization_msgs.msg import MarkerArray
+
+from kd_grasp_ros.grasp.constants import NETWORK_INPUT_SIZE, PEAK_THRESHOLD
+from kd_grasp_ros.grasp.detector import GraspDetector
+from kd_grasp_ros.grasp.errors import GraspInputError, GraspModelError
+from kd_grasp_ros.grasp.grasp_pose import image_grasp_to_pose
+from kd_grasp_ros.nodes import topics
+from kd_grasp_ros.nodes.clock import LOG_THROTTLE_S, now_seconds, stamp_seconds
+from kd_grasp_ros.nodes.diagnostics import OK
+from kd_grasp_ros.nodes.frame_node import FrameProcessingNode
+from kd_grasp_ros.nodes.grasp_messages import candidates_info_msg, grasp_markers, pose_to_msg
+from kd_grasp_ros.nodes.parameters import declare, values
+from kd_grasp_ros.nodes.qos import IMAGE_PUBLISHER_QOS
+from kd_grasp_ros.nodes.runner import NodeStartupError, run_node
+from kd_grasp_ros.pipeline.frames import FrameInputError, check_depth, check_sizes
+from kd_grasp_ros.pipeline.grasp_stage import (
+    DEFAULT_GRASP_MODEL,
+    DEFAULT_TOP_K,
+    GraspFilterConfig,
+    GraspStageConfigError,
+    detect_grasp_poses,
+)
+from kd_grasp_ros.pipeline.visualise import quality_heatmap
+from kd_grasp_ros.resources import ResourceNotFoundError, resolve_model
+from kd_grasp_ros.ros_image import (
+    ImageConversionError,
+    camera_info_to_intrinsics,
+    depth_to_metres,
+    numpy_to_image,
+)
+
+NODE_NAME = "grasp_detection_node"
+# Completed depth is dense; raw depth (completion off) has holes the detector inpaints.
+DEFAULT_MIN_VALID_FRACTION = 0.3
+FILTER_PARAMETERS = ["top_k", "min_quality", "workspace_min", "workspace_max", "crop_center"]
+
+
+class GraspDetectionNode(FrameProcessingNode):
+    """Thin ROS shell around GraspDetector + kd_grasp_ros.pipeline.grasp_stage."""
+
+    def __init__(self, **kwargs):
+        super().__init__(NODE_NAME, "grasp detection", DEFAULT_MIN_VALID_FRACTION, **kwargs)
+        model = declare(self, "model_path", DEFAULT_GRASP_MODEL,
+                        "grasp network checkpoint: a path or a file name in the package's models/",
+                        read_only=True)
+        device = declare(self, "device", "cpu", "torch device for inference (cpu, cuda, cuda:0)",
+                         read_only=True)
+        crop_size = declare(self, "crop_size", NETWORK_INPUT_SIZE,
+                            "square depth crop fed to the network (pixels)",
+                            read_only=True, int_range=(32, 2048))
+        threads = declare(self, "threads", 0, "torch CPU threads (0 = torch default)", read_only=True,
+                          int_range=(0, 64))
+        declare(self, "top_k", DEFAULT_TOP_K, "most grasp candidates published per frame", int_range=(1, 100))
+        declare(self, "min_quality", PEAK_THRESHOLD,
+                "grasps with a lower predicted quality are discarded (0-1)",
+                float_range=(0.0, 1.0))
+        declare(self, "workspace_min", [-1.0, -1.0, 0.1],
+                "[x, y, z] lower corner of the accepted grasp positions, camera optical frame (m)")
+        declare(self, "workspace_max", [1.0, 1.0, 2.0],
+                "[x, y, z] upper corner of the accepted grasp positions, camera optical frame (m)")
+        declare(self, "crop_center", [-1, -1],
+                "[row, col] centre of the network crop (pixels; -1 = image centre)")
+        self.publish_quality_image = declare(self, "publish_quality_image", True,
+                                             "publish the colour-mapped quality map on grasp_quality_image")
+        try:
+            self.filter_cfg = filter_config(values(self, FILTER_PARAMETERS))
+        except GraspStageConfigError as exc:
+            raise NodeStartupError(f"{NODE_NAME}: {exc}") from exc
+        self.detector = load_detector(model, device, crop_size, threads or None)
+        self.add_on_set_parameters_callback(self._on_set_parameters)
+
+        self.frames_without_grasp = 0
+        self.pub_pose = self.create_publisher(PoseStamped, topics.GRASP_POSE, 10)
+        self.pub_width = self.create_publisher(Float32, topics.GRASP_WIDTH, 10)
+        self.pub_quality = self.create_publisher(Float32, topics.GRASP_QUALITY, 10)
+        self.pub_candidates = self.create_publisher(PoseArray, topics.GRASP_CANDIDATES, 10)
+        self.pub_info = self.create_publisher(Float32MultiArray, topics.GRASP_CANDIDATES_INFO, 10)
+        self.pub_markers = self.create_publisher(MarkerArray, topics.GRASP_MARKERS, 10)
+        self.pub_heatmap = self.create_publisher(Image, topics.GRASP_QUALITY_IMAGE, IMAGE_PUBLISHER_QOS)
+        self.create_subscription(Image, topics.COMPLETED_DEPTH, self._on_depth, self.input_qos)
+        self.create_subscription(CameraInfo, topics.COMPLETED_DEPTH_INFO, self.on_camera_info, self.input_qos)
+        self.get_logger().info(
+            f"grasp detection ready: model {model} on {device}, crop {crop_size} px, top_k "
+            f"{self.filter_cfg.top_k}, min_quality {self.filter_cfg.min_quality}; listening on "
+            f"{self.resolve_topic_name(topics.COMPLETED_DEPTH)}"
+        )
+
+    def _on_set_parameters(self, params) -> SetParametersResult:
+        try:
+            cfg = filter_config(values(self, FILTER_PARAMETERS, params))
+        except (GraspStageConfigError, TypeError, ValueError) as exc:
+            return SetParametersResult(successful=False, reason=str(exc))
+        self.filter_cfg = cfg
+        for param in params:
+            if param.name == "publish_quality_image":
+                self.publish_quality_image = bool(param.value)
+        return self.on_set_common_parameters(params)
+
+    def _on_depth(self, msg: Image) -> None:
+        received = time.perf_counter()
+        stamp_s = stamp_seconds(msg.header.stamp)
+        if not self.is_fresh(stamp_s) or not self.has_camera_info(topics.COMPLETED_DEPTH_INFO):
+            return
+        try:
+            depth = depth_to_metres(msg)
+            intrinsics = camera_info_to_intrinsics(self.camera_info)
+            if msg.header.frame_id:
+                intrinsics = replace(intrinsics, frame_id=msg.header.frame_id)
+            check_sizes(depth, intrinsics)
+            check_depth(depth, self.min_valid_fraction)
+            convert_ms = (time.perf_counter() - received) * 1000.0
+            result = detect_grasp_poses(self.detector, image_grasp_to_pose, depth, intrinsics, stamp_s,
+                                        self.filter_cfg)
+        except (ImageConversionError, FrameInputError, GraspInputError) as exc:
+            self.reject(f"frame refused: {exc}")
+            return
+        start = time.perf_counter()
+        self._publish(msg.header, result)
+        self.frames_out += 1
+        best = result.best
+        if best is None:
+            self.frames_without_grasp += 1
+            self.get_logger().info(f"no grasp above min_quality {self.filter_cfg.min_quality} in this frame",
+                                   throttle_duration_sec=LOG_THROTTLE_S)
+        self.publish_diagnostics(OK, "frame processed", {
+            "latency_ms": (time.perf_counter() - received) * 1000.0, "convert_ms": convert_ms,
+            **{f"{k}_ms": float(v) for k, v in result.timings_ms.items()},
+            "publish_ms": (time.perf_counter() - start) * 1000.0,
+            "age_at_publish_ms": (now_seconds(self) - stamp_s) * 1000.0,
+            "grasps": len(result.poses), "best_quality": float(best.quality) if best else 0.0,
+            "outside_workspace": result.outside_workspace, "without_depth": result.without_depth,
+        })
+
+    def _publish(self, header, result) -> None:
+        if result.best is not None:
+            best = result.best
+            self.pub_width.publish(Float32(data=float(best.width_m)))
+            self.pub_quality.publish(Float32(data=float(best.quality)))
+            self.pub_pose.publish(PoseStamped(header=header, pose=pose_to_msg(best)))
+        self.pub_candidates.publish(PoseArray(header=header, poses=[pose_to_msg(p) for p in result.poses]))
+        self.pub_info.publish(candidates_info_msg(result.poses))
+        self.pub_markers.publish(grasp_markers(result.poses, header))
+        if self.publish_quality_image:
+            self.pub_heatmap.publish(numpy_to_image(quality_heatmap(result.quality_map), "rgb8", header))
+
+    def counters(self) -> dict:
+        return {**super().counters(), "frames_without_grasp": self.frames_without_grasp}
+
+
+def filter_config(params: dict) -> GraspFilterConfig:
+    """GraspFilterConfig from the node's parameter values (crop_center [-1, -1] = image centre)."""
+    crop = [int(v) for v in params["crop_center"]]
+    if len(crop) != 2:
+        raise GraspStageConfigError(f"crop_center must be [row, col], got {crop}")
+    return GraspFilterConfig(
+        top_k=int(params["top_k"]), min_quality=float(params["min_quality"]),
+        workspace_min=tuple(float(v) for v in params["workspace_min"]),
+        workspace_max=tuple(float(v) for v in params["workspace_max"]),
+        crop_center=None if min(crop) < 0 else (crop[0], crop[1]),
+    )
+
+
+def load_detector(model: str, device: str, crop_size: int, threads) -> GraspDetector:
+    """The GraspDetector for the parameters; NodeStartupError if the model cannot be loaded."""
+    try:
+        return GraspDetector(resolve_model(model), device=device, crop_size=crop_size, threads=threads)
+    except (ResourceNotFoundError, GraspModelError) as exc:
+        raise NodeStartupError(f"{NODE_NAME}: cannot load grasp model '{model}': {exc}") from exc
+
+
+def main(args=None) -> int:
+    return run_node(GraspDetectionNode, args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,29 @@
+"""Quality of service of the image topics, chosen in one place.
+
+Publishers of images are RELIABLE (keep last QUEUE_DEPTH): reliable publishers serve both reliable and
+best-effort subscribers. Subscribers take the `input_qos` parameter:
+- "sensor_data" (best effort, the ROS convention): matches any publisher (realsense-ros, bags recorded
+  best effort); large images may be dropped when the network or the CPU is busy.
+- "reliable": no dropped images (fragments are resent), but it only matches reliable publishers
+  (our nodes, `kd-grasp replay`, `ros2 bag play` of bags recorded reliable, ros_gz_bridge).
+"""
+from __future__ import annotations
+
+from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
+
+QUEUE_DEPTH = 5
+INPUT_QOS_CHOICES = ("sensor_data", "reliable")
+IMAGE_PUBLISHER_QOS = QoSProfile(depth=QUEUE_DEPTH, reliability=ReliabilityPolicy.RELIABLE)
+
+
+class QoSChoiceError(ValueError):
+    """An input_qos value that is not one of INPUT_QOS_CHOICES."""
+
+
+def input_qos(choice: str) -> QoSProfile:
+    """The subscription QoS for an input_qos parameter value."""
+    if choice == "sensor_data":
+        return qos_profile_sensor_data
+    if choice == "reliable":
+        return QoSProfile(depth=QUEUE_DEPTH, reliability=ReliabilityPolicy.RELIABLE)
+    raise QoSChoiceError(f"input_qos must be one of {INPUT_QOS_CHOICES}, got '{choice}'")

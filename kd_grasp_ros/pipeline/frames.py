@@ -1,0 +1,76 @@
+"""Checks every camera frame passes before it reaches a network: age, sizes and usable depth.
+
+Plain numpy, no ROS: the nodes and the offline replay share these rules.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from kd_grasp_ros.common.intrinsics import CameraIntrinsics
+
+# Frames whose depth has fewer valid (> 0, finite) pixels than this fraction are refused by default.
+DEFAULT_MIN_VALID_FRACTION = 0.05
+# Frames older than this (seconds, stamp vs. the node's clock) are dropped by default.
+DEFAULT_MAX_AGE_S = 0.5
+
+
+class FrameInputError(ValueError):
+    """A camera frame cannot be processed: sizes disagree, depth is missing or not finite."""
+
+
+def check_depth(depth_m: np.ndarray, min_valid_fraction: float = DEFAULT_MIN_VALID_FRACTION) -> float:
+    """Raise FrameInputError unless depth is (H, W) float metres with enough valid pixels.
+
+    Returns the fraction of valid pixels. Non-finite values are errors here (the ROS conversion
+    already maps them to 0 = missing).
+    """
+    depth = np.asarray(depth_m)
+    if depth.ndim != 2 or depth.size == 0:
+        raise FrameInputError(f"depth must be a non-empty (H, W) array, got shape {depth.shape}")
+    if not np.issubdtype(depth.dtype, np.floating):
+        raise FrameInputError(f"depth must be float metres, got dtype {depth.dtype}")
+    if not np.all(np.isfinite(depth)):
+        raise FrameInputError("depth holds NaN or inf; expected finite metres with 0 = missing")
+    valid = float(np.count_nonzero(depth > 0.0)) / depth.size
+    if valid < min_valid_fraction:
+        raise FrameInputError(
+            f"only {valid:.1%} of depth pixels are valid (> 0 m); at least {min_valid_fraction:.1%} needed"
+        )
+    return valid
+
+
+def check_sizes(depth_m: np.ndarray, intrinsics: CameraIntrinsics, rgb: np.ndarray | None = None) -> None:
+    """Raise FrameInputError unless depth, camera_info (and colour, if given) have the same size."""
+    h, w = np.asarray(depth_m).shape[:2]
+    if (intrinsics.width, intrinsics.height) != (w, h):
+        raise FrameInputError(
+            f"camera_info is {intrinsics.width}x{intrinsics.height} but the depth image is {w}x{h}"
+        )
+    if rgb is not None:
+        rgb = np.asarray(rgb)
+        if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+            raise FrameInputError(f"colour must be (H, W, 3) uint8 RGB, got {rgb.shape} {rgb.dtype}")
+        if rgb.shape[:2] != (h, w):
+            raise FrameInputError(
+                f"colour image is {rgb.shape[1]}x{rgb.shape[0]} but the depth image is {w}x{h}; "
+                "expected depth aligned to colour"
+            )
+
+
+@dataclass
+class StaleFrameFilter:
+    """Accepts frames no older than `max_age_s` (<= 0 accepts all) and counts the rest."""
+
+    max_age_s: float = DEFAULT_MAX_AGE_S
+    accepted: int = 0
+    dropped: int = 0
+
+    def accept(self, stamp_s: float, now_s: float) -> bool:
+        """True if a frame stamped `stamp_s` is fresh at time `now_s` (both seconds, same clock)."""
+        if self.max_age_s > 0.0 and now_s - stamp_s > self.max_age_s:
+            self.dropped += 1
+            return False
+        self.accepted += 1
+        return True

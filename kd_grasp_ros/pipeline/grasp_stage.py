@@ -1,0 +1,109 @@
+"""From a depth image to filtered 3-D grasp poses: detector, top-k, pose lifting, workspace filter.
+
+ROS-free glue shared by the grasp detection node and the offline replay. Poses are in the camera
+optical frame named by the intrinsics (gripper axes: z approach, y closing; see grasp_types).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from kd_grasp_ros.common.grasp_types import GraspPose, ImageGrasp
+from kd_grasp_ros.common.intrinsics import CameraIntrinsics
+from kd_grasp_ros.grasp.constants import PEAK_THRESHOLD
+from kd_grasp_ros.grasp.errors import GraspInputError
+
+# The detector is asked for this many times top_k candidates, so that workspace filtering still
+# leaves up to top_k grasps.
+CANDIDATE_OVERSAMPLING = 3
+DEFAULT_TOP_K = 5
+# The grasp checkpoint the node and the replay load unless told otherwise (in the package's models/).
+DEFAULT_GRASP_MODEL = "grasp_student_v1.pt"
+
+
+class GraspStageConfigError(ValueError):
+    """Grasp filtering parameters that contradict each other or are out of range."""
+
+
+@dataclass(frozen=True)
+class GraspFilterConfig:
+    """Which grasps survive: how many, how good, and where (camera optical frame, metres)."""
+
+    top_k: int = DEFAULT_TOP_K
+    min_quality: float = PEAK_THRESHOLD
+    workspace_min: tuple[float, float, float] = (-1.0, -1.0, 0.1)
+    workspace_max: tuple[float, float, float] = (1.0, 1.0, 2.0)
+    crop_center: tuple[int, int] | None = None  # (row, col) of the network crop; None = image centre
+
+    def __post_init__(self) -> None:
+        if self.top_k < 1:
+            raise GraspStageConfigError(f"top_k must be >= 1, got {self.top_k}")
+        if not 0.0 <= self.min_quality <= 1.0:
+            raise GraspStageConfigError(f"min_quality must be in [0, 1], got {self.min_quality}")
+        if len(self.workspace_min) != 3 or len(self.workspace_max) != 3:
+            raise GraspStageConfigError(
+                f"workspace bounds must be [x, y, z] each, got {self.workspace_min} and {self.workspace_max}"
+            )
+        if any(lo >= hi for lo, hi in zip(self.workspace_min, self.workspace_max, strict=True)):
+            raise GraspStageConfigError(
+                f"workspace_min {list(self.workspace_min)} must be below workspace_max "
+                f"{list(self.workspace_max)} on every axis"
+            )
+
+    def in_workspace(self, position: np.ndarray) -> bool:
+        return bool(np.all(position >= self.workspace_min) and np.all(position <= self.workspace_max))
+
+
+@dataclass
+class GraspResult:
+    """Grasps of one frame, best first: image grasps and their poses side by side, plus the maps."""
+
+    grasps: list[ImageGrasp]
+    poses: list[GraspPose]
+    quality_map: np.ndarray
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    outside_workspace: int = 0
+    without_depth: int = 0
+
+    @property
+    def best(self) -> GraspPose | None:
+        return self.poses[0] if self.poses else None
+
+
+def detect_grasp_poses(detector, image_grasp_to_pose, depth_m: np.ndarray, intrinsics: CameraIntrinsics,
+                       stamp_s: float, cfg: GraspFilterConfig) -> GraspResult:
+    """Run `detector` on metres depth and lift the best grasps to poses with `image_grasp_to_pose`.
+
+    detector: a kd_grasp_ros.grasp.detector.GraspDetector; image_grasp_to_pose: the function of
+    kd_grasp_ros.grasp.grasp_pose (passed in so callers decide when the torch modules load).
+    """
+    detection = detector.detect(depth_m, max_grasps=cfg.top_k * CANDIDATE_OVERSAMPLING,
+                                min_quality=cfg.min_quality, crop_center=cfg.crop_center)
+    start = time.perf_counter()
+    result = GraspResult(grasps=[], poses=[], quality_map=detection.quality,
+                         timings_ms=dict(detection.timings_ms))
+    for grasp in detection.grasps:
+        if len(result.poses) == cfg.top_k:
+            break
+        try:
+            pose = image_grasp_to_pose(grasp, depth_m, intrinsics, stamp_s)
+        except GraspInputError:
+            result.without_depth += 1
+            continue
+        if not cfg.in_workspace(pose.position):
+            result.outside_workspace += 1
+            continue
+        result.grasps.append(grasp)
+        result.poses.append(pose)
+    result.timings_ms["poses"] = (time.perf_counter() - start) * 1000.0
+    return result
+
+
+def candidates_info(poses: list[GraspPose]) -> list[float]:
+    """The flat [quality, width_m] per candidate layout of the `grasp_candidates_info` topic."""
+    return [float(v) for pose in poses for v in (pose.quality, pose.width_m)]
+
+
+CANDIDATE_INFO_FIELDS = ("quality", "width_m")

@@ -1,0 +1,1 @@
+"""Recorded bags: reading/writing (rosbags), publishing with /clock, offline processing, the sample bag."""

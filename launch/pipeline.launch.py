@@ -1,0 +1,75 @@
+"""Depth completion + grasp detection on a camera's topics (included by the other launch files).
+
+ros2 launch kd_grasp_ros pipeline.launch.py [depth_completion:=false] [use_composition:=false]
+    [color_topic:=...] [depth_topic:=...] [camera_info_topic:=...] [use_sim_time:=true]
+"""
+from launch.actions import DeclareLaunchArgument, OpaqueFunction
+from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
+from launch_ros.actions import Node
+from launch_ros.substitutions import FindPackageShare
+
+from kd_grasp_ros.nodes import topics
+from launch import LaunchDescription
+
+PACKAGE = "kd_grasp_ros"
+BOOL_CHOICES = ["true", "false"]
+
+
+def _flag(context, name: str) -> bool:
+    return LaunchConfiguration(name).perform(context) == "true"
+
+
+def launch_setup(context):
+    """The pipeline nodes: one composed process, or one process per node."""
+    completion = _flag(context, "depth_completion")
+    color, depth, info = (LaunchConfiguration(n) for n in ("color_topic", "depth_topic", "camera_info_topic"))
+    overrides = {"use_sim_time": _flag(context, "use_sim_time"), "device": LaunchConfiguration("device"),
+                 "input_qos": LaunchConfiguration("input_qos")}
+    depth_params = LaunchConfiguration("depth_params_file")
+    grasp_params = LaunchConfiguration("grasp_params_file")
+    camera_remaps = [(topics.COLOR_IN, color), (topics.DEPTH_IN, depth), (topics.DEPTH_INFO_IN, info)]
+    # Without completion the grasp node reads the camera's depth directly.
+    grasp_remaps = [] if completion else [(topics.COMPLETED_DEPTH, depth),
+                                          (topics.COMPLETED_DEPTH_INFO, info)]
+    if _flag(context, "use_composition"):
+        return [Node(package=PACKAGE, executable="pipeline_composed", output="screen",
+                     arguments=[] if completion else ["--no-depth-completion"],
+                     parameters=[depth_params, grasp_params, overrides],
+                     remappings=camera_remaps + grasp_remaps)]
+    nodes = []
+    if completion:
+        nodes.append(Node(package=PACKAGE, executable="depth_completion_node", name="depth_completion_node",
+                          output="screen", parameters=[depth_params, overrides], remappings=camera_remaps))
+    nodes.append(Node(package=PACKAGE, executable="grasp_detection_node", name="grasp_detection_node",
+                      output="screen", parameters=[grasp_params, overrides], remappings=grasp_remaps))
+    return nodes
+
+
+def generate_launch_description():
+    config = PathJoinSubstitution([FindPackageShare(PACKAGE), "config"])
+    return LaunchDescription([
+        DeclareLaunchArgument("depth_completion", default_value="true", choices=BOOL_CHOICES,
+                              description="complete the depth (transparent objects) before grasp detection"),
+        DeclareLaunchArgument("use_composition", default_value="true", choices=BOOL_CHOICES,
+                              description="run both nodes in one process (pipeline_composed)"),
+        DeclareLaunchArgument("use_sim_time", default_value="false", choices=BOOL_CHOICES,
+                              description="use /clock (bag replay, simulation) instead of the system clock"),
+        DeclareLaunchArgument("input_qos", default_value="sensor_data", choices=["sensor_data", "reliable"],
+                              description="image subscriptions: sensor_data (best effort, any publisher) or "
+                                          "reliable (no drops; needs reliable publishers)"),
+        DeclareLaunchArgument("device", default_value="cpu",
+                              description="torch device of both networks (cpu, cuda, cuda:0)"),
+        DeclareLaunchArgument("color_topic", default_value="/" + topics.REALSENSE_COLOR,
+                              description="colour image topic (rgb8/bgr8)"),
+        DeclareLaunchArgument("depth_topic", default_value="/" + topics.REALSENSE_ALIGNED_DEPTH,
+                              description="depth aligned to colour (16UC1 mm or 32FC1 m)"),
+        DeclareLaunchArgument("camera_info_topic", default_value="/" + topics.REALSENSE_ALIGNED_DEPTH_INFO,
+                              description="camera_info of the aligned depth"),
+        DeclareLaunchArgument("depth_params_file",
+                              default_value=PathJoinSubstitution([config, "depth_completion.yaml"]),
+                              description="parameters of depth_completion_node"),
+        DeclareLaunchArgument("grasp_params_file",
+                              default_value=PathJoinSubstitution([config, "grasp_detection.yaml"]),
+                              description="parameters of grasp_detection_node"),
+        OpaqueFunction(function=launch_setup),
+    ])

@@ -1,0 +1,147 @@
+"""Shared by the node, launch and replay tests: model files, synthetic camera messages, a listener.
+
+Model files: tests that check numbers (where the grasp lands on a box of known geometry) need a grasp
+network of established quality, so they use the released GG-CNN Cornell weights from ../shared, else
+the shipped student (the students' own quality is tested by the grasp area). Depth tests use the
+shipped depth student, else one built through the depth registry in a temporary directory (real
+architecture, untrained: good for wiring and error handling, not for numbers).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kd_grasp_ros.common.intrinsics import D435_640X480, CameraIntrinsics
+from kd_grasp_ros.pipeline.synthetic_scene import BoxScene, render_box_scene
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHIPPED_GRASP_MODEL = REPO_ROOT / "models" / "grasp_student_v1.pt"
+SHIPPED_DEPTH_MODEL = REPO_ROOT / "models" / "depth_student.pt"
+RELEASED_GGCNN = Path("weights") / "ggcnn-cornell-official" / "ggcnn_epoch_23_cornell_statedict.pt"
+FRAME_ID = "camera_color_optical_frame"
+INTRINSICS = replace(D435_640X480, frame_id=FRAME_ID)
+# A box whose natural grasp is across its 5 cm side, at the centre of its top face.
+TEST_SCENE = BoxScene(table_depth_m=0.70, box_size_m=(0.05, 0.08, 0.06), box_centre_xy_m=(0.02, -0.01),
+                      box_yaw_rad=0.3)
+
+
+def grasp_model_path(shared_root: Path | None) -> Path:
+    """The released GG-CNN from ../shared, else the shipped student, else skip."""
+    if shared_root is not None and (shared_root / RELEASED_GGCNN).is_file():
+        return shared_root / RELEASED_GGCNN
+    if SHIPPED_GRASP_MODEL.is_file():
+        return SHIPPED_GRASP_MODEL
+    pytest.skip("no grasp weights: neither the shared GG-CNN weights nor models/grasp_student_v1.pt exist")
+
+
+def depth_model_path(tmp_dir: Path) -> Path:
+    """The shipped depth student, else an untrained student checkpoint written to tmp_dir."""
+    if SHIPPED_DEPTH_MODEL.is_file():
+        return SHIPPED_DEPTH_MODEL
+    import torch
+
+    from kd_grasp_ros.depth.registry import build_model, save_checkpoint
+
+    torch.manual_seed(0)
+    path = tmp_dir / "depth_student_untrained.pt"
+    save_checkpoint(path, "student", build_model("student"), epoch=0, metrics={})
+    return path
+
+
+@dataclass
+class CameraMessages:
+    """One synthetic frame as the camera would publish it."""
+
+    color: object
+    depth: object
+    info: object
+
+
+def camera_messages(stamp, intrinsics: CameraIntrinsics = INTRINSICS, scene: BoxScene = TEST_SCENE,
+                    depth_encoding: str = "16UC1", transparent: bool = False) -> CameraMessages:
+    """Colour (rgb8), depth (16UC1 mm or 32FC1 m) and camera_info of the box scene, stamped `stamp`."""
+    from std_msgs.msg import Header
+
+    from kd_grasp_ros.ros_image import intrinsics_to_camera_info, metres_to_depth_image, numpy_to_image
+
+    frame = render_box_scene(intrinsics, scene, transparent_box=transparent)
+    header = Header(stamp=stamp, frame_id=intrinsics.frame_id)
+    return CameraMessages(color=numpy_to_image(frame.rgb, "rgb8", header),
+                          depth=metres_to_depth_image(frame.depth_m, depth_encoding, header),
+                          info=intrinsics_to_camera_info(intrinsics, header))
+
+
+class Listener:
+    """A test node recording every message on the given topics.
+
+    Subscriptions and publishers are reliable (like every publisher of this package, nodes/qos.py):
+    a reliable publisher also serves the nodes' default best-effort (sensor_data) subscriptions.
+    """
+
+    def __init__(self, context, topics: dict[str, type], name: str = "test_listener"):
+        import rclpy
+        from rclpy.executors import SingleThreadedExecutor
+
+        from kd_grasp_ros.nodes.qos import IMAGE_PUBLISHER_QOS
+
+        self.node = rclpy.create_node(name, context=context)
+        self.executor = SingleThreadedExecutor(context=context)
+        self.executor.add_node(self.node)
+        self.received: dict[str, list] = {t: [] for t in topics}
+        for topic, msg_type in topics.items():
+            self.node.create_subscription(msg_type, topic, self.received[topic].append, IMAGE_PUBLISHER_QOS)
+
+    def publisher(self, msg_type, topic: str):
+        from kd_grasp_ros.nodes.qos import IMAGE_PUBLISHER_QOS
+
+        return self.node.create_publisher(msg_type, topic, IMAGE_PUBLISHER_QOS)
+
+    def now(self):
+        return self.node.get_clock().now().to_msg()
+
+    def spin_for(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            self.executor.spin_once(timeout_sec=0.05)
+
+    def wait_for(self, topic: str, count: int, timeout_s: float, publish=None, period_s: float = 0.5):
+        """Spin until `count` messages arrived on `topic`, calling publish() every period_s meanwhile."""
+        deadline = time.monotonic() + timeout_s
+        next_publish = 0.0
+        while len(self.received[topic]) < count:
+            now = time.monotonic()
+            if now > deadline:
+                got = len(self.received[topic])
+                raise TimeoutError(f"{got}/{count} messages on {topic} after {timeout_s} s")
+            if publish is not None and now >= next_publish:
+                publish()
+                next_publish = now + period_s
+            self.executor.spin_once(timeout_sec=0.05)
+        return self.received[topic]
+
+    def wait_for_next(self, topic: str, timeout_s: float, publish=None):
+        """Publish until one more message arrives on `topic` (e.g. the node's next diagnostics)."""
+        return self.wait_for(topic, len(self.received[topic]) + 1, timeout_s, publish)
+
+    def close(self) -> None:
+        self.executor.shutdown()
+        self.node.destroy_node()
+
+
+def wait_until(condition, timeout_s: float, what: str, step_s: float = 0.05) -> None:
+    """Poll condition() until true; TimeoutError naming `what`."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout_s} s waiting for {what}")
+        time.sleep(step_s)
+
+
+def rotation_from_quaternion(q) -> np.ndarray:
+    from kd_grasp_ros.common.transforms import quat_to_matrix
+
+    return quat_to_matrix([q.x, q.y, q.z, q.w])
