@@ -1,0 +1,125 @@
+"""`kd-grasp bench`: one table for every network (teachers and students of both) and the pipeline.
+
+    kd-grasp bench                                   # shipped models, 1 and 2 threads -> docs/results/
+    kd-grasp bench --repeats 5 --warmup 1 --threads 1 --no-onnx --out-dir /tmp/bench   # quick look
+
+Per network and form (torch, torch with the pixel-shuffle ConvT rewrite, ONNX Runtime fp32, int8
+dynamic, int8 static): parameters, MB, median / p90 ms per thread count, FPS, speed-up, max |output
+difference| vs torch, and accuracy from the model card (models/<name>.json) or the checkpoint.
+Then the camera-to-grasp latency at 640x480. Writes bench.json and bench.md.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tqdm import tqdm
+
+GRASP_MODELS = ("grasp_ggcnn_teacher.pt", "grasp_student_v1.pt", "grasp_student_v2.pt")
+DEPTH_MODELS = ("depth_teacher.pt", "depth_student.pt")
+STUDENT_TARGET_MS = 10.0  # grasp-network student, single thread
+PIPELINE_TARGET_MS = 33.0  # camera-to-grasp, 2 threads, 640x480
+PIPELINE_TARGET_THREADS = 2
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--grasp-models", nargs="*", default=list(GRASP_MODELS),
+                        help="grasp checkpoints (models/ names or paths)")
+    parser.add_argument("--depth-models", nargs="*", default=list(DEPTH_MODELS),
+                        help="depth checkpoints (models/ names or paths)")
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="torch / ORT thread counts")
+    parser.add_argument("--repeats", type=int, default=50, help="timed runs per measurement")
+    parser.add_argument("--warmup", type=int, default=5, help="untimed runs before each measurement")
+    parser.add_argument("--no-onnx", action="store_true", help="skip the ONNX Runtime and int8 forms")
+    parser.add_argument("--calibration-frames", type=int, default=8,
+                        help="frames for int8 static calibration")
+    parser.add_argument("--pipeline-grasp", default="grasp_student_v1.pt", help="grasp model of the pipeline")
+    parser.add_argument("--pipeline-depth", default="depth_student.pt",
+                        help="depth model of the pipeline ('none' = raw depth, inpainted)")
+    parser.add_argument("--pipeline-threads", type=int, nargs="+", default=[1, 2],
+                        help="thread counts of the pipeline measurement (the target is for 2)")
+    parser.add_argument("--no-pipeline", action="store_true", help="skip the camera-to-grasp measurement")
+    parser.add_argument("--out-dir", type=Path, default=Path("docs/results"),
+                        help="bench.json / bench.md go here")
+    parser.add_argument("--device", default="cpu", choices=["cpu"], help="inference device (CPU only)")
+
+
+def _targets(rows: list[dict], pipeline: list[dict], threads: list[int]) -> list[dict]:
+    out = []
+    if 1 in threads:
+        students = [r for r in rows if r["family"] == "grasp" and r["role"] == "student" and "latency" in r]
+        if students:
+            best = min(students, key=lambda r: r["latency"]["1"]["median_ms"])
+            ms = best["latency"]["1"]["median_ms"]
+            out.append({"what": "grasp student, 1 thread", "target": f"<= {STUDENT_TARGET_MS:g} ms",
+                        "measured": f"{ms:.1f} ms ({best['network']}, {best['form']})",
+                        "met": ms <= STUDENT_TARGET_MS})
+    for p in pipeline:
+        if p["threads"] != PIPELINE_TARGET_THREADS:
+            continue
+        ms = p["latency"]["median_ms"]
+        out.append({"what": f"camera-to-grasp 640x480, {p['threads']} threads",
+                    "target": f"<= {PIPELINE_TARGET_MS:g} ms", "measured": f"{ms:.1f} ms",
+                    "met": ms <= PIPELINE_TARGET_MS})
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    """The whole benchmark; a missing or unreadable model -> a message and exit 1."""
+    from kd_grasp_ros.bench.networks import BenchError
+    from kd_grasp_ros.depth.registry import DepthModelError
+    from kd_grasp_ros.grasp.errors import GraspModelError
+
+    try:
+        return _run(args)
+    except (BenchError, DepthModelError, GraspModelError) as err:
+        print(f"kd-grasp bench: {type(err).__name__}: {err}", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
+    from kd_grasp_ros.bench.inputs import camera_frame, depth_input, grasp_input
+    from kd_grasp_ros.bench.networks import bench_network, load_network
+    from kd_grasp_ros.bench.pipeline import bench_pipeline
+    from kd_grasp_ros.bench.report import SCHEMA_VERSION, format_markdown, machine, write_outputs
+    from kd_grasp_ros.demo.config import NO_DEPTH_MODEL
+    from kd_grasp_ros.depth.constants import INPUT_SIZE
+
+    if args.repeats < 1 or args.warmup < 0 or min(args.threads) < 1 or args.calibration_frames < 1:
+        raise SystemExit("--repeats and --threads must be >= 1, --warmup >= 0, --calibration-frames >= 1")
+    start = time.perf_counter()
+    frames = [camera_frame(i) for i in range(args.calibration_frames + 1)]
+    prepare = {"grasp": grasp_input, "depth": depth_input}
+    jobs = [("grasp", m) for m in args.grasp_models] + [("depth", m) for m in args.depth_models]
+    networks = [load_network(family, m) for family, m in jobs]  # fail early on a missing model
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="kd-bench-") as workdir:
+        for net in tqdm(networks, desc="bench networks", unit="network"):
+            inputs = prepare[net.family](frames[0])
+            calibration = [prepare[net.family](f) for f in frames[1:]]
+            rows += bench_network(net, inputs, calibration, args.threads, args.repeats, args.warmup,
+                                  not args.no_onnx, Path(workdir))
+    pipeline = []
+    if not args.no_pipeline:
+        depth = None if args.pipeline_depth == NO_DEPTH_MODEL else args.pipeline_depth
+        pipeline = [bench_pipeline(args.pipeline_grasp, depth, n, args.repeats, args.warmup)
+                    for n in args.pipeline_threads]
+    result = {
+        "schema_version": SCHEMA_VERSION,
+        "machine": machine() | {"threads_measured": args.threads},
+        "threads": args.threads,
+        "repeats": args.repeats,
+        "warmup": args.warmup,
+        "depth_input_size": list(INPUT_SIZE),
+        "rows": rows,
+        "pipeline": pipeline,
+        "targets": _targets(rows, pipeline, args.threads),
+        "seconds": round(time.perf_counter() - start, 1),
+    }
+    write_outputs(result, args.out_dir / "bench.json", args.out_dir / "bench.md")
+    print(format_markdown(result))
+    print(f"-> {args.out_dir / 'bench.json'}, {args.out_dir / 'bench.md'}")
+    return 0

@@ -1,0 +1,41 @@
+"""Camera-to-grasp latency: depth completion + grasp detection + pose lifting on one 640x480 frame.
+
+Uses the demo's Perception (the same code path as the closed-loop demo, GraspDetector with its
+default pixel-shuffle ConvT form) on a synthetic RGB-D frame with a transparent box.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from kd_grasp_ros.bench.inputs import CAMERA_640X480, camera_frame
+from kd_grasp_ros.demo.perception import STAGE_DEPTH, STAGE_GRASP, Perception
+from kd_grasp_ros.grasp.bench import time_call
+
+
+def bench_pipeline(grasp_model: str, depth_model: str | None, threads: int, repeats: int,
+                   warmup: int) -> dict:
+    """Median / p90 of the whole perceive() call and the median of each stage (ms)."""
+    perception = Perception(grasp_model, depth_model, threads)
+    torch.set_num_threads(threads)
+    frame = camera_frame(0)
+    stages: dict[str, list[float]] = {STAGE_DEPTH: [], STAGE_GRASP: []}
+    found: list[int] = []
+
+    def once():
+        seen = perception.perceive(frame.rgb, frame.depth_m, CAMERA_640X480, 0.0)
+        for k in stages:
+            stages[k].append(seen.timings_ms[k])
+        found.append(len(seen.grasps.poses))
+
+    total = time_call(once, repeats, warmup)
+    timed = slice(warmup, None)
+    return {
+        "grasp_model": str(perception.detector.model_path.name),
+        "depth_model": perception.completer.path.name if perception.completer else "none",
+        "resolution": [CAMERA_640X480.width, CAMERA_640X480.height],
+        "threads": threads,
+        "latency": total | {"fps": 1e3 / total["median_ms"]},
+        "stages_median_ms": {k: float(np.median(v[timed])) for k, v in stages.items()},
+        "grasps_found_median": float(np.median(found[timed])),
+    }

@@ -1,0 +1,80 @@
+"""The benchmark's outputs: the machine description, one markdown table, and the JSON."""
+from __future__ import annotations
+
+import json
+import os
+import platform
+from pathlib import Path
+
+import torch
+
+from kd_grasp_ros.demo.session import cpu_model
+
+SCHEMA_VERSION = 1
+
+
+def machine() -> dict:
+    import onnxruntime
+
+    return {"cpu": cpu_model(), "logical_cores": os.cpu_count(), "torch": torch.__version__,
+            "onnxruntime": onnxruntime.__version__, "python": platform.python_version(),
+            "system": f"{platform.system()} {platform.release()}",
+            "load_average_1min_at_start": round(os.getloadavg()[0], 2)}
+
+
+def _ms(row: dict, n: int, key: str) -> str:
+    lat = row.get("latency", {}).get(str(n))
+    return f"{lat[key]:.1f}" if lat else "-"
+
+
+def format_markdown(result: dict) -> str:
+    """Machine line, the network table (one row per network and form), the pipeline row, targets."""
+    threads = result["threads"]
+    m = result["machine"]
+    head = ["network", "role", "form", "params", "MB"]
+    for n in threads:
+        head += [f"median ms {n}T", f"p90 ms {n}T"]
+    head += [f"FPS {threads[-1]}T", f"speed-up vs torch {threads[0]}T", "max abs diff", "accuracy (source)"]
+    lines = [
+        f"Machine: {m['cpu']}, {m['logical_cores']} logical cores, torch {m['torch']}, onnxruntime "
+        f"{m['onnxruntime']}, Python {m['python']}. Batch 1; grasp networks 1x300x300 depth, depth "
+        f"networks {result['depth_input_size'][0]}x{result['depth_input_size'][1]} RGB-D; {result['warmup']} "
+        f"warm-up runs, then {result['repeats']} timed runs (median, 90th percentile). T = threads. "
+        f"Load average at the start: {m.get('load_average_1min_at_start', 'n/a')} (the cores are shared with "
+        f"other jobs; contention inflates the 2-thread figures most).",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + "---|" * len(head),
+    ]
+    for r in result["rows"]:
+        if "error" in r:
+            cells = [r["network"], r["role"], r["form"], f"{r['parameters']:,}", "-"]
+            cells += ["-"] * (2 * len(threads))
+            cells += ["-", "-", "-", f"failed: {r['error']}"]
+        else:
+            cells = [r["network"], r["role"], r["form"], f"{r['parameters']:,}", f"{r['size_mb']:.3f}"]
+            for n in threads:
+                cells += [_ms(r, n, "median_ms"), _ms(r, n, "p90_ms")]
+            acc = r["accuracy"]
+            cells += [f"{r['latency'][str(threads[-1])]['fps']:.1f}", f"{r['speedup_vs_torch']:.2f}x",
+                      f"{r['max_abs_diff']:.2e}", f"{acc['text']} ({acc['source']})"]
+        lines.append("| " + " | ".join(cells) + " |")
+    for p in result.get("pipeline") or []:
+        lat = p["latency"]
+        stages = ", ".join(f"{k} {v:.1f} ms" for k, v in p["stages_median_ms"].items())
+        size = f"{p['resolution'][0]}x{p['resolution'][1]}"
+        lines += ["", f"Camera-to-grasp at {size}, {p['threads']} thread(s) "
+                  f"({p['depth_model']} + {p['grasp_model']} + pose): median {lat['median_ms']:.1f} ms, "
+                  f"p90 {lat['p90_ms']:.1f} ms, {lat['fps']:.1f} FPS (stage medians: {stages})."]
+    targets = result.get("targets")
+    if targets:
+        lines += ["", "Targets: " + "; ".join(f"{t['what']}: {t['measured']} vs {t['target']} -> "
+                                               f"{'met' if t['met'] else 'NOT met'}" for t in targets) + "."]
+    return "\n".join(lines) + "\n"
+
+
+def write_outputs(result: dict, json_path: Path, md_path: Path) -> None:
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    md_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(result, indent=1))
+    md_path.write_text(format_markdown(result))

@@ -1,0 +1,66 @@
+"""`kd-grasp demo`: the closed-loop demo (simulated UR10e picks objects), or `--trials` for statistics.
+
+    kd-grasp demo                          # 5 attempts, cluttered mixed scenes, report in reports/demo/
+    kd-grasp demo --trials --n 20 --scene single --objects transparent --depth-model none
+
+Simulated camera -> depth completion -> grasp detection -> GraspExecutor (armed) -> ur_rtde ->
+emulated UR controller (own process), mirrored into MuJoCo each physics step. Prints the success rate
+(Wilson 95% CI) and per-stage latency; writes annotated frames, raw vs completed depth, a latency plot
+and summary.json.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+from pathlib import Path
+
+from kd_grasp_ros.demo.trials import add_trials_arguments, config_from_args, print_summary, publish, run_tag
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_trials_arguments(parser)
+    parser.add_argument("--trials", action="store_true",
+                        help="trials: summary.json + latency.png, no pictures (default reports/trials/<tag>)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """The demo (or the trials); a missing model, a bad config or an unreachable controller -> exit 1."""
+    from kd_grasp_ros.demo.cell import CellError
+    from kd_grasp_ros.demo.config import DemoConfigError
+    from kd_grasp_ros.depth.registry import DepthModelError
+    from kd_grasp_ros.executor.errors import ExecutorError
+    from kd_grasp_ros.grasp.errors import GraspModelError
+    from kd_grasp_ros.robot.emulator_process import EmulatorError
+
+    expected = (CellError, DemoConfigError, DepthModelError, ExecutorError, GraspModelError, EmulatorError)
+    try:
+        return _run(args)
+    except expected as err:
+        print(f"kd-grasp demo: {type(err).__name__}: {err}", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
+    os.environ.setdefault("MUJOCO_GL", "osmesa")
+    if args.trials:
+        from kd_grasp_ros.demo.trials import run_trials
+
+        return run_trials(args)
+    from kd_grasp_ros.demo.report import SUMMARY_NAME, save_attempt_images, save_latency_plot, write_summary
+    from kd_grasp_ros.demo.session import run_session
+
+    cfg = config_from_args(args)
+    out_dir = Path(cfg.report_dir)
+    print(f"closed-loop demo: {cfg.attempts} attempt(s), scene {cfg.scene}, p(transparent) "
+          f"{cfg.transparent_ratio}, grasp {cfg.grasp_model}, depth {cfg.depth_model}")
+    results, summary = run_session(cfg, on_attempt=lambda r: save_attempt_images(r, out_dir))
+    summary["command"] = "kd-grasp " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    write_summary(summary, out_dir / SUMMARY_NAME)
+    save_latency_plot(results, out_dir / "latency.png")
+    print_summary(summary)
+    print(f"report: {out_dir}/ (attempt_NN_grasps.png, attempt_NN_depth.png, latency.png, {SUMMARY_NAME})")
+    if args.publish_dir is not None:
+        print(f"-> {publish(summary, 'demo_' + run_tag(cfg), args.publish_dir)}")
+    return 0

@@ -1,0 +1,134 @@
+"""Closed-loop grasp trials: N scenes, one attempt each, success rate with a Wilson 95% interval.
+
+    kd-grasp demo --trials --n 20 --scene single --objects transparent --depth-model none --seed 0
+
+(meant to become the `trials` verb of `kd-grasp sim`: add_trials_arguments / run_trials). The ablation
+`--depth-model none` feeds the detector the raw sensor depth with its holes inpainted. --publish-dir
+adds the summary to <dir>/trials/<tag>.json and regenerates <dir>/trials.md from every summary there.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import sys
+from pathlib import Path
+
+from kd_grasp_ros.demo.config import NO_DEPTH_MODEL, DemoConfig, load_demo_config
+from kd_grasp_ros.demo.report import SUMMARY_NAME, save_latency_plot, write_summary
+
+SCENES = {"single": "single", "clutter": "cluttered"}
+OBJECTS = {"opaque": 0.0, "transparent": 1.0, "mixed": 0.5}
+TRIALS_MD = "trials.md"
+
+
+def add_trials_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options shared by `kd-grasp demo` and the trials engine (None = the config's value)."""
+    parser.add_argument("--config", default=None, help="demo YAML (default: the installed config/demo.yaml)")
+    parser.add_argument("--n", "--attempts", dest="attempts", type=int, default=None,
+                        help="number of scenes / grasp attempts")
+    parser.add_argument("--scene", choices=sorted(SCENES), default=None,
+                        help="one object or a cluttered pile")
+    parser.add_argument("--objects", choices=sorted(OBJECTS), default=None,
+                        help="opaque, transparent or mixed (each object transparent with p = 0.5)")
+    parser.add_argument("--grasp-model", default=None, help="grasp checkpoint (models/ name or path)")
+    parser.add_argument("--depth-model", default=None,
+                        help=f"depth checkpoint (models/ name or path) or '{NO_DEPTH_MODEL}' for raw depth")
+    parser.add_argument("--seed", type=int, default=None, help="scene i uses seed + i")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads")
+    parser.add_argument("--width", type=int, default=None, help="render width (px), with --height")
+    parser.add_argument("--height", type=int, default=None, help="render height (px)")
+    parser.add_argument("--report-dir", type=Path, default=None, help="output folder")
+    parser.add_argument("--publish-dir", type=Path, default=None,
+                        help="also record the summary under DIR/trials/ and regenerate DIR/trials.md")
+    parser.add_argument("--device", default="cpu", choices=["cpu"], help="inference device (CPU only)")
+
+
+def config_from_args(args: argparse.Namespace) -> DemoConfig:
+    cfg = load_demo_config(args.config)
+    return cfg.replace(
+        attempts=args.attempts, seed=args.seed, grasp_model=args.grasp_model, depth_model=args.depth_model,
+        threads=args.threads, width=args.width, height=args.height,
+        scene=SCENES.get(args.scene) if args.scene else None,
+        transparent_ratio=OBJECTS.get(args.objects) if args.objects else None,
+        report_dir=str(args.report_dir) if args.report_dir else None,
+    )
+
+
+def objects_label(ratio: float) -> str:
+    return next((k for k, v in OBJECTS.items() if v == ratio), f"p_transparent={ratio:g}")
+
+
+def run_tag(cfg: DemoConfig) -> str:
+    """A file name for a run: scene, objects, models, size, seed."""
+    scene = next(k for k, v in SCENES.items() if v == cfg.scene)
+    depth = Path(cfg.depth_model).stem if cfg.uses_depth_completion else "nodepth"
+    return (f"{scene}_{objects_label(cfg.transparent_ratio)}_{Path(cfg.grasp_model).stem}_{depth}"
+            f"_n{cfg.attempts}_s{cfg.seed}")
+
+
+def format_trials_table(summaries: list[dict]) -> str:
+    """Markdown table of trials summaries (one row each) with their commands."""
+    lines = ["| scene | objects | grasp model | depth | success (95% CI) | aimed at a transparent object | "
+             "aimed at an opaque object | perception median ms | command |", "|" + "---|" * 9]
+    for s in summaries:
+        c = s["config"]
+        medians = [s["latency_ms"][k]["median_ms"] for k in ("depth_completion", "grasp_detection")]
+        perception = "-" if None in medians else f"{sum(medians):.0f}"
+        depth = Path(c["depth_model"]).stem if c["depth_model"] != NO_DEPTH_MODEL else "none (raw, inpainted)"
+        scene = next(k for k, v in SCENES.items() if v == c["scene"])
+        lines.append(
+            f"| {scene} | {objects_label(c['transparent_ratio'])} | {Path(c['grasp_model']).stem} "
+            f"| {depth} | "
+            f"{s['success']['text']} | {s['by_target']['transparent']['text']} | "
+            f"{s['by_target']['opaque']['text']} | {perception} | `{s.get('command', '')}` |")
+    return "\n".join(lines)
+
+
+def publish(summary: dict, tag: str, publish_dir: Path) -> Path:
+    """Write publish_dir/trials/<tag>.json and regenerate publish_dir/trials.md from all of them."""
+    folder = publish_dir / "trials"
+    compact = {k: v for k, v in summary.items() if k != "attempts"} | {"tag": tag}
+    write_summary(compact, folder / f"{tag}.json")
+    summaries = [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
+    machine = summary["machine"]
+    md = (f"Closed-loop grasp trials in simulation (MuJoCo UR10e, executor over ur_rtde against the emulated "
+          f"controller; success = the target object, the one under the grasp centre, is lifted and held "
+          f"after the lift; scene i of a row uses seed + i, so rows with equal seeds see the same scenes). "
+          f"Machine: {machine['cpu']}, "
+          f"{machine['cores']} cores, torch {machine['torch']}.\n\n{format_trials_table(summaries)}\n")
+    out = publish_dir / TRIALS_MD
+    out.write_text(md)
+    return out
+
+
+def print_summary(summary: dict) -> None:
+    print(f"success: {summary['success']['text']}")
+    for label in ("transparent", "opaque"):
+        print(f"  aimed at a {label} object: {summary['by_target'][label]['text']}")
+    print("outcomes: " + ", ".join(f"{k} {v}" for k, v in summary["outcomes"].items() if v))
+    print("latency per stage (ms):   median      p90")
+    for stage, s in summary["latency_ms"].items():
+        if s["n"]:
+            print(f"  {stage:<20} {s['median_ms']:>9.1f} {s['p90_ms']:>8.1f}")
+    print(f"wall time: {summary['wall_s']} s")
+
+
+def run_trials(args: argparse.Namespace) -> int:
+    """Run the trials and write summary.json + latency.png (no per-attempt pictures)."""
+    from kd_grasp_ros.demo.session import run_session
+
+    os.environ.setdefault("MUJOCO_GL", "osmesa")
+    cfg = config_from_args(args)
+    tag = run_tag(cfg)
+    out_dir = args.report_dir or Path("reports") / "trials" / tag
+    results, summary = run_session(cfg)
+    summary["command"] = "kd-grasp " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    write_summary(summary, out_dir / SUMMARY_NAME)
+    save_latency_plot(results, out_dir / "latency.png")
+    print_summary(summary)
+    print(f"-> {out_dir}")
+    if args.publish_dir is not None:
+        print(f"-> {publish(summary, tag, args.publish_dir)}")
+    return 0
