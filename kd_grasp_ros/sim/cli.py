@@ -1,7 +1,8 @@
-"""`kd-grasp sim`: synthetic RGB-D data (synth), physics grasp statistics (trials), a rendered frame (view).
+"""`kd-grasp sim`: synthetic data (synth), closed-loop grasp trials (trials), label checks, a rendered frame.
 
 kd-grasp sim synth --scenes 300 --out data/synth-v1 --seed 1 --transparent-ratio 0.6
-kd-grasp sim trials --scenes 20 --seed 0
+kd-grasp sim trials --n 10 --scene single --objects transparent --depth-model none
+kd-grasp sim check-labels --scenes 20 --seed 0
 kd-grasp sim view --out docs/sim --seed 0 [--mount wrist]
 """
 
@@ -18,6 +19,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from kd_grasp_ros.demo.trials import add_trials_arguments, run_trials
 from kd_grasp_ros.sim.config import CAMERA_MOUNTS, SimConfig, load_sim_config
 
 
@@ -49,10 +51,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=0,
         help="also write PNG previews of the first K scenes to DIR/previews",
     )
-    trials = sub.add_parser("trials", help="share of analytic antipodal grasps that physics confirms")
-    _common(trials)
-    trials.add_argument("--scenes", type=int, default=10)
-    trials.add_argument("--transparent-ratio", type=float, default=None)
+    trials = sub.add_parser("trials", help="closed-loop grasp success of the whole pipeline (with CIs)")
+    add_trials_arguments(trials)
+    labels = sub.add_parser("check-labels", help="share of analytic antipodal grasps that physics confirms")
+    _common(labels)
+    labels.add_argument("--scenes", type=int, default=10)
+    labels.add_argument("--transparent-ratio", type=float, default=None)
     view = sub.add_parser("view", help="render one SimWorld frame to PNGs (colour, true depth, raw depth)")
     _common(view)
     view.add_argument("--out", type=Path, required=True, help="output directory for the PNGs")
@@ -157,13 +161,13 @@ def _accumulate(totals: dict[str, int], res: dict) -> None:
         totals[k] = totals.get(k, 0) + int(v)
 
 
-def run_trials(args) -> int:
+def run_check_labels(args) -> int:
     from kd_grasp_ros.sim.synth import generate_sample
 
     cfg = _config(args)
     ratio = _ratio(args, cfg)
     totals: dict[str, int] = {}
-    for i in tqdm(range(args.scenes), desc="sim trials", unit="scene"):
+    for i in tqdm(range(args.scenes), desc="label check", unit="scene"):
         _accumulate(totals, dataclasses.asdict(generate_sample(cfg, args.seed, i, ratio).stats))
     share = totals["physics_ok"] / max(totals["physics_checked"], 1)
     print(json.dumps(totals | {"physics_confirmed_share": round(share, 4)}))
@@ -188,4 +192,5 @@ def run_view(args) -> int:
 def run(args) -> int:
     os.environ.setdefault("MUJOCO_GL", "osmesa")
     np.set_printoptions(precision=4, suppress=True)
-    return {"synth": run_synth, "trials": run_trials, "view": run_view}[args.verb](args)
+    verbs = {"synth": run_synth, "trials": run_trials, "check-labels": run_check_labels, "view": run_view}
+    return verbs[args.verb](args)
