@@ -8,6 +8,11 @@ Gazebo's depth camera gives 32FC1 metres (the nodes read either unit). ur_rtde c
 so the executor runs dry (planning against an emulated controller on emulator_ip) and its planned
 trajectory (~/planned_trajectory, trajectory_msgs/JointTrajectory) is remapped to the
 joint_trajectory_controller's topic interface, which executes it in Gazebo.
+
+Arguments: ur_type, gazebo_gui, world_file, launch_rviz (default true), color_topic, depth_topic,
+camera_info_topic, emulator_ip; the pipeline's depth_completion (default false), use_composition,
+use_sim_time (default true: Gazebo's /clock), input_qos (default reliable), device. The shared ones are
+declared in kd_grasp_ros/launch_arguments.py.
 """
 from launch.actions import DeclareLaunchArgument, ExecuteProcess, IncludeLaunchDescription
 from launch.launch_description_sources import PythonLaunchDescriptionSource
@@ -15,47 +20,40 @@ from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
 from launch_ros.actions import Node
 from launch_ros.substitutions import FindPackageShare
 
+from kd_grasp_ros.launch_arguments import (
+    EMULATOR_IP,
+    PACKAGE,
+    bool_argument,
+    include_pipeline,
+    pipeline_arguments,
+    rviz_argument,
+    ur_type_argument,
+)
 from launch import LaunchDescription
 
-PACKAGE = "kd_grasp_ros"
-BOOL_CHOICES = ["true", "false"]
-UR_TYPES = ["ur3e", "ur5e", "ur10e", "ur16e", "ur20", "ur30"]
 TRAJECTORY_TOPIC = "/joint_trajectory_controller/joint_trajectory"
 
 
 def generate_launch_description():
-    share = FindPackageShare(PACKAGE)
-    config = PathJoinSubstitution([share, "config"])
+    config = PathJoinSubstitution([FindPackageShare(PACKAGE), "config"])
     emulator_ip = LaunchConfiguration("emulator_ip")
-    pipeline_args = {name: LaunchConfiguration(name)
-                     for name in ("depth_completion", "use_composition", "use_sim_time", "device",
-                                  "input_qos", "color_topic", "depth_topic", "camera_info_topic")}
     return LaunchDescription([
-        DeclareLaunchArgument("ur_type", default_value="ur10e", choices=UR_TYPES,
-                              description="UR model simulated by ur_simulation_gz"),
-        DeclareLaunchArgument("gazebo_gui", default_value="true", choices=BOOL_CHOICES,
-                              description="show the Gazebo window"),
+        ur_type_argument("UR model simulated by ur_simulation_gz"),
+        bool_argument("gazebo_gui", True, "show the Gazebo window"),
         DeclareLaunchArgument("world_file", default_value="empty.sdf",
                               description="Gazebo world (with your table, objects and depth camera)"),
-        DeclareLaunchArgument("launch_rviz", default_value="true", choices=BOOL_CHOICES,
-                              description="start ur_simulation_gz's RViz"),
-        DeclareLaunchArgument("use_sim_time", default_value="true", choices=BOOL_CHOICES,
-                              description="use Gazebo's /clock"),
+        rviz_argument(True, "start ur_simulation_gz's RViz"),
         DeclareLaunchArgument("color_topic", default_value="/camera/image",
                               description="Gazebo colour camera topic (bridged with ros_gz_bridge)"),
         DeclareLaunchArgument("depth_topic", default_value="/camera/depth_image",
                               description="Gazebo depth camera topic (32FC1 metres)"),
         DeclareLaunchArgument("camera_info_topic", default_value="/camera/camera_info",
                               description="Gazebo camera_info topic"),
-        DeclareLaunchArgument("depth_completion", default_value="false", choices=BOOL_CHOICES,
-                              description="complete the depth (Gazebo depth has no transparency holes)"),
-        DeclareLaunchArgument("use_composition", default_value="true", choices=BOOL_CHOICES,
-                              description="run the pipeline nodes in one process"),
-        DeclareLaunchArgument("device", default_value="cpu", description="torch device (cpu, cuda)"),
-        DeclareLaunchArgument("input_qos", default_value="reliable", choices=["sensor_data", "reliable"],
-                              description="pipeline image subscriptions: reliable (the images come from "
-                                          "reliable publishers) or sensor_data (best effort)"),
-        DeclareLaunchArgument("emulator_ip", default_value="127.0.0.2",
+        *pipeline_arguments(
+            depth_completion=False,
+            depth_completion_description="complete the depth (Gazebo depth has no transparency holes)",
+            use_sim_time=True, sim_time_description="use Gazebo's /clock", input_qos="reliable"),
+        DeclareLaunchArgument("emulator_ip", default_value=EMULATOR_IP,
                               description="loopback address of the emulated controller the dry-run "
                                           "executor plans against"),
         IncludeLaunchDescription(
@@ -65,9 +63,7 @@ def generate_launch_description():
                               "gazebo_gui": LaunchConfiguration("gazebo_gui"),
                               "world_file": LaunchConfiguration("world_file"),
                               "launch_rviz": LaunchConfiguration("launch_rviz")}.items()),
-        IncludeLaunchDescription(
-            PythonLaunchDescriptionSource(PathJoinSubstitution([share, "launch", "pipeline.launch.py"])),
-            launch_arguments=pipeline_args.items()),
+        include_pipeline("color_topic", "depth_topic", "camera_info_topic"),
         ExecuteProcess(cmd=["kd-grasp", "ur-emulator", "--host", emulator_ip], name="ur_emulator",
                        output="screen"),
         Node(package=PACKAGE, executable="ur_executor_node", name="ur_executor", output="screen",

@@ -2,17 +2,20 @@
 
 ros2 launch kd_grasp_ros pipeline.launch.py [depth_completion:=false] [use_composition:=false]
     [color_topic:=...] [depth_topic:=...] [camera_info_topic:=...] [use_sim_time:=true]
+
+Arguments: depth_completion (default true), use_composition (default true), use_sim_time (default
+false), input_qos (default sensor_data), device (default cpu), declared in
+kd_grasp_ros/launch_arguments.py; color_topic, depth_topic, camera_info_topic (realsense-ros names by
+default), depth_params_file, grasp_params_file.
 """
 from launch.actions import DeclareLaunchArgument, OpaqueFunction
 from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
 from launch_ros.actions import Node
 from launch_ros.substitutions import FindPackageShare
 
+from kd_grasp_ros.launch_arguments import PACKAGE, pipeline_arguments
 from kd_grasp_ros.nodes import topics
 from launch import LaunchDescription
-
-PACKAGE = "kd_grasp_ros"
-BOOL_CHOICES = ["true", "false"]
 
 
 def _flag(context, name: str) -> bool:
@@ -48,17 +51,7 @@ def launch_setup(context):
 def generate_launch_description():
     config = PathJoinSubstitution([FindPackageShare(PACKAGE), "config"])
     return LaunchDescription([
-        DeclareLaunchArgument("depth_completion", default_value="true", choices=BOOL_CHOICES,
-                              description="complete the depth (transparent objects) before grasp detection"),
-        DeclareLaunchArgument("use_composition", default_value="true", choices=BOOL_CHOICES,
-                              description="run both nodes in one process (pipeline_composed)"),
-        DeclareLaunchArgument("use_sim_time", default_value="false", choices=BOOL_CHOICES,
-                              description="use /clock (bag replay, simulation) instead of the system clock"),
-        DeclareLaunchArgument("input_qos", default_value="sensor_data", choices=["sensor_data", "reliable"],
-                              description="image subscriptions: sensor_data (best effort, any publisher) or "
-                                          "reliable (no drops; needs reliable publishers)"),
-        DeclareLaunchArgument("device", default_value="cpu",
-                              description="torch device of both networks (cpu, cuda, cuda:0)"),
+        *pipeline_arguments(),
         DeclareLaunchArgument("color_topic", default_value="/" + topics.REALSENSE_COLOR,
                               description="colour image topic (rgb8/bgr8)"),
         DeclareLaunchArgument("depth_topic", default_value="/" + topics.REALSENSE_ALIGNED_DEPTH,

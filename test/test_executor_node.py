@@ -14,6 +14,7 @@ rclpy = pytest.importorskip("rclpy")
 pytest.importorskip("rtde_control")
 
 from diagnostic_msgs.msg import DiagnosticArray  # noqa: E402
+from executor_test_helpers import FAST_MOTION  # noqa: E402
 from geometry_msgs.msg import PoseArray, PoseStamped  # noqa: E402
 from rclpy.executors import SingleThreadedExecutor  # noqa: E402
 from rclpy.lifecycle import TransitionCallbackReturn  # noqa: E402
@@ -27,15 +28,6 @@ from kd_grasp_ros.robot.emulator_process import EmulatorProcess  # noqa: E402
 from kd_grasp_ros.robot.ur10e_params import JOINT_NAMES  # noqa: E402
 
 WAIT_S = 30.0
-FAST = {
-    "linear_speed_mps": 0.5,
-    "linear_accel_mps2": 1.5,
-    "joint_speed_radps": 1.5,
-    "joint_accel_radps2": 3.0,
-    "gripper_settle_s": 0.02,
-    "return_home": False,
-    "lift_height_m": 0.1,
-}
 
 
 def spin_until(executor, condition, what: str, timeout_s: float = WAIT_S) -> None:
@@ -58,7 +50,7 @@ def test_node_executes_the_latest_grasp_through_the_lifecycle(rclpy_context, emu
     node = URExecutorNode(
         context=rclpy_context,
         parameter_overrides=[
-            Parameter(name, value=value) for name, value in {**FAST, "dry_run": False}.items()
+            Parameter(name, value=value) for name, value in {**FAST_MOTION, "dry_run": False}.items()
         ],
     )
     probe = rclpy.create_node("executor_probe", context=rclpy_context)

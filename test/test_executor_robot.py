@@ -9,6 +9,7 @@ import time
 
 import numpy as np
 import pytest
+from executor_test_helpers import FAST_MOTION
 
 from kd_grasp_ros.common.grasp_types import GraspPose
 from kd_grasp_ros.common.transforms import rot_x, rot_z
@@ -27,16 +28,7 @@ pytest.importorskip("rtde_control")
 
 CAMERA = "camera_color_optical_frame"
 WAIT_S = 10.0
-FAST = {
-    "linear_speed_mps": 0.5,
-    "linear_accel_mps2": 1.5,
-    "joint_speed_radps": 1.5,
-    "joint_accel_radps2": 3.0,
-    "gripper_settle_s": 0.02,
-    "return_home": False,
-    "lift_height_m": 0.1,
-    "approach_offset_m": 0.1,
-}
+FAST = {**FAST_MOTION, "approach_offset_m": 0.1}
 TOOL0_BIT = 16
 
 

@@ -12,11 +12,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import shlex
 import sys
 from pathlib import Path
 
-from kd_grasp_ros.demo.trials import add_trials_arguments, config_from_args, print_summary, publish, run_tag
+from kd_grasp_ros.demo.trials import (
+    add_trials_arguments,
+    config_from_args,
+    publish,
+    run_tag,
+    write_session_report,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -48,7 +53,7 @@ def _run(args: argparse.Namespace) -> int:
         from kd_grasp_ros.demo.trials import run_trials
 
         return run_trials(args)
-    from kd_grasp_ros.demo.report import SUMMARY_NAME, save_attempt_images, save_latency_plot, write_summary
+    from kd_grasp_ros.demo.report import LATENCY_PLOT_NAME, SUMMARY_NAME, save_attempt_images
     from kd_grasp_ros.demo.session import run_session
 
     cfg = config_from_args(args)
@@ -56,11 +61,9 @@ def _run(args: argparse.Namespace) -> int:
     print(f"closed-loop demo: {cfg.attempts} attempt(s), scene {cfg.scene}, p(transparent) "
           f"{cfg.transparent_ratio}, grasp {cfg.grasp_model}, depth {cfg.depth_model}")
     results, summary = run_session(cfg, on_attempt=lambda r: save_attempt_images(r, out_dir))
-    summary["command"] = "kd-grasp " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-    write_summary(summary, out_dir / SUMMARY_NAME)
-    save_latency_plot(results, out_dir / "latency.png")
-    print_summary(summary)
-    print(f"report: {out_dir}/ (attempt_NN_grasps.png, attempt_NN_depth.png, latency.png, {SUMMARY_NAME})")
+    write_session_report(results, summary, out_dir)
+    print(f"report: {out_dir}/ (attempt_NN_grasps.png, attempt_NN_depth.png, {LATENCY_PLOT_NAME}, "
+          f"{SUMMARY_NAME})")
     if args.publish_dir is not None:
         print(f"-> {publish(summary, 'demo_' + run_tag(cfg), args.publish_dir)}")
     return 0

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from kd_grasp_ros.demo.config import NO_DEPTH_MODEL, DemoConfig, load_demo_config
-from kd_grasp_ros.demo.report import SUMMARY_NAME, save_latency_plot, write_summary
+from kd_grasp_ros.demo.report import LATENCY_PLOT_NAME, SUMMARY_NAME, save_latency_plot, write_summary
 
 SCENES = {"single": "single", "clutter": "cluttered"}
 OBJECTS = {"opaque": 0.0, "transparent": 1.0, "mixed": 0.5}
@@ -115,6 +115,14 @@ def print_summary(summary: dict) -> None:
     print(f"wall time: {summary['wall_s']} s")
 
 
+def write_session_report(results: list, summary: dict, out_dir: Path) -> None:
+    """Record the command line in the summary, write summary.json and latency.png, print the summary."""
+    summary["command"] = "kd-grasp " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    write_summary(summary, out_dir / SUMMARY_NAME)
+    save_latency_plot(results, out_dir / LATENCY_PLOT_NAME)
+    print_summary(summary)
+
+
 def run_trials(args: argparse.Namespace) -> int:
     """Run the trials and write summary.json + latency.png (no per-attempt pictures)."""
     from kd_grasp_ros.demo.session import run_session
@@ -124,10 +132,7 @@ def run_trials(args: argparse.Namespace) -> int:
     tag = run_tag(cfg)
     out_dir = args.report_dir or Path("reports") / "trials" / tag
     results, summary = run_session(cfg)
-    summary["command"] = "kd-grasp " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-    write_summary(summary, out_dir / SUMMARY_NAME)
-    save_latency_plot(results, out_dir / "latency.png")
-    print_summary(summary)
+    write_session_report(results, summary, out_dir)
     print(f"-> {out_dir}")
     if args.publish_dir is not None:
         print(f"-> {publish(summary, tag, args.publish_dir)}")

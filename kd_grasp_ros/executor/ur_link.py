@@ -9,6 +9,7 @@ RobotConnectionError.
 
 from __future__ import annotations
 
+import ctypes
 import socket
 import threading
 import time
@@ -32,6 +33,11 @@ RTDE_PORT, DASHBOARD_PORT = 30004, 29999
 MONITOR_PERIOD_S = 0.004
 RUNTIME_PLAYING = 2
 SCRIPT_RESTART_TIMEOUT_S = 5.0
+CONTROLLER_PROBE_TIMEOUT_S = 0.3
+# ur_rtde 1.6.5 can crash the whole process (SIGSEGV) when an interface whose controller has vanished
+# is disconnected or destroyed while its background thread is still failing over. Such interfaces
+# are kept here, with an extra reference so that they are never destroyed either.
+_ABANDONED_INTERFACES: list = []
 
 
 def _call(what: str, fn, *args):
@@ -87,9 +93,28 @@ class URLink:
     def connected(self) -> bool:
         return self.receive is not None and self.control is not None
 
+    def _controller_reachable(self) -> bool:
+        try:
+            socket.create_connection((self.cfg.robot_ip, DASHBOARD_PORT), CONTROLLER_PROBE_TIMEOUT_S).close()
+            return True
+        except OSError:
+            return False
+
+    def _abandon_dead_interfaces(self) -> None:
+        """Drop the ur_rtde interfaces of a vanished controller without ever tearing them down."""
+        for name in ("control", "receive", "dashboard"):
+            iface = getattr(self, name)
+            if iface is not None:
+                _ABANDONED_INTERFACES.append(iface)
+                ctypes.pythonapi.Py_IncRef(ctypes.py_object(iface))
+                setattr(self, name, None)
+
     def disconnect(self) -> None:
         """Close every interface; never raises (each disconnect takes ~0.5 s in ur_rtde)."""
         self.outputs.close()
+        if self.connected and not self._controller_reachable():
+            self._abandon_dead_interfaces()
+            return
         for name in ("control", "receive"):
             iface = getattr(self, name)
             if iface is not None:

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import argparse
 
-import rclpy
-from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+from rclpy.executors import MultiThreadedExecutor
 from rclpy.utilities import remove_ros_args
 
-from kd_grasp_ros.nodes.runner import NodeStartupError
+from kd_grasp_ros.nodes.runner import run_nodes
 
 # One thread per node keeps their callbacks apart; inference releases the GIL inside torch.
 MIN_EXECUTOR_THREADS = 2
@@ -48,26 +47,17 @@ def build_nodes(with_camera: bool, depth_completion: bool) -> list:
 
 
 def main(args=None) -> int:
-    rclpy.init(args=args)
     options = get_args_parser().parse_args(remove_ros_args(args=args)[1:])
-    nodes = []
-    try:
-        nodes = build_nodes(options.with_camera, not options.no_depth_completion)
+
+    def spin(nodes: list) -> None:
         executor = MultiThreadedExecutor(num_threads=options.threads or max(MIN_EXECUTOR_THREADS, len(nodes)))
         for node in nodes:
             executor.add_node(node)
         nodes[-1].get_logger().info(f"composed pipeline running: {', '.join(n.get_name() for n in nodes)}")
         executor.spin()
-    except NodeStartupError as exc:
-        rclpy.logging.get_logger("pipeline_composed").fatal(str(exc))
-        return 1
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        for node in nodes:
-            node.destroy_node()
-        rclpy.try_shutdown()
-    return 0
+
+    return run_nodes(lambda: build_nodes(options.with_camera, not options.no_depth_completion), spin, args,
+                     logger_name="pipeline_composed")
 
 
 if __name__ == "__main__":

@@ -12,20 +12,27 @@ class NodeStartupError(RuntimeError):
     """A node cannot start: its model, configuration or resource is unusable (message says which)."""
 
 
-def run_node(make_node: Callable[[], Node], args=None) -> int:
-    """Create the node with `make_node`, spin it until Ctrl-C or shutdown; 1 if it could not start."""
+def run_nodes(make_nodes: Callable[[], list[Node]], spin: Callable[[list[Node]], None], args=None,
+              logger_name: str = "kd_grasp_ros") -> int:
+    """Create the nodes with `make_nodes` and `spin` them until Ctrl-C or shutdown, then destroy them;
+    1 (the error logged as fatal on `logger_name`) if they could not start."""
     rclpy.init(args=args)
-    node = None
+    nodes: list[Node] = []
     try:
-        node = make_node()
-        rclpy.spin(node)
+        nodes = make_nodes()
+        spin(nodes)
     except NodeStartupError as exc:
-        rclpy.logging.get_logger("kd_grasp_ros").fatal(str(exc))
+        rclpy.logging.get_logger(logger_name).fatal(str(exc))
         return 1
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     finally:
-        if node is not None:
+        for node in nodes:
             node.destroy_node()
         rclpy.try_shutdown()
     return 0
+
+
+def run_node(make_node: Callable[[], Node], args=None) -> int:
+    """Create the node with `make_node`, spin it until Ctrl-C or shutdown; 1 if it could not start."""
+    return run_nodes(lambda: [make_node()], lambda nodes: rclpy.spin(nodes[0]), args)
