@@ -11,6 +11,7 @@ from node_test_helpers import (
     camera_messages,
     grasp_model_path,
     rotation_from_quaternion,
+    wait_until_spun,
 )
 
 pytestmark = pytest.mark.ros
@@ -71,7 +72,17 @@ def test_box_on_table_gives_the_grasp_at_the_box_top(spawn_node, listener, reque
         pub_depth.publish(msgs.depth)
 
     pose_msg = listener.wait_for("/grasp_pose", 1, MESSAGE_TIMEOUT_S, publish)[0]
-    listener.spin_for(0.5)  # let the other outputs of the same frame arrive
+
+    def frame_outputs_arrived() -> bool:  # every other output of the same frame
+        got = listener.received
+        stamped = [got[t] for t in ("/grasp_candidates", "/grasp_quality_image")]
+        return (all(any(m.header.stamp == pose_msg.header.stamp for m in msgs) for msgs in stamped)
+                and any(m.markers and m.markers[0].header.stamp == pose_msg.header.stamp
+                        for m in got["/grasp_markers"])
+                and all(got[t] for t in ("/grasp_width", "/grasp_quality", "/grasp_candidates_info",
+                                         "/diagnostics")))
+
+    wait_until_spun(listener, frame_outputs_arrived, MESSAGE_TIMEOUT_S, "the outputs of the grasp's frame")
 
     assert pose_msg.header.frame_id == INTRINSICS.frame_id
     assert pose_msg.header.stamp in sent
