@@ -96,16 +96,21 @@ def accuracy(net: Network) -> dict:
     return {"text": text, "source": source, "values": dict(picked)}
 
 
+def _dataset_label(path) -> str:
+    """The last two parts of a dataset path (synth-v2/cornell vs data/cornell-01 stay distinguishable)."""
+    return "/".join(Path(str(path)).parts[-2:])
+
+
 def _card_text(card: dict) -> str | None:
     """Held-out results of a grasp card (`kd-grasp grasp card`) or a depth card (`kd-grasp depth card`)."""
     parts = []
     for row in card.get("held_out_eval") or []:  # grasp: rectangle metric, top-1
-        data = ", ".join(Path(str(d)).name for d in np.atleast_1d(row.get("dataset", [])))
+        data = ", ".join(_dataset_label(d) for d in np.atleast_1d(row.get("dataset", [])))
         parts.append(f"{data} {row.get('which', '')}: {100 * row['accuracy']:.1f}% (n={row.get('n')})")
     for report in card.get("evaluations") or []:  # depth: ClearGrasp protocol, transparent pixels
         m = (report.get("methods") or {}).get(card.get("architecture"))
         if m and "rmse" in m:
-            parts.append(f"{Path(str(report.get('dataset', ''))).name} [{report.get('split', '')}]: "
+            parts.append(f"{_dataset_label(report.get('dataset', ''))} [{report.get('split', '')}]: "
                          f"RMSE {m['rmse']:.3f} m, REL {m.get('rel', float('nan')):.3f}, "
                          f"d1.05 {m.get('delta_1.05', float('nan')):.1f}% (n={report.get('n')})")
     return "; ".join(parts) or None
