@@ -3,7 +3,7 @@
 Colour and depth are paired as the nodes pair them (approximate time), each pair goes through
 DepthCompleter (unless disabled) and GraspDetector + the grasp stage, and the results are written to
 OUT: results.json (per frame: stamp, timings, every candidate), results.csv (one row per candidate),
-frame_XXXX.png (colour with the grasps drawn | completed depth | quality heat map) and optionally
+frame_NNNN.png (colour with the grasps drawn | completed depth | quality heat map) and optionally
 grasps_bag/ with the grasp topics as the node publishes them.
 """
 from __future__ import annotations
