@@ -115,6 +115,6 @@ def test_accuracy_is_read_from_the_teams_model_cards(tiny_models, tmp_path):
         {"dataset": "cleargrasp-sample", "split": "real", "n": 2,
          "methods": {"student": {"rmse": 0.031, "rel": 0.05, "delta_1.05": 61.0}, "raw": {"rmse": 0.2}}}]}))
     assert accuracy(load_network("grasp", str(grasp))) == {
-        "text": "cornell-01 test: 80.0% (n=10)", "source": "model card grasp_student_v1.json"}
+        "text": "data/cornell-01 test: 80.0% (n=10)", "source": "model card grasp_student_v1.json"}
     text = accuracy(load_network("depth", str(depth)))["text"]
     assert text == "cleargrasp-sample [real]: RMSE 0.031 m, REL 0.050, d1.05 61.0% (n=2)"

@@ -8,6 +8,8 @@ retries every retry_period_s.
 """
 from __future__ import annotations
 
+import time
+
 from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.node import Node
 from sensor_msgs.msg import CameraInfo, Image
@@ -51,6 +53,11 @@ class CameraNode(Node):
         self.retry_period_s = declare(self, "retry_period_s", 2.0,
                                       "wait between attempts to open the camera (s)", read_only=True,
                                       float_range=(0.1, 60.0))
+        self.stall_timeout_s = declare(self, "stall_timeout_s", 3.0,
+                                       "no frame for this long (s) while streaming: close and reopen "
+                                       "the stream (a stalled USB link or recording playback)",
+                                       read_only=True, float_range=(0.5, 60.0))
+        self.last_frame_s = time.monotonic()
         self.camera = RealSenseCamera(config)
         sensor = IMAGE_PUBLISHER_QOS
         self.pub_color = self.create_publisher(Image, topics.REALSENSE_COLOR, sensor)
@@ -75,6 +82,7 @@ class CameraNode(Node):
             self._report(ERROR, f"camera not available: {exc}")
             return
         self.retry_timer.cancel()
+        self.last_frame_s = time.monotonic()
         self.poll_timer.reset()
         self.get_logger().info(f"streaming from {self.camera.source}")
         self._report(OK, f"streaming from {self.camera.source}")
@@ -82,6 +90,9 @@ class CameraNode(Node):
     def _poll(self) -> None:
         try:
             frame = self.camera.poll()
+            silent_s = time.monotonic() - self.last_frame_s
+            if frame is None and silent_s > self.stall_timeout_s:
+                raise CameraError(f"{self.camera.source} delivered no frame for {silent_s:.1f} s")
         except CameraError as exc:
             self.get_logger().error(f"{exc}; reopening in {self.retry_period_s} s")
             self.camera.close()
@@ -91,6 +102,7 @@ class CameraNode(Node):
             return
         if frame is None:
             return
+        self.last_frame_s = time.monotonic()
         header = Header(stamp=self.get_clock().now().to_msg(), frame_id=frame.intrinsics.frame_id)
         info = intrinsics_to_camera_info(frame.intrinsics, header)
         self.pub_color.publish(numpy_to_image(frame.rgb, "rgb8", header))
