@@ -106,7 +106,7 @@ def publish(summary: dict, tag: str, publish_dir: Path) -> Path:
 def print_summary(summary: dict) -> None:
     print(f"success: {summary['success']['text']}")
     for label in ("transparent", "opaque"):
-        print(f"  aimed at a {label} object: {summary['by_target'][label]['text']}")
+        print(f"  aimed at {label} objects: {summary['by_target'][label]['text']}")
     print("outcomes: " + ", ".join(f"{k} {v}" for k, v in summary["outcomes"].items() if v))
     print("latency per stage (ms):   median      p90")
     for stage, s in summary["latency_ms"].items():
