@@ -21,10 +21,13 @@ DEFAULT_UR_TYPE = "ur10e"
 QOS_CHOICES = ["sensor_data", "reliable"]
 EMULATOR_IP = "127.0.0.2"  # loopback address the emulated UR controller listens on by default
 PIPELINE_ARGUMENT_NAMES = ("depth_completion", "use_composition", "use_sim_time", "device", "input_qos")
+DDS_PROFILE_VARIABLE = "FASTDDS_DEFAULT_PROFILES_FILE"
+DDS_PROFILE_FILE = "fastdds_large_images.xml"  # in config/: buffers big enough for 640x480 images
 
-__all__ = ["BOOL_CHOICES", "DEFAULT_UR_TYPE", "EMULATOR_IP", "PACKAGE", "PIPELINE_ARGUMENT_NAMES",
-           "QOS_CHOICES", "UR_TYPES", "bool_argument", "executor_arguments", "executor_node",
-           "include_pipeline", "pipeline_arguments", "rviz_argument", "rviz_node", "ur_type_argument"]
+__all__ = ["BOOL_CHOICES", "DDS_PROFILE_FILE", "DDS_PROFILE_VARIABLE", "DEFAULT_UR_TYPE", "EMULATOR_IP",
+           "PACKAGE", "PIPELINE_ARGUMENT_NAMES", "QOS_CHOICES", "UR_TYPES", "bool_argument",
+           "dds_profile_action", "executor_arguments", "executor_node", "include_pipeline",
+           "pipeline_arguments", "rviz_argument", "rviz_node", "ur_type_argument"]
 
 
 def _launch_bool(value: bool) -> str:
@@ -37,6 +40,19 @@ def bool_argument(name: str, default: bool, description: str):
 
     return DeclareLaunchArgument(name, default_value=_launch_bool(default), choices=BOOL_CHOICES,
                                  description=description)
+
+
+def dds_profile_action():
+    """Point every process started after it at config/fastdds_large_images.xml, unless the environment
+    already names a Fast DDS profile file (that one is kept). Without it, 640x480 images between
+    processes are mostly dropped (best effort) or delayed by seconds (reliable)."""
+    from launch.actions import SetEnvironmentVariable
+    from launch.substitutions import EnvironmentVariable, PathJoinSubstitution
+    from launch_ros.substitutions import FindPackageShare
+
+    shipped = PathJoinSubstitution([FindPackageShare(PACKAGE), "config", DDS_PROFILE_FILE])
+    return SetEnvironmentVariable(DDS_PROFILE_VARIABLE,
+                                  EnvironmentVariable(DDS_PROFILE_VARIABLE, default_value=shipped))
 
 
 def ur_type_argument(description: str):

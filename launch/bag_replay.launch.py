@@ -15,6 +15,7 @@ from launch.substitutions import LaunchConfiguration
 
 from kd_grasp_ros.launch_arguments import (
     bool_argument,
+    dds_profile_action,
     include_pipeline,
     pipeline_arguments,
     rviz_argument,
@@ -37,6 +38,7 @@ def player_setup(context):
 
 def generate_launch_description():
     return LaunchDescription([
+        dds_profile_action(),
         DeclareLaunchArgument("bag_path", description="rosbag2 directory to play (sqlite3 or MCAP)"),
         DeclareLaunchArgument("rate", default_value="1.0", description="playback speed factor"),
         bool_argument("loop", True, "start the bag again when it ends"),

@@ -24,6 +24,7 @@ from kd_grasp_ros.launch_arguments import (
     EMULATOR_IP,
     PACKAGE,
     bool_argument,
+    dds_profile_action,
     include_pipeline,
     pipeline_arguments,
     rviz_argument,
@@ -38,6 +39,7 @@ def generate_launch_description():
     config = PathJoinSubstitution([FindPackageShare(PACKAGE), "config"])
     emulator_ip = LaunchConfiguration("emulator_ip")
     return LaunchDescription([
+        dds_profile_action(),
         ur_type_argument("UR model simulated by ur_simulation_gz"),
         bool_argument("gazebo_gui", True, "show the Gazebo window"),
         DeclareLaunchArgument("world_file", default_value="empty.sdf",

@@ -19,6 +19,7 @@ from launch_ros.substitutions import FindPackageShare
 from kd_grasp_ros.launch_arguments import (
     EMULATOR_IP,
     PACKAGE,
+    dds_profile_action,
     executor_arguments,
     executor_node,
     include_pipeline,
@@ -34,6 +35,7 @@ def generate_launch_description():
     config = PathJoinSubstitution([FindPackageShare(PACKAGE), "config"])
     emulator_ip, sim_time = LaunchConfiguration("emulator_ip"), LaunchConfiguration("use_sim_time")
     return LaunchDescription([
+        dds_profile_action(),
         ur_type_argument("UR model; the simulated cell and the emulator model a UR10e"),
         DeclareLaunchArgument("emulator_ip", default_value=EMULATOR_IP,
                               description="loopback address the emulated UR controller listens on"),

@@ -13,7 +13,7 @@ from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
 from launch_ros.actions import Node
 from launch_ros.substitutions import FindPackageShare
 
-from kd_grasp_ros.launch_arguments import PACKAGE, pipeline_arguments
+from kd_grasp_ros.launch_arguments import PACKAGE, dds_profile_action, pipeline_arguments
 from kd_grasp_ros.nodes import topics
 from launch import LaunchDescription
 
@@ -51,6 +51,7 @@ def launch_setup(context):
 def generate_launch_description():
     config = PathJoinSubstitution([FindPackageShare(PACKAGE), "config"])
     return LaunchDescription([
+        dds_profile_action(),
         *pipeline_arguments(),
         DeclareLaunchArgument("color_topic", default_value="/" + topics.REALSENSE_COLOR,
                               description="colour image topic (rgb8/bgr8)"),

@@ -21,6 +21,7 @@ from launch_ros.substitutions import FindPackageShare
 from kd_grasp_ros.launch_arguments import (
     PACKAGE,
     bool_argument,
+    dds_profile_action,
     executor_arguments,
     executor_node,
     include_pipeline,
@@ -37,6 +38,7 @@ def generate_launch_description():
     robot_ip, sim_time = LaunchConfiguration("robot_ip"), LaunchConfiguration("use_sim_time")
     serial = LaunchConfiguration("serial_number")
     return LaunchDescription([
+        dds_profile_action(),
         ur_type_argument("UR model (the executor's kinematics are the UR10e's)"),
         DeclareLaunchArgument("robot_ip", description="IP address of the UR controller (no default)"),
         bool_argument("use_mock_hardware", False, "no arm: start an emulated UR controller on robot_ip "

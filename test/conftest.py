@@ -1,7 +1,8 @@
 """Shared pytest fixtures: the ../shared data, an isolated ROS 2 graph, node processes.
 
 ROS isolation: one ROS_DOMAIN_ID per pytest process (derived from its pid, so concurrent runs on one
-machine do not hear each other) and localhost-only discovery; child processes inherit both.
+machine do not hear each other) and localhost-only discovery; child processes inherit both, and the
+Fast DDS profile for images that the launch files set (config/fastdds_large_images.xml).
 """
 from __future__ import annotations
 
@@ -55,9 +56,9 @@ def spawn_node(ros_domain, tmp_path):
 
     def spawn(executable: str, params: dict | None = None, remappings: dict | None = None,
               ros_args: list[str] | None = None, name: str | None = None,
-              extra_args: list[str] | None = None) -> NodeProcess:
+              extra_args: list[str] | None = None, env: dict[str, str] | None = None) -> NodeProcess:
         proc = NodeProcess.start(executable, tmp_path, params=params, remappings=remappings,
-                                 ros_args=ros_args, name=name, extra_args=extra_args)
+                                 ros_args=ros_args, name=name, extra_args=extra_args, env=env)
         started.append(proc)
         return proc
 

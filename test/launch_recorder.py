@@ -33,10 +33,12 @@ class LaunchEvaluationError(RuntimeError):
 
 
 class Context:
-    """The launch context: launch configurations (argument values) by name."""
+    """The launch context: launch configurations (argument values) by name, and the environment the
+    processes will get (launch's own starts as a copy of os.environ)."""
 
     def __init__(self, arguments: dict[str, str]):
         self.launch_configurations = dict(arguments)
+        self.environment = dict(os.environ)
 
 
 def perform(value, context: Context) -> str:
@@ -68,6 +70,17 @@ class TextSubstitution:
 
     def perform(self, context: Context) -> str:
         return self.text
+
+
+class EnvironmentVariable:
+    def __init__(self, name, *, default_value=""):
+        self.name, self.default_value = name, default_value
+
+    def perform(self, context: Context) -> str:
+        name = perform(self.name, context)
+        if name in context.environment:
+            return context.environment[name]
+        return perform(self.default_value, context)
 
 
 class PathJoinSubstitution:
@@ -142,6 +155,12 @@ class ExecuteProcess(Action):
         self.cmd, self.name, self.additional_env = list(cmd), name, additional_env or {}
 
 
+class SetEnvironmentVariable(Action):
+    def __init__(self, name, value, *, condition=None):
+        super().__init__(condition)
+        self.name, self.value = name, value
+
+
 class PythonLaunchDescriptionSource:
     def __init__(self, launch_file_path):
         self.path = launch_file_path
@@ -173,13 +192,14 @@ def _fake_modules() -> dict[str, types.ModuleType]:
         m.__dict__.update(attrs)
         return m
 
-    substitutions = dict(LaunchConfiguration=LaunchConfiguration, PathJoinSubstitution=PathJoinSubstitution,
-                         TextSubstitution=TextSubstitution)
+    substitutions = dict(EnvironmentVariable=EnvironmentVariable, LaunchConfiguration=LaunchConfiguration,
+                         PathJoinSubstitution=PathJoinSubstitution, TextSubstitution=TextSubstitution)
     return {
         "launch": module("launch", LaunchDescription=LaunchDescription, LaunchContext=Context),
         "launch.actions": module("launch.actions", DeclareLaunchArgument=DeclareLaunchArgument,
                                  ExecuteProcess=ExecuteProcess, OpaqueFunction=OpaqueFunction,
-                                 IncludeLaunchDescription=IncludeLaunchDescription),
+                                 IncludeLaunchDescription=IncludeLaunchDescription,
+                                 SetEnvironmentVariable=SetEnvironmentVariable),
         "launch.conditions": module("launch.conditions", IfCondition=IfCondition,
                                     UnlessCondition=UnlessCondition),
         "launch.substitutions": module("launch.substitutions", **substitutions),
@@ -250,6 +270,7 @@ class LaunchRecord:
     nodes: list[RecordedNode] = field(default_factory=list)
     processes: list[RecordedProcess] = field(default_factory=list)
     foreign_includes: list[RecordedInclude] = field(default_factory=list)
+    environment: dict[str, str] = field(default_factory=dict)  # set by SetEnvironmentVariable actions
 
     def node(self, executable: str) -> RecordedNode:
         found = [n for n in self.nodes if n.executable == executable]
@@ -308,6 +329,9 @@ def _visit(entities, context: Context, record: LaunchRecord, launch_file: str) -
                 _visit([_load_description(Path(path))], context, record, Path(path).name)
             else:
                 record.foreign_includes.append(RecordedInclude(path, arguments))
+        elif isinstance(entity, SetEnvironmentVariable):
+            name, value = perform(entity.name, context), perform(entity.value, context)
+            context.environment[name] = record.environment[name] = value
         elif isinstance(entity, ExecuteProcess):
             record.processes.append(RecordedProcess([perform(c, context) for c in entity.cmd], entity.name))
         elif isinstance(entity, Node):

@@ -11,6 +11,9 @@ from pathlib import Path
 
 import yaml
 
+from kd_grasp_ros.launch_arguments import DDS_PROFILE_FILE, DDS_PROFILE_VARIABLE
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
 DOMAIN_ID_RANGE = 100  # ids 1..100 stay clear of the ephemeral port range on Linux
 NODE_STOP_TIMEOUT_S = 10.0
 
@@ -22,6 +25,7 @@ def isolated_ros_environment(env) -> int:
     env["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
     env["ROS_LOCALHOST_ONLY"] = "1"  # honoured by distributions before Iron
     env.setdefault("RMW_IMPLEMENTATION", "rmw_fastrtps_cpp")
+    env[DDS_PROFILE_VARIABLE] = str(REPO_ROOT / "config" / DDS_PROFILE_FILE)  # as the launch files do
     env["PYTHONUNBUFFERED"] = "1"
     return domain
 
@@ -45,7 +49,8 @@ class NodeProcess:
     @classmethod
     def start(cls, executable: str, workdir: Path, params: dict | None = None,
               remappings: dict | None = None, ros_args: list[str] | None = None,
-              name: str | None = None, extra_args: list[str] | None = None) -> NodeProcess:
+              name: str | None = None, extra_args: list[str] | None = None,
+              env: dict[str, str] | None = None) -> NodeProcess:
         stem = name or executable
         command = [str(executable_path(executable)), *(extra_args or []), "--ros-args"]
         if params:
@@ -59,8 +64,8 @@ class NodeProcess:
         command += ros_args or []
         log_path = workdir / f"{stem}.log"
         log = open(log_path, "wb")  # noqa: SIM115 - closed with the process
-        popen = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ),
-                                 start_new_session=True)
+        popen = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
+                                 env={**os.environ, **(env or {})}, start_new_session=True)
         log.close()
         return cls(popen, log_path, command)
 

@@ -40,11 +40,11 @@ def processes(tmp_path):
     """Start ExecuteProcess commands verbatim (console scripts from the venv); stopped after the test."""
     started: list[subprocess.Popen] = []
 
-    def start(cmd: list[str], name: str) -> subprocess.Popen:
+    def start(cmd: list[str], name: str, env: dict[str, str]) -> subprocess.Popen:
         executable = Path(sys.executable).parent / cmd[0]
         log = open(tmp_path / f"{name}.log", "wb")  # noqa: SIM115 - owned by the process
         proc = subprocess.Popen([str(executable), *cmd[1:]], stdout=log, stderr=subprocess.STDOUT,
-                                env=dict(os.environ), start_new_session=True)
+                                env={**os.environ, **env}, start_new_session=True)
         log.close()
         started.append(proc)
         return proc
@@ -71,10 +71,12 @@ def _test_overrides(tmp_path: Path, shared_root: Path | None) -> Path:
 
 
 def start_recorded(record: LaunchRecord, spawn_node, processes, tmp_path: Path, extra_params: Path) -> dict:
-    """Start every process and kd_grasp_ros node of the record; returns {executable: handle}."""
+    """Start every process and kd_grasp_ros node of the record, in the environment the launch file
+    sets; returns {executable: handle}."""
     handles = {}
     for process in record.processes:
-        handles[process.cmd[0] + ":" + process.cmd[1]] = processes(process.cmd, process.name)
+        key = process.cmd[0] + ":" + process.cmd[1]
+        handles[key] = processes(process.cmd, process.name, record.environment)
     for i, node in enumerate(n for n in record.nodes if n.package == "kd_grasp_ros"):
         ros_args = []
         for j, item in enumerate([*node.param_order, extra_params]):
@@ -84,7 +86,8 @@ def start_recorded(record: LaunchRecord, spawn_node, processes, tmp_path: Path, 
                 item = path
             ros_args += ["--params-file", str(item)]
         handles[node.executable] = spawn_node(node.executable, remappings=node.remappings, ros_args=ros_args,
-                                              name=node.name, extra_args=node.arguments)
+                                              name=node.name, extra_args=node.arguments,
+                                              env=record.environment)
     return handles
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 import yaml
@@ -11,6 +12,7 @@ from launch_recorder import LaunchEvaluationError, evaluate_launch_file
 from node_test_helpers import REPO_ROOT
 
 from kd_grasp_ros import cli
+from kd_grasp_ros.launch_arguments import DDS_PROFILE_FILE, DDS_PROFILE_VARIABLE
 from kd_grasp_ros.nodes import topics
 
 LAUNCH_DIR = REPO_ROOT / "launch"
@@ -159,3 +161,19 @@ def test_mujoco_sim_wires_emulator_simulation_pipeline_and_executor():
     # the simulation publishes exactly what the pipeline listens to
     assert set(record.node("pipeline_composed").remappings.values()) == {
         "/" + topics.REALSENSE_COLOR, RAW_DEPTH, RAW_INFO}
+
+
+@pytest.mark.parametrize("name", launch_files())
+def test_launch_files_give_every_process_the_image_dds_profile(name, monkeypatch):
+    monkeypatch.delenv(DDS_PROFILE_VARIABLE, raising=False)
+    record = evaluate_launch_file(LAUNCH_DIR / name, REQUIRED.get(name, {}))
+    profile = Path(record.environment[DDS_PROFILE_VARIABLE])
+    assert profile == REPO_ROOT / "config" / DDS_PROFILE_FILE
+    root = ElementTree.parse(profile).getroot()
+    namespace = {"dds": "http://www.eprosima.com/XMLSchemas/fastRTPS_Profiles"}
+    segment = root.find(".//dds:transport_descriptor[dds:type='SHM']/dds:segment_size", namespace)
+    assert int(segment.text) >= 2 * 640 * 480 * 3  # room for a colour and a depth image at least
+
+    monkeypatch.setenv(DDS_PROFILE_VARIABLE, "/etc/my_profile.xml")  # a user's own profile is kept
+    record = evaluate_launch_file(LAUNCH_DIR / name, REQUIRED.get(name, {}))
+    assert record.environment[DDS_PROFILE_VARIABLE] == "/etc/my_profile.xml"
