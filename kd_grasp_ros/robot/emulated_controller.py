@@ -51,6 +51,7 @@ CMD_SET_TCP, CMD_PROTECTIVE_STOP, CMD_STOPL, CMD_STOPJ, CMD_GET_TCP_OFFSET, CMD_
 ASYNC_RUNNING_BIT = 0x8000
 JOINT_SPEED_MARGIN = 2.0  # a path needing more than this times the joint speed limit protective-stops
 STOP_DECELERATION = 10.0  # rad/s^2 or m/s^2 used by dashboard `stop` and script stops
+PLANE_BISECTION_STEPS = 20  # where a cycle's joint step crossed the safety plane: 2^-20 of the step
 
 
 class EmulatedController:
@@ -321,11 +322,30 @@ class EmulatedController:
             else:
                 self.body.command(q_prev, np.zeros(6))
             if self.safety_plane_z is not None and self.safety_mode == SAFETY_MODE_NORMAL:
-                # Moving down through the plane stops the arm; moving up out of it is allowed.
-                z = (kinematics.forward(self.body.read_q()) @ self.flange_from_tcp)[2, 3]
-                if z < self.safety_plane_z and z < self.last_tcp_z - 1e-9:
-                    self.protective_stop(f"TCP z {z:.4f} m below the safety plane {self.safety_plane_z} m")
-                self.last_tcp_z = z
+                self._check_safety_plane(q_prev)
+
+    def _tcp_z(self, q: np.ndarray) -> float:
+        return float((kinematics.forward(q) @ self.flange_from_tcp)[2, 3])
+
+    def _check_safety_plane(self, q_prev: np.ndarray) -> None:
+        """Moving down through the plane protective-stops the arm where its TCP reached the plane (as a
+        UR's safety system keeps the TCP out of a plane), however long the cycle was; moving up out of
+        the plane is allowed."""
+        q = self.body.read_q()
+        z = self._tcp_z(q)
+        if z < self.safety_plane_z and z < self.last_tcp_z - 1e-9:
+            if self._tcp_z(q_prev) >= self.safety_plane_z:
+                above, below = 0.0, 1.0  # fractions of this cycle's joint step
+                for _ in range(PLANE_BISECTION_STEPS):
+                    middle = 0.5 * (above + below)
+                    if self._tcp_z(q_prev + middle * (q - q_prev)) >= self.safety_plane_z:
+                        above = middle
+                    else:
+                        below = middle
+                self.body.command(q_prev + above * (q - q_prev), np.zeros(6))
+            self.protective_stop(f"TCP moving down through the safety plane z = {self.safety_plane_z} m "
+                                 f"(stopped at z {self._tcp_z(self.body.read_q()):.4f} m)")
+        self.last_tcp_z = self._tcp_z(self.body.read_q())
 
     def snapshot(self) -> dict:
         """Values of the non-register output variables at this instant."""
