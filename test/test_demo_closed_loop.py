@@ -17,7 +17,8 @@ from kd_grasp_ros.sim.grasp_check import top_down_rotation
 
 pytest.importorskip("rtde_control")
 os.environ.setdefault("MUJOCO_GL", "osmesa")
-SMALL = {"width": 400, "height": 300, "attempts": 1, "threads": 1, "hold_s": 0.3}
+# a 400x300 render; the grasp crop scaled with it (384 px at 640x480)
+SMALL = {"width": 400, "height": 300, "crop_size": 240, "attempts": 1, "threads": 1, "hold_s": 0.3}
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ import yaml
 from kd_grasp_ros.depth.constants import STUDENT_WEIGHTS
 from kd_grasp_ros.executor.config import ExecutorConfig
 from kd_grasp_ros.executor.errors import ExecutorConfigError
+from kd_grasp_ros.grasp.constants import DEPLOYED_CROP_SIZE
 from kd_grasp_ros.pipeline.grasp_stage import DEFAULT_GRASP_MODEL
 from kd_grasp_ros.resources import config_path
 from kd_grasp_ros.sim.config import SCENE_MODES
@@ -32,7 +33,7 @@ class DemoConfig:
     scene: str = "cluttered"
     transparent_ratio: float = 0.5
     threads: int = 2
-    crop_size: int = 300
+    crop_size: int = DEPLOYED_CROP_SIZE
     top_k: int = 5
     min_quality: float = 0.2
     grasp_depth_m: float = 0.025

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from kd_grasp_ros.common.intrinsics import CameraIntrinsics
+from kd_grasp_ros.grasp.constants import DEPLOYED_CROP_SIZE
 from kd_grasp_ros.grasp.preprocess import inpaint_missing
 from kd_grasp_ros.pipeline.grasp_stage import GraspFilterConfig, GraspResult, detect_grasp_poses
 
@@ -31,7 +32,8 @@ class PerceptionResult:
 class Perception:
     """DepthCompleter (or raw depth) + GraspDetector + pose lifting, loaded once."""
 
-    def __init__(self, grasp_model: str, depth_model: str | None, threads: int, crop_size: int = 300,
+    def __init__(self, grasp_model: str, depth_model: str | None, threads: int,
+                 crop_size: int = DEPLOYED_CROP_SIZE,
                  top_k: int = 5, min_quality: float = 0.2):
         from kd_grasp_ros.depth.completer import DepthCompleter
         from kd_grasp_ros.grasp.detector import GraspDetector

@@ -22,7 +22,7 @@ from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Float32, Float32MultiArray
 from visualization_msgs.msg import MarkerArray
 
-from kd_grasp_ros.grasp.constants import NETWORK_INPUT_SIZE, PEAK_THRESHOLD
+from kd_grasp_ros.grasp.constants import DEPLOYED_CROP_SIZE, NETWORK_INPUT_SIZE, PEAK_THRESHOLD
 from kd_grasp_ros.grasp.detector import GraspDetector
 from kd_grasp_ros.grasp.errors import GraspInputError, GraspModelError
 from kd_grasp_ros.grasp.grasp_pose import image_grasp_to_pose
@@ -67,8 +67,9 @@ class GraspDetectionNode(FrameProcessingNode):
                         read_only=True)
         device = declare(self, "device", "cpu", "torch device for inference (cpu, cuda, cuda:0)",
                          read_only=True)
-        crop_size = declare(self, "crop_size", NETWORK_INPUT_SIZE,
-                            "square depth crop fed to the network (pixels)",
+        crop_size = declare(self, "crop_size", DEPLOYED_CROP_SIZE,
+                            f"square depth crop around crop_center, resized to the network's "
+                            f"{NETWORK_INPUT_SIZE} px (pixels)",
                             read_only=True, int_range=(32, 2048))
         threads = declare(self, "threads", 0, "torch CPU threads (0 = torch default)", read_only=True,
                           int_range=(0, 64))

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from kd_grasp_ros.depth.constants import DEPTH_RANGE_M, INPUT_SIZE, STUDENT_WEIGHTS
-from kd_grasp_ros.grasp.constants import NETWORK_INPUT_SIZE, PEAK_THRESHOLD
+from kd_grasp_ros.grasp.constants import DEPLOYED_CROP_SIZE, PEAK_THRESHOLD
 from kd_grasp_ros.pipeline.grasp_stage import DEFAULT_GRASP_MODEL, DEFAULT_TOP_K
 from kd_grasp_ros.replay.bag_io import BagError
 
@@ -46,7 +46,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     offline.add_argument("--grasp-model", default=DEFAULT_GRASP_MODEL, help="grasp network checkpoint")
     offline.add_argument("--device", default="cpu", help="torch device")
     offline.add_argument("--threads", type=int, default=1, help="torch CPU threads (1 = deterministic)")
-    offline.add_argument("--crop-size", type=int, default=NETWORK_INPUT_SIZE, help="grasp network crop (px)")
+    offline.add_argument("--crop-size", type=int, default=DEPLOYED_CROP_SIZE,
+                         help="grasp network crop around the image centre (px), resized to the network input")
     offline.add_argument("--top-k", type=int, default=DEFAULT_TOP_K, help="grasps kept per frame")
     offline.add_argument("--min-quality", type=float, default=PEAK_THRESHOLD,
                          help="lowest grasp quality kept")
