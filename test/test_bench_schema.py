@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from kd_grasp_ros.cli import main
+from kd_grasp_ros.grasp.constants import DEPLOYED_CROP_SIZE
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +87,7 @@ def test_tiny_bench_writes_the_documented_json_and_table(tiny_models, tmp_path):
     assert grasp_row["accuracy"]["source"].startswith("checkpoint metrics")
     (pipe,) = result["pipeline"]
     assert pipe["resolution"] == [640, 480] and pipe["latency"]["median_ms"] > 0
+    assert pipe["grasp_crop_px"] == DEPLOYED_CROP_SIZE  # what the node and the demo run
     assert set(pipe["stages_median_ms"]) == {"depth_completion", "grasp_detection"}
     assert [t["what"] for t in result["targets"]] == ["grasp student, 1 thread"]
     md = (tmp_path / "bench.md").read_text()
@@ -93,6 +95,7 @@ def test_tiny_bench_writes_the_documented_json_and_table(tiny_models, tmp_path):
         md.startswith("Machine: ")
         and "| network | role | form |" in md
         and "Camera-to-grasp at 640x480" in md
+        and f"on a {DEPLOYED_CROP_SIZE} px crop" in md
     )
 
 

@@ -34,6 +34,7 @@ def bench_pipeline(grasp_model: str, depth_model: str | None, threads: int, repe
         "grasp_model": str(perception.detector.model_path.name),
         "depth_model": perception.completer.path.name if perception.completer else "none",
         "resolution": [CAMERA_640X480.width, CAMERA_640X480.height],
+        "grasp_crop_px": perception.detector.crop_size,
         "threads": threads,
         "latency": total | {"fps": 1e3 / total["median_ms"]},
         "stages_median_ms": {k: float(np.median(v[timed])) for k, v in stages.items()},

@@ -64,7 +64,8 @@ def format_markdown(result: dict) -> str:
         stages = ", ".join(f"{k} {v:.1f} ms" for k, v in p["stages_median_ms"].items())
         size = f"{p['resolution'][0]}x{p['resolution'][1]}"
         lines += ["", f"Camera-to-grasp at {size}, {p['threads']} thread(s) "
-                  f"({p['depth_model']} + {p['grasp_model']} + pose): median {lat['median_ms']:.1f} ms, "
+                  f"({p['depth_model']} + {p['grasp_model']} on a {p['grasp_crop_px']} px crop + pose): "
+                  f"median {lat['median_ms']:.1f} ms, "
                   f"p90 {lat['p90_ms']:.1f} ms, {lat['fps']:.1f} FPS (stage medians: {stages})."]
     targets = result.get("targets")
     if targets:

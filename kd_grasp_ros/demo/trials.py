@@ -70,8 +70,9 @@ def run_tag(cfg: DemoConfig) -> str:
 
 def format_trials_table(summaries: list[dict]) -> str:
     """Markdown table of trials summaries (one row each) with their commands."""
-    lines = ["| scene | objects | grasp model | depth | success (95% CI) | aimed at a transparent object | "
-             "aimed at an opaque object | perception median ms | command |", "|" + "---|" * 9]
+    lines = ["| scene | objects | grasp model | grasp crop px | depth | success (95% CI) | aimed at a "
+             "transparent object | aimed at an opaque object | perception median ms | command |",
+             "|" + "---|" * 10]
     for s in summaries:
         c = s["config"]
         medians = [s["latency_ms"][k]["median_ms"] for k in ("depth_completion", "grasp_detection")]
@@ -80,7 +81,7 @@ def format_trials_table(summaries: list[dict]) -> str:
         scene = next(k for k, v in SCENES.items() if v == c["scene"])
         lines.append(
             f"| {scene} | {objects_label(c['transparent_ratio'])} | {Path(c['grasp_model']).stem} "
-            f"| {depth} | "
+            f"| {c['crop_size']} | {depth} | "
             f"{s['success']['text']} | {s['by_target']['transparent']['text']} | "
             f"{s['by_target']['opaque']['text']} | {perception} | `{s.get('command', '')}` |")
     return "\n".join(lines)
@@ -88,16 +89,20 @@ def format_trials_table(summaries: list[dict]) -> str:
 
 def publish(summary: dict, tag: str, publish_dir: Path) -> Path:
     """Write publish_dir/trials/<tag>.json and regenerate publish_dir/trials.md from all of them."""
-    folder = publish_dir / "trials"
     compact = {k: v for k, v in summary.items() if k != "attempts"} | {"tag": tag}
-    write_summary(compact, folder / f"{tag}.json")
-    summaries = [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
-    machine = summary["machine"]
+    write_summary(compact, publish_dir / "trials" / f"{tag}.json")
+    return write_trials_markdown(publish_dir)
+
+
+def write_trials_markdown(publish_dir: Path) -> Path:
+    """publish_dir/trials.md: the table of every summary in publish_dir/trials/."""
+    summaries = [json.loads(p.read_text()) for p in sorted((publish_dir / "trials").glob("*.json"))]
+    machines = sorted({f"{m['cpu']}, {m['cores']} cores, torch {m['torch']}"
+                       for m in (s["machine"] for s in summaries)})
     md = (f"Closed-loop grasp trials in simulation (MuJoCo UR10e, executor over ur_rtde against the emulated "
           f"controller; success = the target object, the one under the grasp centre, is lifted and held "
           f"after the lift; scene i of a row uses seed + i, so rows with equal seeds see the same scenes). "
-          f"Machine: {machine['cpu']}, "
-          f"{machine['cores']} cores, torch {machine['torch']}.\n\n{format_trials_table(summaries)}\n")
+          f"Machine: {'; '.join(machines)}.\n\n{format_trials_table(summaries)}\n")
     out = publish_dir / TRIALS_MD
     out.write_text(md)
     return out

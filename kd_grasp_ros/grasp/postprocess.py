@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 import torch
-from scipy.ndimage import gaussian_filter
 from skimage.feature import peak_local_max
 
 from kd_grasp_ros.common.grasp_types import ImageGrasp
@@ -30,6 +30,15 @@ class GraspMaps:
 
 
 ANGLE_SMOOTHING = ("reference", "vector")
+GAUSSIAN_TRUNCATE = 4.0  # kernel radius in sigmas, as scipy.ndimage.gaussian_filter (the reference's)
+
+
+def gaussian_filter(image: np.ndarray, sigma: float) -> np.ndarray:
+    """scipy.ndimage.gaussian_filter(image, sigma, mode="nearest") computed by OpenCV (~10x faster on
+    300x300): the same normalised kernel of radius int(4 sigma + 0.5), edges replicated."""
+    size = 2 * int(GAUSSIAN_TRUNCATE * sigma + 0.5) + 1
+    return cv2.GaussianBlur(np.ascontiguousarray(image, dtype=np.float32), (size, size), sigmaX=sigma,
+                            sigmaY=sigma, borderType=cv2.BORDER_REPLICATE)
 
 
 def decode_maps(output: torch.Tensor | np.ndarray, angle_smoothing: str = "reference") -> GraspMaps:
@@ -44,13 +53,13 @@ def decode_maps(output: torch.Tensor | np.ndarray, angle_smoothing: str = "refer
         raise ValueError(f"angle_smoothing must be one of {ANGLE_SMOOTHING}, got {angle_smoothing!r}")
     out = output.detach().cpu().numpy() if isinstance(output, torch.Tensor) else np.asarray(output)
     out = out.reshape(out.shape[-3:]).astype(np.float32)
-    quality = gaussian_filter(out[0], QUALITY_SIGMA, mode="nearest")
+    quality = gaussian_filter(out[0], QUALITY_SIGMA)
     if angle_smoothing == "reference":
-        angle = gaussian_filter(np.arctan2(out[2], out[1]) / 2.0, ANGLE_SIGMA, mode="nearest")
+        angle = gaussian_filter(np.arctan2(out[2], out[1]) / 2.0, ANGLE_SIGMA)
     else:
-        angle = np.arctan2(gaussian_filter(out[2], ANGLE_SIGMA, mode="nearest"),
-                           gaussian_filter(out[1], ANGLE_SIGMA, mode="nearest")) / 2.0
-    width = gaussian_filter(out[3] * WIDTH_SCALE_PX, WIDTH_SIGMA, mode="nearest")
+        angle = np.arctan2(gaussian_filter(out[2], ANGLE_SIGMA),
+                           gaussian_filter(out[1], ANGLE_SIGMA)) / 2.0
+    width = gaussian_filter(out[3] * WIDTH_SCALE_PX, WIDTH_SIGMA)
     return GraspMaps(quality.astype(np.float32), wrap_angle(angle).astype(np.float32),
                      width.astype(np.float32))
 
