@@ -8,7 +8,7 @@ NETWORK_INPUT_SIZE = 300
 # 640x480 D435 about 0.7 m from the table sees the reachable workspace, objects included, within about
 # 384 px around the image centre; a 300 px crop cuts off objects near its edges. Chosen in closed-loop
 # simulation on validation scenes (seed 1000, 20 per row, grasp_student_v1 + depth_student): single
-# opaque 9/20 (300), 13/20 (360), 13/20 (384), 12/20 (432); clutter transparent 17/20, 16/20, 17/20.
+# opaque 9/20 (300), 13/20 (360), 13/20 (384), 12/20 (432); clutter transparent 17, 16, 17, 16 of 20.
 DEPLOYED_CROP_SIZE = 384
 
 # Grasp width (rectangle length along the jaw axis) is learned as width_px / WIDTH_SCALE_PX, clipped.
