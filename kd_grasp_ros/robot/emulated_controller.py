@@ -343,9 +343,10 @@ class EmulatedController:
                     else:
                         below = middle
                 self.body.command(q_prev + above * (q - q_prev), np.zeros(6))
+                z = self._tcp_z(self.body.read_q())
             self.protective_stop(f"TCP moving down through the safety plane z = {self.safety_plane_z} m "
-                                 f"(stopped at z {self._tcp_z(self.body.read_q()):.4f} m)")
-        self.last_tcp_z = self._tcp_z(self.body.read_q())
+                                 f"(stopped at z {z:.4f} m)")
+        self.last_tcp_z = z
 
     def snapshot(self) -> dict:
         """Values of the non-register output variables at this instant."""
