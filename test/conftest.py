@@ -14,9 +14,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ros_helpers import NodeProcess, isolated_ros_environment  # noqa: E402
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from ros_helpers import REPO_ROOT, NodeProcess, isolated_ros_environment  # noqa: E402
 
 
 @pytest.fixture(scope="session")

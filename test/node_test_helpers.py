@@ -14,11 +14,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from ros_helpers import REPO_ROOT
 
 from kd_grasp_ros.common.intrinsics import D435_640X480, CameraIntrinsics
 from kd_grasp_ros.pipeline.synthetic_scene import BoxScene, render_box_scene
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 SHIPPED_GRASP_MODEL = REPO_ROOT / "models" / "grasp_student_v1.pt"
 SHIPPED_DEPTH_MODEL = REPO_ROOT / "models" / "depth_student.pt"
 RELEASED_GGCNN = Path("weights") / "ggcnn-cornell-official" / "ggcnn_epoch_23_cornell_statedict.pt"
