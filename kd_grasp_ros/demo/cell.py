@@ -19,6 +19,7 @@ import numpy as np
 
 from kd_grasp_ros.demo.config import DemoConfig
 from kd_grasp_ros.demo.sim_frames import eye_to_hand_calibration
+from kd_grasp_ros.executor.cancel import AttemptGuard
 from kd_grasp_ros.executor.executor import GraspExecutor
 from kd_grasp_ros.pipeline.controller_mirror import ControllerMirror
 from kd_grasp_ros.robot.emulator_process import EmulatorProcess
@@ -149,8 +150,9 @@ class SimulatedCell:
             return
 
         def home() -> None:
-            ex.gripper.open()
-            ex.link.move_j(HOME_Q, ex.cfg.joint_speed_radps, ex.cfg.joint_accel_radps2, "home")
+            guard = AttemptGuard()
+            ex.gripper.open(guard, "home")
+            ex.link.move_j(HOME_Q, ex.cfg.joint_speed_radps, ex.cfg.joint_accel_radps2, "home", guard)
 
         self.run_motion(home, "home")
 

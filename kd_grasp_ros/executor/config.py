@@ -27,6 +27,8 @@ HAND_EYE_MODES = ("eye_to_hand", "eye_in_hand")
 APPROACH_MODES = ("vertical", "grasp_axis")
 PLACE_MODES = ("none", "drop", "place")
 GRIPPER_DRIVERS = ("tool_digital", "standard_digital", "robotiq")
+# Settings used when connecting: they change only through a new connection (cleanup, configure).
+CONNECTION_SETTINGS = ("robot_ip", "tcp_offset_m", "gripper_driver", "robotiq_port", "connect_timeout_s")
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,8 @@ class ExecutorConfig:
     workspace_max_m: tuple = (1.2, 0.8, 1.2)
     z_floor_m: float = 0.02
     min_quality: float = 0.5
-    max_grasp_age_s: float = 2.0
+    max_grasp_age_s: float = 2.0  # in either direction: a grasp stamped in the future is refused too
+    width_clamp_margin_m: float = 0.005  # widths up to this far beyond the stroke are clamped to it
     max_linear_speed_mps: float = 0.5
     max_linear_accel_mps2: float = 1.5
     max_joint_speed_radps: float = 1.5
@@ -72,6 +75,9 @@ class ExecutorConfig:
     gripper_close_level: bool = True
     gripper_settle_s: float = 0.3
     robotiq_port: int = 63352
+    gripper_close_margin_m: float = 0.02  # Robotiq: close to the grasp width minus this
+    # Controller program: respect an operator's stop (and a stop after a protective stop) by default.
+    restart_control_script: bool = False
     # Named timeouts.
     connect_timeout_s: float = 5.0
     motion_timeout_margin_s: float = 3.0
@@ -138,6 +144,8 @@ class ExecutorConfig:
             "max_grasp_age_s",
             "arrival_tolerance_m",
             "stop_deceleration",
+            "width_clamp_margin_m",
+            "gripper_close_margin_m",
             "max_joint_step_rad",
         ):
             _non_negative(name, getattr(self, name))
@@ -229,7 +237,17 @@ PARAMETER_HELP: dict[str, tuple[str, float | None, float | None]] = {
     "workspace_max_m": ("workspace box upper corner (m, base_link)", None, None),
     "z_floor_m": ("lowest allowed TCP z (m, base_link), also checked along joint moves", -0.5, 2.0),
     "min_quality": ("reject grasps below this quality", 0.0, 1.0),
-    "max_grasp_age_s": ("reject grasps older than this (s, grasp stamp vs. node clock)", 0.0, 3600.0),
+    "max_grasp_age_s": (
+        "reject grasps stamped more than this away from the node clock, older or in the future (s)",
+        0.0,
+        3600.0,
+    ),
+    "width_clamp_margin_m": (
+        "grasp widths up to this far beyond the gripper stroke are clamped to the stroke (m); "
+        "wider grasps are rejected",
+        0.0,
+        0.05,
+    ),
     "max_linear_speed_mps": (
         "cap on linear speed (m/s); ur_rtde's own limit is 3",
         0.0,
@@ -252,6 +270,19 @@ PARAMETER_HELP: dict[str, tuple[str, float | None, float | None]] = {
     "gripper_close_level": ("output level that closes the gripper", None, None),
     "gripper_settle_s": ("wait after a gripper command is confirmed (s)", 0.0, 10.0),
     "robotiq_port": ("Robotiq URCap socket port", 1, 65535),
+    "gripper_close_margin_m": (
+        "Robotiq: close to the grasp width minus this, so the fingers press the object (m; "
+        "the stroke or more closes fully); digital grippers always close fully",
+        0.0,
+        0.2,
+    ),
+    "restart_control_script": (
+        "re-upload and start ur_rtde's control script when it is not running (after an operator's "
+        "stop or a protective stop); false reports it and waits for the operator. A paused program "
+        "is never restarted",
+        None,
+        None,
+    ),
     "connect_timeout_s": ("timeout for reaching the controller's ports (s)", 0.0, 60.0),
     "motion_timeout_margin_s": ("a move may take its expected duration plus this (s)", 0.0, 60.0),
     "stream_stall_timeout_s": ("RTDE stream silence that counts as a lost connection (s)", 0.0, 10.0),
@@ -279,4 +310,25 @@ NODE_PARAMETERS: dict[str, tuple] = {
     ),
     "diagnostics_period_s": (1.0, "diagnostics publishing period (s)", 0.05, 60.0),
     "tcp_sample_period_s": (0.05, "TCP pose sampling period for the eye-in-hand history (s)", 0.005, 1.0),
+    "reconnect_period_s": (
+        1.0,
+        "after the robot connection is lost: seconds between reconnection attempts",
+        0.1,
+        60.0,
+    ),
+    "max_reconnect_attempts": (
+        30,
+        "reconnection attempts before giving up (0 = never try; a new configure starts afresh)",
+        0,
+        100000,
+    ),
+    "trajectory_execution": (
+        False,
+        "Gazebo/ros2_control: instead of moving through ur_rtde, send each armed attempt "
+        "(dry_run false) as a JointTrajectory on ~/execute_trajectory, starting from joint_states; "
+        "cancel, disarm or a safety-setting change sends an empty trajectory (the controller holds). "
+        "No robot connection is made; gripper actions are reported on ~/status only",
+        None,
+        None,
+    ),
 }

@@ -38,3 +38,7 @@ class ExecutorTimeoutError(ExecutorError):
 
 class ExecutionCancelledError(ExecutorError):
     """The attempt was cancelled on request; the arm was stopped."""
+
+
+class ExecutorFaultError(ExecutorError):
+    """An unexpected exception during an attempt (a bug or a third-party failure); the arm was stopped."""

@@ -2,12 +2,17 @@
 
     executor = GraspExecutor(cfg)          # dry_run=True by default: plans, never moves
     executor.connect()                     # ur_rtde to cfg.robot_ip (needed for motion)
-    report = executor.execute(grasp)       # raises UnsafeGraspError before any motion if unsafe
+    executor.arm()                         # activates a Robotiq gripper (never in dry_run)
+    report = executor.execute(grasp, AttemptGuard(token))   # UnsafeGraspError before any motion
 
 Order: hand-eye transform -> grasp checks -> plan (IK, yaw) -> plan checks -> on_plan(plan) ->
-[dry_run stops here] -> robot readiness -> phases. A protective stop, a lost connection, a cancel or
-a timeout mid-motion stops the arm, records the phase as aborted and raises the named error with the
-report attached as `err.report`. on_phase(PhaseResult) is called when each phase starts and ends.
+[dry_run stops here] -> robot readiness -> phases. The guard (the attempt's own cancel token, made
+before planning, and the node's armed state) is checked before every step and in every wait. ANY
+failure once motion may have started (a protective stop, a lost connection, a cancel, a disarm, a
+timeout, an unexpected exception) stops the arm (`URLink.stop_arm`: stopJ/stopL, else the dashboard
+stop), records the phase as aborted and raises a named ExecutorError whose message ends with how the
+arm was stopped; the report is attached as `err.report`. on_phase(PhaseResult) is called when each
+phase starts and ends.
 """
 
 from __future__ import annotations
@@ -22,12 +27,13 @@ import numpy as np
 
 from kd_grasp_ros.common.grasp_types import GraspPose
 from kd_grasp_ros.common.transforms import transform_to_pose
-from kd_grasp_ros.executor.config import ExecutorConfig
-from kd_grasp_ros.executor.errors import ExecutorError, RobotConnectionError
+from kd_grasp_ros.executor.cancel import AttemptGuard
+from kd_grasp_ros.executor.config import CONNECTION_SETTINGS, ExecutorConfig
+from kd_grasp_ros.executor.errors import ExecutorError, ExecutorFaultError, RobotConnectionError
 from kd_grasp_ros.executor.gripper import RobotiqSocketGripper, make_gripper
 from kd_grasp_ros.executor.hand_eye import HandEye
 from kd_grasp_ros.executor.planner import GraspPlan, plan_attempt
-from kd_grasp_ros.executor.safety import check_grasp, check_plan, check_point
+from kd_grasp_ros.executor.safety import check_grasp, check_plan, check_point, clamp_width
 from kd_grasp_ros.executor.ur_link import URLink
 
 
@@ -82,6 +88,7 @@ class GraspExecutor:
         self.gripper = None
         self._attempts = itertools.count(1)
         self._busy = threading.Lock()
+        self._current_step = None
 
     # ---- connection --------------------------------------------------------------------------------
     def connect(self) -> None:
@@ -94,6 +101,24 @@ class GraspExecutor:
                 self.link.disconnect()
                 raise
         self.sample_tcp()
+
+    def arm(self) -> None:
+        """Make the gripper ready to move: activates a Robotiq, only when dry_run is false."""
+        if not self.cfg.dry_run and self.gripper is not None:
+            self.gripper.activate()
+
+    def update_config(self, cfg: ExecutorConfig) -> None:
+        """Use `cfg` from the next attempt on (one reference swap; a running attempt keeps its plan).
+
+        Settings that need a new connection (see CONNECTION_SETTINGS) must not differ.
+        """
+        changed = [n for n in CONNECTION_SETTINGS if getattr(cfg, n) != getattr(self.cfg, n)]
+        if changed:
+            raise ExecutorError(f"{changed} change(s) need a new connection: clean up and configure again")
+        self.cfg = self.link.cfg = cfg
+        self.hand_eye = HandEye(cfg, self.hand_eye.history)
+        if self.gripper is not None:
+            self.gripper.cfg = cfg
 
     def disconnect(self) -> None:
         if self.gripper is not None:
@@ -113,28 +138,35 @@ class GraspExecutor:
         if self.link.connected:
             self.hand_eye.history.add(self.clock(), self.link.tcp_base_link())
 
-    def cancel(self) -> None:
-        """Ask the running attempt to stop the arm and abort (safe to call from another thread)."""
-        self.link.cancel_event.set()
-
     @property
     def busy(self) -> bool:
         return self._busy.locked()
 
     # ---- planning ----------------------------------------------------------------------------------
-    def plan(self, grasp: GraspPose) -> GraspPlan:
-        """Checked plan for a grasp (raises UnsafeGraspError); moves nothing."""
-        check_grasp(grasp, self.cfg, self.clock())
+    def plan(self, grasp: GraspPose, start_q=None) -> GraspPlan:
+        """Checked plan for a grasp (raises UnsafeGraspError); moves nothing.
+
+        Starts from `start_q` if given, else the robot's joint angles (home_q when not connected).
+        """
+        cfg = self.cfg
+        grasp = clamp_width(grasp, cfg)
+        check_grasp(grasp, cfg, self.clock())
         target = self.hand_eye.grasp_in_base_link(grasp)
-        check_point("grasp", target, self.cfg)
-        start_q = self.link.actual_q() if self.link.connected else np.asarray(self.cfg.home_q)
-        plan = plan_attempt(self.cfg, target, grasp.width_m, start_q)
-        check_plan(plan, self.cfg)
+        check_point("grasp", target, cfg)
+        if start_q is None:
+            start_q = self.link.actual_q() if self.link.connected else np.asarray(cfg.home_q)
+        plan = plan_attempt(cfg, target, grasp.width_m, start_q)
+        check_plan(plan, cfg)
         return plan
 
     # ---- execution ---------------------------------------------------------------------------------
-    def execute(self, grasp: GraspPose) -> ExecutionReport:
-        """Plan, check and run one attempt; see the module docstring for the order and the errors."""
+    def execute(self, grasp: GraspPose, guard: AttemptGuard | None = None,
+                plan: GraspPlan | None = None) -> ExecutionReport:
+        """Plan (unless a checked `plan` of this grasp is given), check and run one attempt.
+
+        See the module docstring for the order and the errors.
+        """
+        guard = guard or AttemptGuard()
         report = ExecutionReport(
             attempt=next(self._attempts), dry_run=self.cfg.dry_run, t_received_s=time.monotonic()
         )
@@ -142,27 +174,42 @@ class GraspExecutor:
             raise ExecutorError("an attempt is already running")
         try:
             try:
-                report.plan = self.plan(grasp)
+                report.plan = plan if plan is not None else self.plan(grasp)
+                guard.check("plan")
             except ExecutorError as err:
                 report.outcome, report.reason = "rejected", str(err)
                 err.report = report
                 raise
-            if self.on_plan is not None:
+            if self.on_plan is not None and plan is None:
                 self.on_plan(report.plan)
             if self.cfg.dry_run:
                 report.outcome = "planned"
                 return report
-            self.link.cancel_event.clear()
-            try:
-                self._run(report)
-            except ExecutorError as err:
-                report.outcome, report.reason = "aborted", str(err)
-                err.report = report
-                raise
+            self._run_stopping_on_fault(report, guard)
             report.outcome = "succeeded"
             return report
         finally:
             self._busy.release()
+
+    def _run_stopping_on_fault(self, report: ExecutionReport, guard: AttemptGuard) -> None:
+        """_run; any exception stops the arm and becomes a named ExecutorError saying how it stopped."""
+        try:
+            self._run(report, guard)
+        except BaseException as exc:  # noqa: B036 - the arm must stop whatever went wrong
+            step = self._current_step
+            how = self.link.stop_arm(joint=step is None or step.kind != "move_l")
+            err = exc if isinstance(exc, ExecutorError) else ExecutorFaultError(
+                f"{step.phase if step else 'start'}: unexpected {type(exc).__name__}: {exc}"
+            )
+            if step is not None:
+                self._emit(report, step.phase, "aborted", f"{err}; {how}")
+            report.outcome, report.reason = "aborted", f"{err}; {how}"
+            err.args = (f"{err}; {how}",)
+            err.report = report
+            err.stop = how
+            if isinstance(exc, ExecutorError):
+                raise
+            raise err from exc
 
     def _emit(self, report: ExecutionReport, phase: str, status: str, detail: str = "") -> None:
         result = PhaseResult(phase, status, time.monotonic() - report.t_received_s, detail=detail)
@@ -170,29 +217,34 @@ class GraspExecutor:
             try:
                 result.tcp_pose = transform_to_pose(self.link.tcp_base_link())
                 result.gripper_closed = self.gripper.is_closed()
-            except (ExecutorError, OSError):
+            except (ExecutorError, OSError, AttributeError):
                 pass
         report.phases.append(result)
         if self.on_phase is not None:
             self.on_phase(result)
 
-    def _run(self, report: ExecutionReport) -> None:
+    def _run(self, report: ExecutionReport, guard: AttemptGuard) -> None:
+        self._current_step = None
         if not self.link.connected or self.gripper is None:
             raise RobotConnectionError("dry_run is false but the executor is not connected to a robot")
+        guard.check("start")
         self.link.check_ready()
+        self.gripper.activate()
         for step in report.plan.steps:
+            guard.check(step.phase)
+            self._current_step = step
             self._emit(report, step.phase, "started")
-            try:
-                if step.kind == "gripper":
-                    (self.gripper.close(step.width_m) if step.gripper == "close" else self.gripper.open())
+            if step.kind == "gripper":
+                if step.gripper == "close":
+                    self.gripper.close(step.width_m, guard, step.phase)
                 else:
-                    if report.t_first_motion_s is None:
-                        report.t_first_motion_s = time.monotonic()
-                    if step.kind == "move_j":
-                        self.link.move_j(step.q, step.speed, step.accel, step.phase)
-                    else:
-                        self.link.move_l(step.tcp, step.speed, step.accel, step.phase)
-            except ExecutorError as err:
-                self._emit(report, step.phase, "aborted", str(err))
-                raise
+                    self.gripper.open(guard, step.phase)
+            else:
+                if report.t_first_motion_s is None:
+                    report.t_first_motion_s = time.monotonic()
+                if step.kind == "move_j":
+                    self.link.move_j(step.q, step.speed, step.accel, step.phase, guard)
+                else:
+                    self.link.move_l(step.tcp, step.speed, step.accel, step.phase, guard)
             self._emit(report, step.phase, "done")
+        self._current_step = None

@@ -1,8 +1,12 @@
 """Gripper drivers: a tool digital output, a standard digital output, or a Robotiq URCap socket.
 
 Each driver opens/closes and confirms the command (the output bit read back over RTDE, or the
-Robotiq position) within gripper_timeout_s, then waits gripper_settle_s for the jaws. Robotiq
-positions: 0 = open, 255 = closed; the width is mapped linearly over the stroke.
+Robotiq position) within gripper_timeout_s, then waits gripper_settle_s for the jaws; every wait checks
+the attempt's guard, so a cancel or disarm during a gripper step is seen within POLL_PERIOD_S.
+Robotiq positions: 0 = open, 255 = closed; a width is mapped linearly over the stroke and the gripper
+closes to (width - gripper_close_margin_m). The Robotiq is activated (its fingers cycle) only by
+`activate()`, which the executor calls when it is armed with dry_run false, never at connect.
+A digital gripper has two states: it always closes fully.
 """
 
 from __future__ import annotations
@@ -10,13 +14,27 @@ from __future__ import annotations
 import socket
 import time
 
+from kd_grasp_ros.executor.cancel import AttemptGuard
 from kd_grasp_ros.executor.config import ExecutorConfig
-from kd_grasp_ros.executor.errors import ExecutorTimeoutError, RobotConnectionError
+from kd_grasp_ros.executor.errors import ExecutorTimeoutError, RobotConnectionError, RobotStateError
 from kd_grasp_ros.executor.ur_link import URLink
 
 TOOL_OUTPUT_FIRST_BIT = 16  # tool outputs sit at bits 16-17 of actual_digital_output_bits
 POLL_PERIOD_S = 0.01
 ROBOTIQ_MAX_POSITION = 255
+ROBOTIQ_ACTIVATED_STATUS = 3  # gSTA: activation completed
+
+
+def _wait(guard: AttemptGuard | None, phase: str, seconds: float) -> None:
+    """Sleep `seconds` in POLL_PERIOD_S slices, raising as soon as the guard says stop."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if guard is not None:
+            guard.check(phase)
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return
+        time.sleep(min(POLL_PERIOD_S, left))
 
 
 class DigitalOutputGripper:
@@ -26,7 +44,9 @@ class DigitalOutputGripper:
         self.link, self.cfg, self.tool = link, cfg, tool
         self.bit = (TOOL_OUTPUT_FIRST_BIT if tool else 0) + cfg.gripper_output
 
-    def _set(self, level: bool) -> None:
+    def _set(self, level: bool, guard: AttemptGuard | None, phase: str) -> None:
+        if guard is not None:
+            guard.check(phase)
         self.link.outputs.set_output("tool" if self.tool else "standard", self.cfg.gripper_output, level)
         deadline = time.monotonic() + self.cfg.gripper_timeout_s
         while self.link.digital_output(self.bit) != level:
@@ -35,14 +55,17 @@ class DigitalOutputGripper:
                     f"gripper output bit {self.bit} not {level} within "
                     f"gripper_timeout_s={self.cfg.gripper_timeout_s} s"
                 )
-            time.sleep(POLL_PERIOD_S)
-        time.sleep(self.cfg.gripper_settle_s)
+            _wait(guard, phase, POLL_PERIOD_S)
+        _wait(guard, phase, self.cfg.gripper_settle_s)
 
-    def close(self, width_m: float) -> None:
-        self._set(self.cfg.gripper_close_level)
+    def activate(self) -> None:
+        """Nothing to activate: a digital output is ready as soon as the link is."""
 
-    def open(self) -> None:
-        self._set(not self.cfg.gripper_close_level)
+    def close(self, width_m: float, guard: AttemptGuard | None = None, phase: str = "close") -> None:
+        self._set(self.cfg.gripper_close_level, guard, phase)
+
+    def open(self, guard: AttemptGuard | None = None, phase: str = "open") -> None:
+        self._set(not self.cfg.gripper_close_level, guard, phase)
 
     def is_closed(self) -> bool:
         return self.link.digital_output(self.bit) == self.cfg.gripper_close_level
@@ -59,6 +82,7 @@ class RobotiqSocketGripper:
         self.sock: socket.socket | None = None
         self.stream = None
         self.target = 0
+        self.activated = False
 
     def connect(self) -> None:
         try:
@@ -72,8 +96,24 @@ class RobotiqSocketGripper:
             ) from err
         self.sock.settimeout(self.cfg.gripper_timeout_s)
         self.stream = self.sock.makefile("rwb", buffering=0)
+        self.activated = False
+
+    def activate(self) -> None:
+        """Activate the gripper (its fingers open and close once); waits for gSTA = 3."""
+        if self.activated:
+            return
+        if self.stream is None:
+            raise RobotConnectionError("Robotiq socket is not connected")
         self._command("SET ACT 1")
         self._command("SET GTO 1")
+        deadline = time.monotonic() + self.cfg.gripper_timeout_s
+        while self._get("STA") != ROBOTIQ_ACTIVATED_STATUS:
+            if time.monotonic() > deadline:
+                raise ExecutorTimeoutError(
+                    f"Robotiq not activated within gripper_timeout_s={self.cfg.gripper_timeout_s} s"
+                )
+            time.sleep(POLL_PERIOD_S)
+        self.activated = True
 
     def _command(self, line: str) -> str:
         try:
@@ -91,7 +131,17 @@ class RobotiqSocketGripper:
             raise RobotConnectionError(f"Robotiq answered {reply!r} to GET {var}")
         return int(reply[1])
 
-    def _go(self, position: int) -> None:
+    def position_for_width(self, width_m: float) -> int:
+        """The Robotiq position (0 open .. 255 closed) for jaws `width_m` apart, linear over the stroke."""
+        stroke = self.cfg.stroke_m
+        opening = min(max(width_m, 0.0), stroke)
+        return int(round(ROBOTIQ_MAX_POSITION * (1.0 - opening / stroke)))
+
+    def _go(self, position: int, guard: AttemptGuard | None, phase: str) -> None:
+        if not self.activated:
+            raise RobotStateError("the Robotiq gripper is not activated (the executor activates it armed)")
+        if guard is not None:
+            guard.check(phase)
         self.target = position
         if self._command(f"SET POS {position}") != "ack":
             raise RobotConnectionError(f"Robotiq did not acknowledge SET POS {position}")
@@ -101,15 +151,15 @@ class RobotiqSocketGripper:
                 raise ExecutorTimeoutError(
                     f"Robotiq still moving after gripper_timeout_s={self.cfg.gripper_timeout_s} s"
                 )
-            time.sleep(POLL_PERIOD_S)
-        time.sleep(self.cfg.gripper_settle_s)
+            _wait(guard, phase, POLL_PERIOD_S)
+        _wait(guard, phase, self.cfg.gripper_settle_s)
 
-    def close(self, width_m: float) -> None:
-        # Close fully: the fingers stop on the object and the gripper reports it (OBJ 2).
-        self._go(ROBOTIQ_MAX_POSITION)
+    def close(self, width_m: float, guard: AttemptGuard | None = None, phase: str = "close") -> None:
+        """Close to width_m - gripper_close_margin_m (the fingers stop early on the object: OBJ 2)."""
+        self._go(self.position_for_width(width_m - self.cfg.gripper_close_margin_m), guard, phase)
 
-    def open(self) -> None:
-        self._go(0)
+    def open(self, guard: AttemptGuard | None = None, phase: str = "open") -> None:
+        self._go(0, guard, phase)
 
     def is_closed(self) -> bool:
         return self._get("POS") >= ROBOTIQ_MAX_POSITION // 2
@@ -118,6 +168,8 @@ class RobotiqSocketGripper:
         if self.sock is not None:
             self.sock.close()
             self.sock = None
+        self.stream = None
+        self.activated = False
 
 
 def make_gripper(cfg: ExecutorConfig, link: URLink):

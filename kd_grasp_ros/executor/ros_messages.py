@@ -17,10 +17,10 @@ from geometry_msgs.msg import Pose, PoseArray, PoseStamped
 from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 
 from kd_grasp_ros.common.grasp_types import GraspPose
+from kd_grasp_ros.common.stamps import stamp_seconds
 from kd_grasp_ros.common.transforms import matrix_to_quat, quat_to_matrix
 from kd_grasp_ros.executor.planner import GraspPlan
 from kd_grasp_ros.executor.trajectory import JointTrajectoryPlan
-from kd_grasp_ros.nodes.clock import stamp_seconds
 
 
 class GraspMessageError(ValueError):

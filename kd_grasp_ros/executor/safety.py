@@ -1,13 +1,18 @@
 """Safety checks that run before anything moves; each failure raises UnsafeGraspError(reason, detail).
 
-Grasp: finite, orthonormal rotation, quality >= min_quality, age <= max_grasp_age_s, width within the
-stroke. Plan: every motion target inside the workspace box and above the z floor, every joint target
-inside the joint limits, joint moves sampled for the z floor along the way, linear moves sampled for
+Grasp: finite, orthonormal rotation, quality >= min_quality, stamp within max_grasp_age_s of now in
+either direction (a grasp from the future, clock skew or sim time against wall-clock stamps, is as
+untrustworthy as an old one), width within the stroke (`clamp_width` first brings widths up to
+width_clamp_margin_m beyond the stroke down to it).
+Plan: every motion target inside the workspace box and above the z floor, every joint target inside
+the joint limits, joint moves sampled for the z floor along the way, linear moves sampled for
 IK continuity (no wrist flips: no joint step above max_joint_step_rad between samples), speeds and
 accelerations within the configured caps (ExecutorConfig refuses caps above ur_rtde's own).
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 
@@ -20,6 +25,13 @@ from kd_grasp_ros.robot.kinematics import KinematicsError, within_limits
 from kd_grasp_ros.robot.motion import JointPath, LinearPath
 
 PATH_SAMPLES = 24  # samples per move for the along-the-path checks
+
+
+def clamp_width(grasp: GraspPose, cfg: ExecutorConfig) -> GraspPose:
+    """The grasp with a width up to width_clamp_margin_m beyond the stroke clamped to the stroke."""
+    if np.isfinite(grasp.width_m) and cfg.stroke_m < grasp.width_m <= cfg.stroke_m + cfg.width_clamp_margin_m:
+        return dataclasses.replace(grasp, width_m=cfg.stroke_m)
+    return grasp
 
 
 def check_grasp(grasp: GraspPose, cfg: ExecutorConfig, now_s: float) -> None:
@@ -37,9 +49,17 @@ def check_grasp(grasp: GraspPose, cfg: ExecutorConfig, now_s: float) -> None:
     age = now_s - grasp.stamp_s
     if not np.isfinite(age) or age > cfg.max_grasp_age_s:
         raise UnsafeGraspError("stale", f"grasp is {age:.3f} s old, max_grasp_age_s is {cfg.max_grasp_age_s}")
+    if age < -cfg.max_grasp_age_s:
+        raise UnsafeGraspError(
+            "future_stamp",
+            f"grasp is stamped {-age:.3f} s in the future (more than max_grasp_age_s "
+            f"{cfg.max_grasp_age_s}); check the clocks (use_sim_time?)",
+        )
     if not (np.isfinite(grasp.width_m) and 0.0 <= grasp.width_m <= cfg.stroke_m):
         raise UnsafeGraspError(
-            "width", f"width {grasp.width_m} m is outside the gripper stroke [0, {cfg.stroke_m}] m"
+            "width",
+            f"width {grasp.width_m} m is outside the gripper stroke [0, {cfg.stroke_m}] m "
+            f"(+ width_clamp_margin_m {cfg.width_clamp_margin_m} m is clamped)",
         )
 
 

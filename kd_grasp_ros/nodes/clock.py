@@ -2,15 +2,13 @@
 from __future__ import annotations
 
 from rclpy.node import Node
-from rclpy.time import Time
+
+from kd_grasp_ros.common.stamps import stamp_seconds
+
+__all__ = ["LOG_THROTTLE_S", "now_seconds", "stamp_seconds"]
 
 # A node logs the same kind of problem at most once per this many seconds.
 LOG_THROTTLE_S = 2.0
-
-
-def stamp_seconds(stamp) -> float:
-    """A builtin_interfaces/Time as float seconds."""
-    return Time.from_msg(stamp).nanoseconds * 1e-9
 
 
 def now_seconds(node: Node) -> float:

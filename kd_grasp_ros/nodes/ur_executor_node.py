@@ -1,17 +1,31 @@
 """ur_executor_node: a lifecycle node that executes the best grasp on a UR10e through ur_rtde.
 
-Lifecycle: configure = read parameters and connect (robot_ip is required), activate = arm,
-deactivate = disarm (and cancel a running attempt), cleanup = disconnect. `dry_run` (default true)
-plans, checks and publishes the plan but never moves.
+Lifecycle: configure = read parameters and connect (robot_ip is required), activate = arm (a Robotiq
+gripper is activated here, never in dry_run), deactivate = disarm: a running attempt is cancelled and
+deactivate returns only once the arm has stopped (or fails, saying so), cleanup = disconnect.
+`dry_run` (default true) plans, checks and publishes the plan but never moves.
 
 Subscribes: grasp_pose (geometry_msgs/PoseStamped, best grasp, z approach / y closing),
 grasp_width and grasp_quality (std_msgs/Float32, paired with the pose that arrived within
 grasp_match_tolerance_s of them, since Float32 has no header), grasp_candidates (PoseArray, counted
-for diagnostics). Services: ~/execute_latest (std_srvs/Trigger: checks and plans at once, answers
-accepted/rejected, then runs in the background), ~/cancel (Trigger: stops the arm). Publishes:
-~/status (std_msgs/String JSON per phase: attempt, phase, status, tcp_pose, outcome, reason),
-~/planned_path (PoseArray of TCP targets in base_link), ~/planned_trajectory
-(trajectory_msgs/JointTrajectory, for joint_trajectory_controller users), /diagnostics.
+for diagnostics), joint_states (only with trajectory_execution). Services: ~/execute_latest
+(std_srvs/Trigger: checks and plans at once, answers accepted/rejected, then runs in the background),
+~/cancel (Trigger: stops the arm; answers once it has stopped, saying how). Publishes: ~/status
+(std_msgs/String JSON per phase: attempt, phase, status, tcp_pose, outcome, reason, error),
+~/target_pose (PoseStamped: the planned grasp TCP in base_link, for MoveIt users), ~/planned_path
+(PoseArray of TCP targets in base_link), ~/planned_trajectory (JointTrajectory of every plan, dry or
+not), ~/execute_trajectory (JointTrajectory, only with trajectory_execution when armed and not
+dry_run; empty = stop), /diagnostics (the truth about the robot connection).
+
+Safety rules (issue-level reasoning in README "UR10e executor"):
+- every attempt has its own cancel token, made before planning; the token and `armed` are checked
+  before every step and in every wait; any fault stops the arm and ends in a final status naming it;
+- a grasp is executed at most once (its stamp and frame identify it), and must be stamped within
+  max_grasp_age_s of now in either direction;
+- executor parameters apply atomically from the next attempt; a change while an attempt runs stops
+  that attempt; connection settings (CONNECTION_SETTINGS) are refused while configured;
+- a lost connection is reported at once and retried every reconnect_period_s (max_reconnect_attempts);
+  attempts are refused until it is back.
 Custom actions cannot be built in this package, so a grasp attempt is a Trigger + status topic.
 """
 
@@ -20,18 +34,23 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import deque
 
+import numpy as np
 from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import PoseArray, PoseStamped
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
 from rclpy.parameter import Parameter
+from sensor_msgs.msg import JointState
 from std_msgs.msg import Float32, Header, String
 from std_srvs.srv import Trigger
 from trajectory_msgs.msg import JointTrajectory
 
-from kd_grasp_ros.executor.config import NODE_PARAMETERS, PARAMETER_HELP, ExecutorConfig
+from kd_grasp_ros.executor.cancel import AttemptGuard, CancelToken
+from kd_grasp_ros.executor.config import CONNECTION_SETTINGS, NODE_PARAMETERS, PARAMETER_HELP, ExecutorConfig
+from kd_grasp_ros.executor.connection_watch import ConnectionWatch
 from kd_grasp_ros.executor.errors import ExecutorError
 from kd_grasp_ros.executor.executor import GraspExecutor, PhaseResult
 from kd_grasp_ros.executor.planner import GraspPlan
@@ -40,15 +59,21 @@ from kd_grasp_ros.executor.ros_messages import (
     plan_to_pose_array,
     pose_stamped_to_grasp,
     trajectory_to_msg,
+    transform_to_pose_msg,
 )
 from kd_grasp_ros.executor.trajectory import plan_to_trajectory
 from kd_grasp_ros.nodes import diagnostics, parameters, topics
 from kd_grasp_ros.nodes.clock import now_seconds
 from kd_grasp_ros.nodes.parameters import declare
 from kd_grasp_ros.nodes.runner import run_node
+from kd_grasp_ros.robot.ur10e_params import JOINT_NAMES
 
 AUTOSTART_RETRY_S = 1.0  # autostart: seconds between configure attempts
 CANCEL_TIMEOUT_S = 10.0  # a cancelled attempt stops within one monitor period or a gripper timeout
+CONNECTION_CHECK_PERIOD_S = 0.1  # how often the idle link is checked
+MAX_JOINT_STATE_AGE_S = 0.5  # trajectory_execution: joint_states older than this cannot start a plan
+TRAJECTORY_POLL_S = 0.01
+USED_GRASPS_REMEMBERED = 1000
 
 
 def _declare(node, name: str, value, description: str, low, high) -> None:
@@ -80,22 +105,30 @@ class URExecutorNode(LifecycleNode):
             )
         for name, (value, description, low, high) in NODE_PARAMETERS.items():
             _declare(self, name, value, description, low, high)
+        self.trajectory_execution = bool(self.get_parameter("trajectory_execution").value)
         self.group = ReentrantCallbackGroup()
         self.executor_core: GraspExecutor | None = None
+        self.watch: ConnectionWatch | None = None
         self.armed = False
         self.worker: threading.Thread | None = None
+        self.token: CancelToken | None = None
+        self.last_stop = ""
+        self.used_grasps: deque = deque(maxlen=USED_GRASPS_REMEMBERED)
         self.latest_pose: PoseStamped | None = None
         self.latest_pose_arrival = 0.0
         self.width = (None, 0.0)
         self.quality = (None, 0.0)
+        self.joint_state = (None, 0.0)
         self.candidates = 0
         self.last_status: dict = {}
         self.attempts = 0
         self.lock = threading.Lock()
         self.status_pub = self.create_publisher(String, "~/status", 10)
         self.diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
+        self.target_pub = self.create_publisher(PoseStamped, "~/target_pose", 10)
         self.path_pub = self.create_publisher(PoseArray, "~/planned_path", 10)
         self.traj_pub = self.create_publisher(JointTrajectory, "~/planned_trajectory", 10)
+        self.exec_traj_pub = self.create_publisher(JointTrajectory, "~/execute_trajectory", 10)
         self.create_subscription(PoseStamped, topics.GRASP_POSE, self._on_pose, 10, callback_group=self.group)
         self.create_subscription(Float32, topics.GRASP_WIDTH, self._on_width, 10, callback_group=self.group)
         self.create_subscription(
@@ -104,12 +137,17 @@ class URExecutorNode(LifecycleNode):
         self.create_subscription(
             PoseArray, topics.GRASP_CANDIDATES, self._on_candidates, 10, callback_group=self.group
         )
+        if self.trajectory_execution:
+            self.create_subscription(
+                JointState, topics.JOINT_STATES, self._on_joint_state, 10, callback_group=self.group
+            )
         self.create_service(Trigger, "~/execute_latest", self._on_execute, callback_group=self.group)
         self.create_service(Trigger, "~/cancel", self._on_cancel, callback_group=self.group)
         period = self.get_parameter("diagnostics_period_s").value
         self.create_timer(period, self._publish_diagnostics, callback_group=self.group)
-        self.add_on_set_parameters_callback(self._validate_parameters)
+        self.add_on_set_parameters_callback(self._on_set_parameters)
         self.tcp_timer = None
+        self.watch_timer = None
         self.autostart_timer = None
         if self.get_parameter("autostart").value:
             self.autostart_timer = self.create_timer(AUTOSTART_RETRY_S, self._autostart)
@@ -123,64 +161,97 @@ class URExecutorNode(LifecycleNode):
         self.destroy_timer(self.autostart_timer)
         self.trigger_activate()
 
-    # ---- lifecycle ------------------------------------------------------------------------------------
-    def _config_from_parameters(self) -> ExecutorConfig:
-        values = {}
-        for name in PARAMETER_HELP:
-            if name == "robot_ip" and not self._has_value(name):
-                values[name] = ""  # declared without a default and never set
-            else:
-                values[name] = self.get_parameter(name).value
+    # ---- parameters -----------------------------------------------------------------------------------
+    def _config_from_parameters(self, pending=()) -> ExecutorConfig:
+        names = [n for n in PARAMETER_HELP if n != "robot_ip" or self._has_value(n)]
+        values = parameters.values(self, names, pending)
+        values.setdefault("robot_ip", "")  # declared without a default and never set
         return ExecutorConfig.from_mapping(values)
 
-    def _validate_parameters(self, params) -> SetParametersResult:
-        """Reject changes that make an invalid configuration; valid ones apply at the next configure."""
-        names = [n for n in PARAMETER_HELP if n != "robot_ip" or self._has_value(n)]
-        candidate = parameters.values(self, names, params)
-        candidate.setdefault("robot_ip", "")
+    def _on_set_parameters(self, params) -> SetParametersResult:
+        """Validate; apply executor settings atomically from the next attempt (see module docstring)."""
+        if any(p.name == "trajectory_execution" for p in params):
+            return SetParametersResult(successful=False, reason="trajectory_execution is fixed at start-up")
+        if not any(p.name in PARAMETER_HELP for p in params):
+            return SetParametersResult(successful=True)
         try:
-            ExecutorConfig.from_mapping(candidate)
+            candidate = self._config_from_parameters(params)
         except ExecutorError as err:
             return SetParametersResult(successful=False, reason=str(err))
+        core = self.executor_core
+        if core is None:
+            return SetParametersResult(successful=True)  # read at the next configure
+        changed = [n for n in CONNECTION_SETTINGS if getattr(candidate, n) != getattr(core.cfg, n)]
+        if changed:
+            return SetParametersResult(
+                successful=False,
+                reason=f"{changed} can change only while unconfigured (cleanup, set, configure again)",
+            )
+        if self._attempt_running():
+            self.token.cancel(f"executor parameter(s) {[p.name for p in params]} changed during the attempt")
+        core.update_config(candidate)
+        self.get_logger().info(f"executor parameters {[p.name for p in params]} apply from the next attempt")
         return SetParametersResult(successful=True)
 
     def _has_value(self, name: str) -> bool:
         """Whether a parameter declared without a default has been given a value."""
         return self.get_parameter_or(name).type_ != Parameter.Type.NOT_SET
 
+    # ---- lifecycle ------------------------------------------------------------------------------------
     def on_configure(self, state: LifecycleState) -> TransitionCallbackReturn:
         try:
             cfg = self._config_from_parameters()
         except ExecutorError as err:
             self.get_logger().error(f"invalid configuration: {err}")
             return TransitionCallbackReturn.FAILURE
+        core = GraspExecutor(cfg, clock=self._now, on_plan=self._publish_plan, on_phase=self._publish_phase)
+        if self.trajectory_execution:
+            self.executor_core = core
+            self.get_logger().info("configured for trajectory_execution (no ur_rtde connection)")
+            return TransitionCallbackReturn.SUCCESS
         if not cfg.robot_ip:
             self.get_logger().error(
                 "parameter robot_ip is empty: set the UR controller's address "
                 "(e.g. robot_ip:=192.168.1.102); refusing to configure"
             )
             return TransitionCallbackReturn.FAILURE
-        core = GraspExecutor(cfg, clock=self._now, on_plan=self._publish_plan, on_phase=self._publish_phase)
         try:
             core.connect()
         except ExecutorError as err:
             self.get_logger().error(f"cannot connect to the robot: {err}")
             return TransitionCallbackReturn.FAILURE
         self.executor_core = core
+        self.watch = ConnectionWatch(
+            core, self.get_parameter("reconnect_period_s").value,
+            self.get_parameter("max_reconnect_attempts").value, self._on_connection_event,
+            after_reconnect=lambda: core.arm() if self.armed else None,
+        )
         self.tcp_timer = self.create_timer(
             self.get_parameter("tcp_sample_period_s").value, self._sample_tcp, callback_group=self.group
+        )
+        self.watch_timer = self.create_timer(
+            CONNECTION_CHECK_PERIOD_S, self.watch.poll, callback_group=self.group
         )
         self.get_logger().info(f"connected to {cfg.robot_ip} (dry_run={cfg.dry_run})")
         return TransitionCallbackReturn.SUCCESS
 
     def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
+        try:
+            if not self.trajectory_execution:
+                self.executor_core.arm()
+        except ExecutorError as err:
+            self.get_logger().error(f"cannot arm: {err}")
+            return TransitionCallbackReturn.FAILURE
         self.armed = True
         self.get_logger().info("armed")
         return super().on_activate(state)
 
     def on_deactivate(self, state: LifecycleState) -> TransitionCallbackReturn:
         self.armed = False
-        self._cancel_and_wait()
+        stopped = self._stop_attempt("deactivated")
+        if not stopped:
+            self.get_logger().error(f"deactivate: the arm could not be confirmed stopped: {self.last_stop}")
+            return TransitionCallbackReturn.FAILURE
         self.get_logger().info("disarmed")
         return super().on_deactivate(state)
 
@@ -190,26 +261,37 @@ class URExecutorNode(LifecycleNode):
 
     def on_shutdown(self, state: LifecycleState) -> TransitionCallbackReturn:
         self.armed = False
-        self._cancel_and_wait()
+        self._stop_attempt("shutting down")
         self._disconnect()
         return TransitionCallbackReturn.SUCCESS
 
     def _disconnect(self) -> None:
-        if self.tcp_timer is not None:
-            self.destroy_timer(self.tcp_timer)
-            self.tcp_timer = None
+        for timer in (self.tcp_timer, self.watch_timer):
+            if timer is not None:
+                self.destroy_timer(timer)
+        self.tcp_timer = self.watch_timer = None
         if self.executor_core is not None:
             self.executor_core.disconnect()
             self.executor_core = None
+        self.watch = None
 
-    def _cancel_and_wait(self) -> None:
-        if self.executor_core is not None and self.worker is not None and self.worker.is_alive():
-            self.executor_core.cancel()
-            self.worker.join(CANCEL_TIMEOUT_S)
-            if self.worker.is_alive():
-                self.get_logger().error(
-                    f"the attempt did not stop within CANCEL_TIMEOUT_S={CANCEL_TIMEOUT_S} s"
-                )
+    def _attempt_running(self) -> bool:
+        return self.worker is not None and self.worker.is_alive()
+
+    def _stop_attempt(self, reason: str) -> bool:
+        """Cancel a running attempt and wait until the arm has stopped; False if that is not certain."""
+        core = self.executor_core
+        if not self._attempt_running():
+            return True
+        self.token.cancel(reason)
+        self.worker.join(CANCEL_TIMEOUT_S)
+        if not self.worker.is_alive():
+            return not self.last_stop.startswith("STOP FAILED")
+        self.last_stop = core.link.stop_arm(joint=True) if core is not None else "no robot link"
+        self.get_logger().error(
+            f"the attempt did not end within CANCEL_TIMEOUT_S={CANCEL_TIMEOUT_S} s; {self.last_stop}"
+        )
+        return False
 
     # ---- inputs -----------------------------------------------------------------------------------------
     def _now(self) -> float:
@@ -221,7 +303,7 @@ class URExecutorNode(LifecycleNode):
         if self.get_parameter("auto_execute").value and self.armed:
             ok, text = self._start_attempt()
             if not ok:
-                self.get_logger().warning(f"auto_execute: {text}")
+                self.get_logger().warning(f"auto_execute: {text}", throttle_duration_sec=2.0)
 
     def _on_width(self, msg: Float32) -> None:
         with self.lock:
@@ -234,13 +316,27 @@ class URExecutorNode(LifecycleNode):
     def _on_candidates(self, msg: PoseArray) -> None:
         self.candidates = len(msg.poses)
 
+    def _on_joint_state(self, msg: JointState) -> None:
+        try:
+            q = np.array([msg.position[list(msg.name).index(n)] for n in JOINT_NAMES], dtype=float)
+        except (ValueError, IndexError):
+            return  # another robot's joints, or a partial message
+        if np.all(np.isfinite(q)):
+            self.joint_state = (q, time.monotonic())
+
     def _sample_tcp(self) -> None:
         core = self.executor_core
-        if core is not None and not core.busy:
+        if core is not None and not core.busy and self.watch is not None and not self.watch.lost:
             try:
                 core.sample_tcp()
             except ExecutorError as err:
                 self.get_logger().warning(f"TCP sampling failed: {err}", throttle_duration_sec=5.0)
+
+    def _on_connection_event(self, event: dict) -> None:
+        self._status(event)
+        text = f"robot connection {event['status']}: {event.get('reason', '')}"
+        (self.get_logger().info if event["status"] == "reconnected" else self.get_logger().error)(text)
+        self._publish_diagnostics()
 
     # ---- services ---------------------------------------------------------------------------------------
     def _latest_grasp(self):
@@ -261,63 +357,106 @@ class URExecutorNode(LifecycleNode):
                 )
         return pose_stamped_to_grasp(pose, width[0], quality[0])
 
+    def _start_q(self):
+        """Where a plan starts: joint_states with trajectory_execution, else the robot (None)."""
+        if not self.trajectory_execution:
+            return None
+        q, received = self.joint_state
+        if q is None or time.monotonic() - received > MAX_JOINT_STATE_AGE_S:
+            raise GraspMessageError(
+                f"no joint_states within {MAX_JOINT_STATE_AGE_S} s: cannot plan from the robot's pose"
+            )
+        return q
+
     def _start_attempt(self) -> tuple[bool, str]:
         core = self.executor_core
         if core is None or not self.armed:
             return False, "not active: configure and activate the node first"
-        if core.busy or (self.worker is not None and self.worker.is_alive()):
+        if core.busy or self._attempt_running():
             return False, "an attempt is already running"
+        if self.watch is not None and self.watch.lost:
+            return False, f"rejected: robot connection lost ({self.watch.state}): {self.watch.reason}"
+        token = CancelToken()  # before planning: a cancel from now on reaches this attempt
+        self.token = token
+        guard = AttemptGuard(token, lambda: self.armed)
+        dry_run = core.cfg.dry_run
         try:
             grasp = self._latest_grasp()
-            plan = core.plan(grasp)
+            key = (grasp.stamp_s, grasp.frame_id)
+            if not dry_run and key in self.used_grasps:
+                raise GraspMessageError("this grasp_pose was already executed; waiting for a new one")
+            plan = core.plan(grasp, self._start_q())
+            if not dry_run and not self.trajectory_execution:
+                core.link.check_ready()
+            guard.check("plan")
         except (ExecutorError, GraspMessageError) as err:
-            self._status({"phase": "check", "status": "rejected", "outcome": "rejected", "reason": str(err)})
+            self._status({"phase": "check", "status": "rejected", "outcome": "rejected", "reason": str(err),
+                          "error": type(err).__name__})
             return False, f"rejected: {err}"
-        if core.cfg.dry_run:
-            core.on_plan(plan)
-            self._status(
-                {
-                    "phase": "plan",
-                    "status": "done",
-                    "outcome": "planned",
-                    "dry_run": True,
-                    "plan": plan.summary(),
-                }
-            )
+        self._publish_plan(plan)
+        if dry_run:
+            self._status({"phase": "plan", "status": "done", "outcome": "planned", "dry_run": True,
+                          "plan": plan.summary()})
             return True, f"dry_run: planned {len(plan.steps)} steps, nothing moved"
-        self.worker = threading.Thread(target=self._run_attempt, args=(grasp,), daemon=True)
+        self.used_grasps.append(key)
+        self.attempts += 1
+        self.last_stop = ""
+        target = self._run_trajectory if self.trajectory_execution else self._run_attempt
+        self.worker = threading.Thread(target=target, args=(grasp, plan, guard), daemon=True)
         self.worker.start()
         return True, f"accepted: executing {len(plan.steps)} steps"
 
-    def _run_attempt(self, grasp) -> None:
-        self.attempts += 1
+    def _run_attempt(self, grasp, plan: GraspPlan, guard: AttemptGuard) -> None:
+        """The worker: one attempt through ur_rtde; every way out publishes a final status."""
         try:
-            report = self.executor_core.execute(grasp)
-            self._status({"phase": "attempt", "status": "done", "outcome": report.outcome})
-        except ExecutorError as err:
+            report = self.executor_core.execute(grasp, guard, plan=plan)
+            self._status({"attempt": self.attempts, "phase": "attempt", "status": "done",
+                          "outcome": report.outcome})
+        except BaseException as err:  # noqa: B036 - a worker must never die without a final status
+            if not isinstance(err, ExecutorError):
+                core = self.executor_core
+                self.last_stop = core.link.stop_arm(joint=True) if core is not None else "no robot link"
+            else:
+                self.last_stop = getattr(err, "stop", "")
             outcome = getattr(getattr(err, "report", None), "outcome", "aborted")
-            self._status(
-                {
-                    "phase": "attempt",
-                    "status": "failed",
-                    "outcome": outcome,
-                    "error": type(err).__name__,
-                    "reason": str(err),
-                }
-            )
+            self._status({"attempt": self.attempts, "phase": "attempt", "status": "failed",
+                          "outcome": outcome, "error": type(err).__name__, "reason": str(err),
+                          "stop": self.last_stop})
             self.get_logger().error(f"attempt failed: {err}")
+
+    def _run_trajectory(self, grasp, plan: GraspPlan, guard: AttemptGuard) -> None:
+        """The worker with trajectory_execution: send the trajectory, watch the guard until its end."""
+        core = self.executor_core
+        traj = plan_to_trajectory(plan, core.cfg)
+        self.exec_traj_pub.publish(trajectory_to_msg(traj, self._header()))
+        self._status({"attempt": self.attempts, "phase": "trajectory", "status": "started",
+                      "duration_s": traj.times_s[-1], "gripper_events": traj.events})
+        deadline = time.monotonic() + traj.times_s[-1]
+        try:
+            while time.monotonic() < deadline:
+                guard.check("trajectory")
+                time.sleep(TRAJECTORY_POLL_S)
+        except ExecutorError as err:
+            self.exec_traj_pub.publish(JointTrajectory(header=self._header(), joint_names=list(JOINT_NAMES)))
+            self.last_stop = "empty trajectory sent: the controller holds position"
+            self._status({"attempt": self.attempts, "phase": "attempt", "status": "failed",
+                          "outcome": "aborted", "error": type(err).__name__, "reason": str(err),
+                          "stop": self.last_stop})
+            return
+        self._status({"attempt": self.attempts, "phase": "attempt", "status": "done", "outcome": "sent"})
 
     def _on_execute(self, request, response):
         response.success, response.message = self._start_attempt()
         return response
 
     def _on_cancel(self, request, response):
-        core = self.executor_core
-        running = core is not None and self.worker is not None and self.worker.is_alive()
-        if running:
-            core.cancel()
-        response.success = running
-        response.message = "cancel requested; the arm is being stopped" if running else "no attempt running"
+        running = self._attempt_running()
+        if not running:
+            response.success, response.message = False, "no attempt running"
+            return response
+        stopped = self._stop_attempt("~/cancel was called")
+        response.success = stopped
+        response.message = f"cancelled: {self.last_stop}" if stopped else f"NOT confirmed: {self.last_stop}"
         return response
 
     # ---- outputs ----------------------------------------------------------------------------------------
@@ -329,17 +468,22 @@ class URExecutorNode(LifecycleNode):
         self.status_pub.publish(String(data=json.dumps(fields)))
 
     def _publish_plan(self, plan: GraspPlan) -> None:
-        self.path_pub.publish(plan_to_pose_array(plan, self._header()))
+        header = self._header()
+        self.target_pub.publish(PoseStamped(header=header, pose=transform_to_pose_msg(plan.grasp_tcp)))
+        self.path_pub.publish(plan_to_pose_array(plan, header))
         traj = plan_to_trajectory(plan, self.executor_core.cfg)
-        self.traj_pub.publish(trajectory_to_msg(traj, self._header()))
+        self.traj_pub.publish(trajectory_to_msg(traj, header))
 
     def _publish_phase(self, result: PhaseResult) -> None:
         self._status({"attempt": self.attempts, **result.as_dict()})
 
     def _publish_diagnostics(self) -> None:
-        core = self.executor_core
+        core, watch = self.executor_core, self.watch
+        connected = core is not None and core.connected and not (watch is not None and watch.lost)
         values = {
-            "connected": core is not None and core.connected,
+            "connected": connected,
+            "connection": watch.state if watch is not None else "none",
+            "reconnect_attempts": watch.attempts if watch is not None else 0,
             "armed": self.armed,
             "dry_run": core.cfg.dry_run if core else True,
             "attempts": self.attempts,
@@ -347,16 +491,18 @@ class URExecutorNode(LifecycleNode):
             "last_status": json.dumps(self.last_status),
         }
         protective = False
-        if core is not None and core.connected:
+        if connected and not self.trajectory_execution:
             try:
                 protective = core.link.protective_stopped()
-            except RuntimeError:
+            except ExecutorError:
                 protective = False
         values["protective_stop"] = protective
-        if protective:
-            level, message = diagnostics.ERROR, "protective stop"
-        elif core is None:
+        if core is None:
             level, message = diagnostics.WARN, "not connected (unconfigured)"
+        elif watch is not None and watch.lost:
+            level, message = diagnostics.ERROR, f"robot connection {watch.state}: {watch.reason}"
+        elif protective:
+            level, message = diagnostics.ERROR, "protective stop"
         else:
             level, message = diagnostics.OK, "armed" if self.armed else "connected, disarmed"
         self.diag_pub.publish(
@@ -373,7 +519,7 @@ class URExecutorNode(LifecycleNode):
     def destroy_node(self) -> None:
         """Stop a running attempt and disconnect before the node goes away."""
         self.armed = False
-        self._cancel_and_wait()
+        self._stop_attempt("node shutting down")
         self._disconnect()
         super().destroy_node()
 

@@ -5,7 +5,13 @@ interpreted: its register handshake is reproduced here. `output_int_register_<of
 0 (busy with a synchronous command) or 2 (done); command 0 in `input_int_register_<off>` returns the
 script to ready. Supported command ids: 1 moveJ, 2 moveJ_IK, 3 moveL, 4 moveL_FK, 29 setTcp,
 31 triggerProtectiveStop, 33 stopL, 34 stopJ, 40 getTCPOffset, 255 stopScript. Any other id is
-acknowledged as done without effect and reported on stderr.
+refused: the control script stops with a runtime error (reported on stderr), so the client's call
+fails instead of seeming to succeed.
+
+Event log (a test hook, `emulator events` on the dashboard): motion starts, stop requests, the instant
+the arm comes to rest, protective stops and refused commands, each with its time.monotonic() stamp
+(the same clock in every process of this machine), so tests can count motions after a fault and
+measure stop latencies.
 
 Everything is guarded by one lock: RTDE/dashboard threads call the command methods, the 500 Hz stream
 thread calls `step` and `snapshot`.
@@ -16,6 +22,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from collections import deque
 
 import numpy as np
 
@@ -51,7 +58,7 @@ CMD_SET_TCP, CMD_PROTECTIVE_STOP, CMD_STOPL, CMD_STOPJ, CMD_GET_TCP_OFFSET, CMD_
 ASYNC_RUNNING_BIT = 0x8000
 JOINT_SPEED_MARGIN = 2.0  # a path needing more than this times the joint speed limit protective-stops
 STOP_DECELERATION = 10.0  # rad/s^2 or m/s^2 used by dashboard `stop` and script stops
-PLANE_BISECTION_STEPS = 20  # where a cycle's joint step crossed the safety plane: 2^-20 of the step
+EVENT_LOG_LENGTH = 2000
 
 
 class EmulatedController:
@@ -84,6 +91,11 @@ class EmulatedController:
         self.protective_stop_reason = ""
         self.last_tcp_z = np.inf
         self.last_step_t = 0.0
+        self.events: deque[tuple[float, str, str]] = deque(maxlen=EVENT_LOG_LENGTH)
+
+    def event(self, kind: str, detail: str = "") -> None:
+        """Record an event of the log (see the module docstring) at time.monotonic()."""
+        self.events.append((time.monotonic(), kind, detail))
 
     def now(self) -> float:
         return time.monotonic() - self.t0
@@ -118,12 +130,14 @@ class EmulatedController:
 
     def stop_program(self) -> None:
         with self.lock:
+            self.event("stop", "dashboard stop")
             self._halt(STOP_DECELERATION)
             self.runtime_state = RUNTIME_STOPPED
             self.out_int[self.offset] = 0
 
     def pause_program(self) -> None:
         with self.lock:
+            self.event("stop", "dashboard pause")
             self._halt(STOP_DECELERATION)
             if self.runtime_state == RUNTIME_PLAYING:
                 self.runtime_state = RUNTIME_PAUSED
@@ -131,8 +145,12 @@ class EmulatedController:
     def protective_stop(self, reason: str) -> None:
         """Halt at once, stop the program, latch the protective stop until it is unlocked."""
         with self.lock:
+            was_moving = self.motion is not None
             self.motion = None
             self.body.command(self.body.read_q(), np.zeros(6))
+            self.event("protective_stop", reason)
+            if was_moving:
+                self.event("at_rest", "protective stop")
             self.safety_mode = SAFETY_MODE_PROTECTIVE_STOP
             self.runtime_state = RUNTIME_STOPPED
             self.out_int[self.offset] = 0
@@ -227,6 +245,7 @@ class EmulatedController:
                 self._check_linear_path(path)
                 self._start_motion(path, self.in_double[o + 6], self.in_double[o + 7], asynchronous)
             elif cmd in (CMD_STOPL, CMD_STOPJ):
+                self.event("stop", "stopL" if cmd == CMD_STOPL else "stopJ")
                 self._halt(max(self.in_double[o], 1e-3))
                 if asynchronous or self.motion is None:
                     self._done()
@@ -246,8 +265,8 @@ class EmulatedController:
                 self.runtime_state = RUNTIME_STOPPED
                 self.out_int[o] = 0
             else:
-                self.say(f"control-script command id {cmd} is not emulated; acknowledged without effect")
-                self._done()
+                self.event("refused", f"command id {cmd}")
+                self._script_error(f"control-script command id {cmd} is not emulated: refused")
         except kinematics.KinematicsError as err:
             self._script_error(f"command {cmd}: {err}")
 
@@ -276,6 +295,7 @@ class EmulatedController:
         profile = Profile.trapezoid(path.length, max(v, 1e-6), max(a, 1e-6))
         self.motion = Motion(path, profile, self.now(), asynchronous)
         self.motions_started += 1
+        self.event("motion", path.kind)
         if asynchronous:
             self.async_op = (self.async_op + 1) % 128
             self.out_int[self.offset + 2] = (self.async_op << 24) | ASYNC_RUNNING_BIT
@@ -292,6 +312,7 @@ class EmulatedController:
             return
         if deceleration is None:
             self.motion = None
+            self.event("at_rest", "halted")
             self._finish_async()
         else:
             self.motion.stop(self.now(), deceleration)
@@ -316,6 +337,7 @@ class EmulatedController:
                 self.body.command(q, qd)
                 if finished:
                     motion, self.motion = self.motion, None
+                    self.event("at_rest", "stopped" if motion.stopping else "arrived")
                     self._finish_async()
                     if not motion.asynchronous and self.script_state == SCRIPT_BUSY:
                         self._done()
@@ -328,24 +350,13 @@ class EmulatedController:
         return float((kinematics.forward(q) @ self.flange_from_tcp)[2, 3])
 
     def _check_safety_plane(self, q_prev: np.ndarray) -> None:
-        """Moving down through the plane protective-stops the arm where its TCP reached the plane (as a
-        UR's safety system keeps the TCP out of a plane), however long the cycle was; moving up out of
-        the plane is allowed."""
-        q = self.body.read_q()
-        z = self._tcp_z(q)
+        """A TCP moving down through the plane raises a protective stop in that cycle (as a UR's safety
+        system does); the arm halts where it is, a little past the plane (how far depends on the speed
+        and the cycle time). Moving up out of the plane is allowed."""
+        z = self._tcp_z(self.body.read_q())
         if z < self.safety_plane_z and z < self.last_tcp_z - 1e-9:
-            if self._tcp_z(q_prev) >= self.safety_plane_z:
-                above, below = 0.0, 1.0  # fractions of this cycle's joint step
-                for _ in range(PLANE_BISECTION_STEPS):
-                    middle = 0.5 * (above + below)
-                    if self._tcp_z(q_prev + middle * (q - q_prev)) >= self.safety_plane_z:
-                        above = middle
-                    else:
-                        below = middle
-                self.body.command(q_prev + above * (q - q_prev), np.zeros(6))
-                z = self._tcp_z(self.body.read_q())
             self.protective_stop(f"TCP moving down through the safety plane z = {self.safety_plane_z} m "
-                                 f"(stopped at z {z:.4f} m)")
+                                 f"(at z {z:.4f} m)")
         self.last_tcp_z = z
 
     def snapshot(self) -> dict:

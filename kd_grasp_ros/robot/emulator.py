@@ -9,11 +9,13 @@ interpreter would deadlock.
 Ports (fixed by the client): 30004 RTDE (protocol v2, output/input recipes, a steady stream at the
 requested frequency, 500 Hz for e-Series), 30003 script upload, 29999 dashboard, 63352 Robotiq URCap
 ASCII protocol. Test hooks on the dashboard (not on a real robot): `emulator protective stop`,
-`emulator motions` (how many motions were started so far), `emulator q`.
+`emulator motions` (how many motions were started so far), `emulator q`, `emulator events` (the
+controller's event log as JSON: [time.monotonic(), kind, detail] rows).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 import struct
@@ -355,6 +357,10 @@ class URControllerEmulator:
             return "Protective stop triggered"
         if cmd == "emulator motions":
             return f"motions: {c.motions_started}"
+        if cmd == "emulator events":
+            with c.lock:
+                events = list(c.events)
+            return "events: " + json.dumps([[round(t, 6), kind, detail] for t, kind, detail in events])
         if cmd == "emulator q":
             return "q: " + " ".join(f"{v:.6f}" for v in c.body.read_q())
         return f"could not understand: '{line}'"

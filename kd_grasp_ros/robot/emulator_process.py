@@ -7,6 +7,7 @@ from the process id and checks that the dashboard port is free there.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -104,6 +105,12 @@ class EmulatorProcess:
     def motions_started(self) -> int:
         """How many motions the emulated controller has started (a test hook)."""
         return int(self.dashboard("emulator motions").split(":")[1])
+
+    def events(self) -> list[tuple[float, str, str]]:
+        """The controller's event log: (time.monotonic(), kind, detail), kinds motion, stop, at_rest,
+        protective_stop, refused (a test hook)."""
+        reply = self.dashboard("emulator events")
+        return [tuple(row) for row in json.loads(reply.split(":", 1)[1])]
 
     def kill(self) -> None:
         """Kill at once (a lost connection, as seen by clients)."""

@@ -155,6 +155,7 @@ class Motion:
         self.profile = profile
         self.t_start = t_start
         self.asynchronous = asynchronous
+        self.stopping = False
 
     def sample(self, now: float, q_prev: np.ndarray) -> tuple[np.ndarray, bool]:
         """(q at time now, finished?)."""
@@ -167,3 +168,4 @@ class Motion:
         s, sd = self.profile.sample(now - self.t_start)
         self.profile = Profile.stop(s, sd, deceleration)
         self.t_start = now
+        self.stopping = True
