@@ -63,9 +63,10 @@ def image_to_numpy(msg: Image) -> np.ndarray:
             f"truncated {msg.encoding} image: {width}x{height} with step {step} needs {needed} bytes, "
             f"got {data.size}"
         )
-    if data.size < step * height:
-        data = np.concatenate([data, np.zeros(step * height - data.size, np.uint8)])
-    rows = data[: step * height].reshape(height, step)[:, :row_bytes]
+    # A strided view over the received bytes (the last row may lack its padding): nothing is allocated
+    # before the sizes are known to fit, and the copy below is at most the received data.
+    rows = np.lib.stride_tricks.as_strided(data, shape=(height, row_bytes), strides=(step, 1),
+                                           writeable=False)
     wire_dtype = dtype.newbyteorder(">" if msg.is_bigendian else "<")
     pixels = np.ascontiguousarray(rows).view(wire_dtype).astype(dtype, copy=False)
     shape = (height, width) if channels == 1 else (height, width, channels)
@@ -142,10 +143,14 @@ def image_to_rgb(msg: Image) -> np.ndarray:
 def camera_info_to_intrinsics(msg: CameraInfo) -> CameraIntrinsics:
     """The pinhole intrinsics in a CameraInfo (K matrix, distortion, size, frame)."""
     k = [float(v) for v in msg.k]
-    if len(k) != 9 or k[0] <= 0 or k[4] <= 0:
-        raise ImageConversionError(f"camera_info has no valid K matrix (fx, fy > 0 expected): k={k}")
+    if len(k) != 9 or not np.all(np.isfinite(k)) or not (k[0] > 0 and k[4] > 0):
+        raise ImageConversionError(
+            f"camera_info has no valid K matrix (finite, fx, fy > 0 expected): k={k}"
+        )
     if msg.width <= 0 or msg.height <= 0:
         raise ImageConversionError(f"camera_info has no image size: {msg.width}x{msg.height}")
+    if not np.all(np.isfinite(np.asarray(msg.d, dtype=float))):
+        raise ImageConversionError(f"camera_info distortion d is not finite: {list(msg.d)}")
     return CameraIntrinsics(
         width=int(msg.width), height=int(msg.height), fx=k[0], fy=k[4], cx=k[2], cy=k[5],
         distortion_model=msg.distortion_model or "plumb_bob",

@@ -68,11 +68,15 @@ def test_frame_checks_say_what_is_wrong():
         check_sizes(depth, intr, np.zeros((4, 5, 3), np.uint8))
 
 
-def test_stale_filter_counts():
-    gate = StaleFrameFilter(max_age_s=0.5)
+def test_stale_filter_counts_old_future_and_unstamped_frames():
+    gate = StaleFrameFilter(max_age_s=0.5, max_future_s=0.1)
     assert gate.accept(10.0, 10.4) and not gate.accept(10.0, 10.6)
-    assert (gate.accepted, gate.dropped) == (1, 1)
-    assert StaleFrameFilter(max_age_s=0.0).accept(0.0, 1e6)  # 0 = never stale
+    assert gate.accept(10.05, 10.0) and not gate.accept(10.2, 10.0)  # 0.05 s ahead: fine; 0.2 s: refused
+    assert "future" in gate.refusal(3610.0, 10.0)
+    for unstamped in (0.0, -5.0, float("nan")):
+        assert "unstamped" in gate.refusal(unstamped, 10.0)
+    assert (gate.accepted, gate.dropped, gate.future_dropped, gate.unstamped) == (2, 1, 2, 3)
+    assert StaleFrameFilter(max_age_s=0.0).accept(1.0, 1e6)  # 0 = never too old
 
 
 def test_grasp_filter_config_validation_and_workspace():

@@ -16,8 +16,8 @@ from kd_grasp_ros.depth.completer import DepthCompleter, DepthInputError
 from kd_grasp_ros.depth.constants import DEPTH_RANGE_M, INPUT_SIZE, STUDENT_WEIGHTS
 from kd_grasp_ros.depth.registry import DepthModelError
 from kd_grasp_ros.nodes import topics
-from kd_grasp_ros.nodes.clock import now_seconds, stamp_seconds
-from kd_grasp_ros.nodes.diagnostics import OK
+from kd_grasp_ros.nodes.clock import LOG_THROTTLE_S, now_seconds, stamp_seconds
+from kd_grasp_ros.nodes.diagnostics import OK, WARN
 from kd_grasp_ros.nodes.frame_node import FrameProcessingNode
 from kd_grasp_ros.nodes.parameters import declare
 from kd_grasp_ros.nodes.qos import IMAGE_PUBLISHER_QOS
@@ -83,10 +83,21 @@ class DepthCompletionNode(FrameProcessingNode):
         )
 
     def _on_color(self, msg: Image) -> None:
-        self._on_pair(self.sync.add("color", stamp_seconds(msg.header.stamp), msg))
+        self._on_pair(self._add("color", msg))
 
     def _on_depth(self, msg: Image) -> None:
-        self._on_pair(self.sync.add("depth", stamp_seconds(msg.header.stamp), msg))
+        self._on_pair(self._add("depth", msg))
+
+    def _add(self, stream: str, msg: Image):
+        """Queue a message for pairing; report (throttled) colour and depth that never pair up."""
+        unmatched = self.sync.unmatched
+        matched = self.sync.add(stream, stamp_seconds(msg.header.stamp), msg)
+        if self.sync.unmatched > unmatched:
+            reason = (f"colour and depth stamps are {self.sync.last_offset_s:.3f} s apart, more than "
+                      f"sync_slop_s {self.sync.slop_s}: no pair ({self.sync.unmatched} so far)")
+            self.get_logger().warn(reason, throttle_duration_sec=LOG_THROTTLE_S)
+            self.publish_diagnostics(WARN, reason, {"sync_offset_s": self.sync.last_offset_s})
+        return matched
 
     def _on_pair(self, matched) -> None:
         if matched is None:
@@ -94,7 +105,7 @@ class DepthCompletionNode(FrameProcessingNode):
         received = time.perf_counter()
         color_msg, depth_msg = matched["color"].item, matched["depth"].item
         stamp_s = matched["depth"].stamp_s
-        if not self.is_fresh(stamp_s) or not self.has_camera_info(topics.DEPTH_INFO_IN):
+        if not self.is_fresh(depth_msg.header) or not self.has_camera_info(topics.DEPTH_INFO_IN):
             return
         try:
             rgb = image_to_rgb(color_msg)
@@ -121,7 +132,8 @@ class DepthCompletionNode(FrameProcessingNode):
         })
 
     def counters(self) -> dict:
-        return {**super().counters(), "sync_matched": self.sync.matched}
+        return {**super().counters(), "sync_matched": self.sync.matched,
+                "sync_unmatched": self.sync.unmatched}
 
 
 def load_completer(model: str, device: str, input_size, depth_range, threads) -> DepthCompleter:

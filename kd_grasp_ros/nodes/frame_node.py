@@ -7,12 +7,12 @@ from rclpy.node import Node
 from sensor_msgs.msg import CameraInfo
 
 from kd_grasp_ros.nodes import topics
-from kd_grasp_ros.nodes.clock import LOG_THROTTLE_S, now_seconds
+from kd_grasp_ros.nodes.clock import LOG_THROTTLE_S, now_seconds, stamp_seconds
 from kd_grasp_ros.nodes.diagnostics import ERROR, WARN, diagnostic_array
 from kd_grasp_ros.nodes.parameters import declare
 from kd_grasp_ros.nodes.qos import INPUT_QOS_CHOICES, QoSChoiceError, input_qos
 from kd_grasp_ros.nodes.runner import NodeStartupError
-from kd_grasp_ros.pipeline.frames import DEFAULT_MAX_AGE_S, StaleFrameFilter
+from kd_grasp_ros.pipeline.frames import DEFAULT_MAX_AGE_S, DEFAULT_MAX_FUTURE_S, StaleFrameFilter
 
 
 class FrameProcessingNode(Node):
@@ -24,6 +24,9 @@ class FrameProcessingNode(Node):
         self.max_age_s = declare(self, "max_age_s", DEFAULT_MAX_AGE_S,
                                  "frames older than this vs. the node clock are dropped (s, 0 = never)",
                                  float_range=(0.0, 60.0))
+        self.max_future_s = declare(self, "max_future_s", DEFAULT_MAX_FUTURE_S,
+                                    "frames stamped further ahead of the node clock are refused (s)",
+                                    float_range=(0.0, 60.0))
         self.min_valid_fraction = declare(self, "min_valid_fraction", min_valid_fraction,
                                           "frames with fewer valid depth pixels are refused (0-1)",
                                           float_range=(0.0, 1.0))
@@ -35,7 +38,7 @@ class FrameProcessingNode(Node):
             self.input_qos = input_qos(qos_choice)
         except QoSChoiceError as exc:
             raise NodeStartupError(f"{node_name}: {exc}") from exc
-        self.stale = StaleFrameFilter(self.max_age_s)
+        self.stale = StaleFrameFilter(self.max_age_s, self.max_future_s)
         self.camera_info: CameraInfo | None = None
         self.frames_out = 0
         self.rejected = 0
@@ -46,6 +49,8 @@ class FrameProcessingNode(Node):
         for param in params:
             if param.name == "max_age_s":
                 self.max_age_s = self.stale.max_age_s = float(param.value)
+            elif param.name == "max_future_s":
+                self.max_future_s = self.stale.max_future_s = float(param.value)
             elif param.name == "min_valid_fraction":
                 self.min_valid_fraction = float(param.value)
         return SetParametersResult(successful=True)
@@ -53,16 +58,24 @@ class FrameProcessingNode(Node):
     def on_camera_info(self, msg: CameraInfo) -> None:
         self.camera_info = msg
 
-    def is_fresh(self, stamp_s: float) -> bool:
-        """False (logged, counted, reported) if a frame stamped `stamp_s` is older than max_age_s."""
-        now_s = now_seconds(self)
-        if self.stale.accept(stamp_s, now_s):
+    def is_fresh(self, header) -> bool:
+        """False (logged, counted, reported) unless the frame's header is usable now: a frame_id, a
+        positive stamp, no older than max_age_s and no further ahead than max_future_s."""
+        if not header.frame_id:
+            self.reject("frame refused: empty header.frame_id (grasps would have no frame)")
+            return False
+        old = self.stale.dropped
+        refusal = self.stale.refusal(stamp_seconds(header.stamp), now_seconds(self))
+        if refusal is None:
             return True
-        self.get_logger().warn(
-            f"dropped a stale frame: {now_s - stamp_s:.3f} s old > max_age_s {self.max_age_s} "
-            f"({self.stale.dropped} dropped so far)", throttle_duration_sec=LOG_THROTTLE_S)
-        self.publish_diagnostics(WARN, "stale frame dropped", {})
+        kind = "stale frame" if self.stale.dropped > old else "frame"
+        self.get_logger().warn(f"dropped a {kind}: {refusal} ({self.dropped_total()} dropped so far)",
+                               throttle_duration_sec=LOG_THROTTLE_S)
+        self.publish_diagnostics(WARN, f"frame dropped: {refusal}", {})
         return False
+
+    def dropped_total(self) -> int:
+        return self.stale.dropped + self.stale.future_dropped + self.stale.unstamped
 
     def has_camera_info(self, topic: str) -> bool:
         """False (logged as an error) while no camera_info has arrived on `topic`."""
@@ -79,7 +92,9 @@ class FrameProcessingNode(Node):
         self.publish_diagnostics(ERROR, reason, {})
 
     def counters(self) -> dict:
-        return {"frames_out": self.frames_out, "stale_dropped": self.stale.dropped, "rejected": self.rejected}
+        return {"frames_out": self.frames_out, "stale_dropped": self.stale.dropped,
+                "future_dropped": self.stale.future_dropped, "unstamped": self.stale.unstamped,
+                "rejected": self.rejected}
 
     def publish_diagnostics(self, level: bytes, message: str, values: dict) -> None:
         self.pub_diag.publish(diagnostic_array(

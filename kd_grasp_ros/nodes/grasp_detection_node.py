@@ -122,13 +122,11 @@ class GraspDetectionNode(FrameProcessingNode):
     def _on_depth(self, msg: Image) -> None:
         received = time.perf_counter()
         stamp_s = stamp_seconds(msg.header.stamp)
-        if not self.is_fresh(stamp_s) or not self.has_camera_info(topics.COMPLETED_DEPTH_INFO):
+        if not self.is_fresh(msg.header) or not self.has_camera_info(topics.COMPLETED_DEPTH_INFO):
             return
         try:
             depth = depth_to_metres(msg)
-            intrinsics = camera_info_to_intrinsics(self.camera_info)
-            if msg.header.frame_id:
-                intrinsics = replace(intrinsics, frame_id=msg.header.frame_id)
+            intrinsics = replace(camera_info_to_intrinsics(self.camera_info), frame_id=msg.header.frame_id)
             check_sizes(depth, intrinsics)
             check_depth(depth, self.min_valid_fraction)
             convert_ms = (time.perf_counter() - received) * 1000.0

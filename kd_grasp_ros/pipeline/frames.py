@@ -14,6 +14,8 @@ from kd_grasp_ros.common.intrinsics import CameraIntrinsics
 DEFAULT_MIN_VALID_FRACTION = 0.05
 # Frames older than this (seconds, stamp vs. the node's clock) are dropped by default.
 DEFAULT_MAX_AGE_S = 0.5
+# Frames stamped further than this in the future (clock skew, sim time vs. wall clock) are refused.
+DEFAULT_MAX_FUTURE_S = 0.1
 
 
 class FrameInputError(ValueError):
@@ -61,16 +63,35 @@ def check_sizes(depth_m: np.ndarray, intrinsics: CameraIntrinsics, rgb: np.ndarr
 
 @dataclass
 class StaleFrameFilter:
-    """Accepts frames no older than `max_age_s` (<= 0 accepts all) and counts the rest."""
+    """Judges a frame's stamp against the clock and counts what it refuses.
+
+    Refused: an unstamped frame (stamp <= 0 s), a frame older than `max_age_s` (<= 0: never too old)
+    and a frame stamped more than `max_future_s` ahead of the clock (a future stamp would otherwise
+    look fresh forever).
+    """
 
     max_age_s: float = DEFAULT_MAX_AGE_S
+    max_future_s: float = DEFAULT_MAX_FUTURE_S
     accepted: int = 0
     dropped: int = 0
+    future_dropped: int = 0
+    unstamped: int = 0
+
+    def refusal(self, stamp_s: float, now_s: float) -> str | None:
+        """None if a frame stamped `stamp_s` is usable at `now_s` (seconds, same clock), else why not."""
+        if not (stamp_s > 0.0) or not np.isfinite(stamp_s):
+            self.unstamped += 1
+            return f"frame is unstamped (header.stamp {stamp_s:.9f} s)"
+        age = now_s - stamp_s
+        if age < -self.max_future_s:
+            self.future_dropped += 1
+            return f"frame is stamped {-age:.3f} s in the future (> max_future_s {self.max_future_s})"
+        if self.max_age_s > 0.0 and age > self.max_age_s:
+            self.dropped += 1
+            return f"frame is {age:.3f} s old (> max_age_s {self.max_age_s})"
+        self.accepted += 1
+        return None
 
     def accept(self, stamp_s: float, now_s: float) -> bool:
-        """True if a frame stamped `stamp_s` is fresh at time `now_s` (both seconds, same clock)."""
-        if self.max_age_s > 0.0 and now_s - stamp_s > self.max_age_s:
-            self.dropped += 1
-            return False
-        self.accepted += 1
-        return True
+        """True if a frame stamped `stamp_s` is usable at time `now_s` (see `refusal`)."""
+        return self.refusal(stamp_s, now_s) is None

@@ -48,6 +48,8 @@ class ApproximateTimeSynchronizer:
         self._last_emitted_s = float("-inf")
         self.matched = 0
         self.refused_late = 0
+        self.unmatched = 0  # arrivals that found every stream filled but the stamps too far apart
+        self.last_offset_s = 0.0  # the stamp spread of the latest such arrival
 
     def add(self, stream: str, stamp_s: float, item: Any) -> dict[str, StampedItem] | None:
         """Queue an item; returns {stream: StampedItem} when it completes a set, else None."""
@@ -70,6 +72,8 @@ class ApproximateTimeSynchronizer:
             matched[other] = min(queue, key=lambda s: abs(s.stamp_s - new.stamp_s))
         stamps = [m.stamp_s for m in matched.values()]
         if max(stamps) - min(stamps) > self.slop_s:
+            self.unmatched += 1
+            self.last_offset_s = max(stamps) - min(stamps)
             return None
         for name, chosen in matched.items():
             queue = self._queues[name]
