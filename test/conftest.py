@@ -63,3 +63,10 @@ def spawn_node(ros_domain, tmp_path):
     yield spawn
     for proc in reversed(started):
         proc.stop()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Write the fault-injection table when KD_GRASP_FAULT_REPORT names a file (see fault_injection.py)."""
+    from fault_injection import write_report
+
+    write_report()

@@ -9,9 +9,8 @@ import time
 
 import numpy as np
 import pytest
-from executor_test_helpers import FAST_MOTION
+from executor_test_helpers import FAST_MOTION, camera_grasp
 
-from kd_grasp_ros.common.grasp_types import GraspPose
 from kd_grasp_ros.common.transforms import rot_x, rot_z
 from kd_grasp_ros.executor.cancel import AttemptGuard, CancelToken
 from kd_grasp_ros.executor.config import ExecutorConfig
@@ -28,21 +27,9 @@ from kd_grasp_ros.robot.emulator_process import EmulatorProcess, wait_until
 
 pytest.importorskip("rtde_control")
 
-CAMERA = "camera_color_optical_frame"
 WAIT_S = 10.0
 FAST = {**FAST_MOTION, "approach_offset_m": 0.1}
 TOOL0_BIT = 16
-
-
-def camera_grasp(position, yaw=0.4, quality=0.9, width=0.04) -> GraspPose:
-    return GraspPose(
-        position=np.asarray(position, dtype=float),
-        rotation=rot_z(yaw),
-        width_m=width,
-        quality=quality,
-        frame_id=CAMERA,
-        stamp_s=time.time(),
-    )
 
 
 def make_executor(host: str, **overrides) -> GraspExecutor:

@@ -10,7 +10,8 @@ Ports (fixed by the client): 30004 RTDE (protocol v2, output/input recipes, a st
 requested frequency, 500 Hz for e-Series), 30003 script upload, 29999 dashboard, 63352 Robotiq URCap
 ASCII protocol. Test hooks on the dashboard (not on a real robot): `emulator protective stop`,
 `emulator motions` (how many motions were started so far), `emulator q`, `emulator events` (the
-controller's event log as JSON: [time.monotonic(), kind, detail] rows).
+controller's event log as JSON: [time.monotonic(), kind, detail] rows), `emulator stall stream S`
+(no RTDE output for S seconds, the controller keeps running: a stalled stream as clients see it).
 """
 
 from __future__ import annotations
@@ -167,6 +168,7 @@ class URControllerEmulator:
         self.controller = EmulatedController(body or KinematicArm(initial_q), safety_plane_z, log)
         self.cycle_s = 1.0 / cycle_hz
         self.stopping = threading.Event()
+        self.stream_paused_until = 0.0  # test hook: no RTDE output is sent before this monotonic time
         self.connections: list[RTDEConnection] = []
         self.conn_lock = threading.Lock()
         self.robotiq_position = 0
@@ -243,6 +245,8 @@ class URControllerEmulator:
             state = self.controller.snapshot()
             with self.conn_lock:
                 streaming = [c for c in self.connections if c.started and c.output is not None]
+            if now < self.stream_paused_until:
+                streaming = []
             for conn in streaming:
                 if now + 0.5 * self.cycle_s < conn.next_send:
                     continue
@@ -357,6 +361,10 @@ class URControllerEmulator:
             return "Protective stop triggered"
         if cmd == "emulator motions":
             return f"motions: {c.motions_started}"
+        if cmd.startswith("emulator stall stream "):
+            seconds = float(cmd.rsplit(" ", 1)[1])
+            self.stream_paused_until = time.monotonic() + seconds
+            return f"stream stalled for {seconds} s"
         if cmd == "emulator events":
             with c.lock:
                 events = list(c.events)
