@@ -68,3 +68,14 @@ def run(args: argparse.Namespace) -> int:
     done.wait()
     emulator.close()
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`ur_emulator` (in lib/kd_grasp_ros, started by the launch files): `kd-grasp ur-emulator`."""
+    parser = argparse.ArgumentParser(prog="ur_emulator", description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
