@@ -1,4 +1,10 @@
-"""The main() every node executable shares: init, spin, clean shutdown, startup errors as exit code 1."""
+"""The main() every node executable shares: init, spin, clean shutdown, startup errors as exit code 1.
+
+Shutdown: SIGINT and SIGTERM (rclpy's signal handlers) end the spin; so does the death of the parent
+process (a `ros2 launch` that got SIGTERM or SIGKILL: kd_grasp_ros.common.process_lifetime). The nodes
+are then destroyed (the executor stops the arm and disconnects) within SHUTDOWN_DEADLINE_S, after which
+the process exits regardless.
+"""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -6,6 +12,8 @@ from collections.abc import Callable
 import rclpy
 from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
+
+from kd_grasp_ros.common.process_lifetime import exit_deadline, exit_with_parent
 
 
 class NodeStartupError(RuntimeError):
@@ -16,6 +24,7 @@ def run_nodes(make_nodes: Callable[[], list[Node]], spin: Callable[[list[Node]],
               logger_name: str = "kd_grasp_ros") -> int:
     """Create the nodes with `make_nodes` and `spin` them until Ctrl-C or shutdown, then destroy them;
     1 (the error logged as fatal on `logger_name`) if they could not start."""
+    exit_with_parent()
     rclpy.init(args=args)
     nodes: list[Node] = []
     try:
@@ -27,9 +36,10 @@ def run_nodes(make_nodes: Callable[[], list[Node]], spin: Callable[[list[Node]],
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     finally:
-        for node in nodes:
-            node.destroy_node()
-        rclpy.try_shutdown()
+        with exit_deadline(logger_name):
+            for node in nodes:
+                node.destroy_node()
+            rclpy.try_shutdown()
     return 0
 
 
