@@ -12,7 +12,13 @@ import signal
 from pathlib import Path
 
 import pytest
-from launch_system import LaunchSystemMissing, RosLaunch, check_launch_system, colcon_build, sourced_environment
+from launch_system import (
+    LaunchSystemMissing,
+    RosLaunch,
+    check_launch_system,
+    colcon_build,
+    sourced_environment,
+)
 from ros_helpers import REPO_ROOT
 
 from kd_grasp_ros.robot.emulator_process import free_loopback_address
@@ -47,6 +53,7 @@ def launch(colcon_install, tmp_path):
         started.append(run)
         return run
 
+    start.env = env
     yield start
     for run in started:
         run.kill()
@@ -58,6 +65,13 @@ def assert_clean_stop(run: RosLaunch, sig: int) -> None:
     assert elapsed < STOP_TIMEOUT_S, f"{sig.name}: {elapsed:.1f} s to stop\n{run.output}"
     noise = [line for line in run.output.splitlines() if any(n in line for n in NOISE)]
     assert not noise, "\n".join(noise)
+
+
+def installed(launch, package: str) -> bool:
+    """Whether `package` is in the ament index of the launches' environment."""
+    prefixes = launch.env.get("AMENT_PREFIX_PATH", "").split(os.pathsep)
+    index = Path("share/ament_index/resource_index/packages") / package
+    return any((Path(p) / index).is_file() for p in prefixes if p)
 
 
 def test_colcon_install_has_every_executable_in_lib(colcon_install):
@@ -105,15 +119,14 @@ def test_bag_replay_with_the_kd_grasp_player_gives_grasps_and_stops_on_sigint(la
 def test_pipeline_alone_has_its_parameters_and_stops_on_sigterm(launch):
     run = launch("pipeline.launch.py", use_composition="false")
     run.wait_for_output("grasp detection ready", STARTUP_TIMEOUT_S)
+    run.wait_for_output("depth completion ready", STARTUP_TIMEOUT_S)
     assert "384" in run.ros2("param", "get", "--no-daemon", "/grasp_detection_node", "crop_size")
     assert "cpu" in run.ros2("param", "get", "--no-daemon", "/depth_completion_node", "device")
     assert_clean_stop(run, signal.SIGTERM)
 
 
 def test_bag_replay_without_rosbag2_fails_before_starting_anything(launch):
-    from kd_grasp_ros.launch_dependencies import package_available
-
-    if package_available("ros2bag"):
+    if installed(launch, "ros2bag"):
         pytest.skip("rosbag2 is installed here")
     run = launch("bag_replay.launch.py", bag_path=str(SAMPLE_BAG))
     assert run.popen.wait(60) != 0
@@ -122,9 +135,7 @@ def test_bag_replay_without_rosbag2_fails_before_starting_anything(launch):
 
 
 def test_gazebo_sim_without_ur_simulation_gz_fails_before_starting_anything(launch):
-    from kd_grasp_ros.launch_dependencies import package_available
-
-    if package_available("ur_simulation_gz"):
+    if installed(launch, "ur_simulation_gz"):
         pytest.skip("ur_simulation_gz is installed here")
     run = launch("gazebo_sim.launch.py")
     assert run.popen.wait(60) != 0
