@@ -96,7 +96,7 @@ def test_mujoco_sim_gives_grasps_and_stops_on_sigterm(launch):
 def test_real_robot_with_mock_hardware_serves_the_executor_and_stops_when_the_emulator_exits_first(launch):
     robot_ip = free_loopback_address()
     run = launch("real_robot.launch.py", robot_ip=robot_ip, use_mock_hardware="true",
-                 serial_number="123456789012")
+                 serial_number="123456789012", autostart="true")
     run.wait_for_output(f"connected to {robot_ip}", STARTUP_TIMEOUT_S)
     assert "rviz2 is not installed: RViz (launch_rviz:=true) skipped" in run.output
     assert "/ur_executor/execute_latest" in run.ros2("service", "list", "--no-daemon")

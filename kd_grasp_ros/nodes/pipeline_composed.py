@@ -17,6 +17,7 @@ from kd_grasp_ros.nodes.runner import run_nodes
 
 # One thread per node keeps their callbacks apart; inference releases the GIL inside torch.
 MIN_EXECUTOR_THREADS = 2
+SHUTDOWN_TIMEOUT_S = 2.0  # longest wait for running callbacks (one inference) at shutdown
 
 
 def get_args_parser() -> argparse.ArgumentParser:
@@ -54,7 +55,12 @@ def main(args=None) -> int:
         for node in nodes:
             executor.add_node(node)
         nodes[-1].get_logger().info(f"composed pipeline running: {', '.join(n.get_name() for n in nodes)}")
-        executor.spin()
+        try:
+            executor.spin()
+        finally:
+            # Let running callbacks finish before the nodes are destroyed: a callback still running then
+            # fails on its destroyed node ("exception was never retrieved ... destruction was requested").
+            executor.shutdown(timeout_sec=SHUTDOWN_TIMEOUT_S)
 
     return run_nodes(lambda: build_nodes(options.with_camera, not options.no_depth_completion), spin, args,
                      logger_name="pipeline_composed")
