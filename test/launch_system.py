@@ -140,9 +140,15 @@ class RosLaunch:
         raise LookupError(f"{executable} not started:\n{self.output}")
 
     def ros2(self, *args: str, timeout_s: float = CLI_TIMEOUT_S) -> str:
-        """Run the `ros2` CLI in the launch's environment; its stdout (raises on failure)."""
-        result = subprocess.run([str(BIN / "ros2"), *args], env=self.env, capture_output=True, text=True,
-                                timeout=timeout_s, stdin=subprocess.DEVNULL)
+        """Run the `ros2` CLI in the launch's environment; its stdout (raises on failure). A node not
+        discovered yet ("Node not found") is asked again until `timeout_s`."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            result = subprocess.run([str(BIN / "ros2"), *args], env=self.env, capture_output=True, text=True,
+                                    timeout=timeout_s, stdin=subprocess.DEVNULL)
+            if "Node not found" not in result.stdout + result.stderr or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
         if result.returncode != 0:
             raise RuntimeError(f"ros2 {' '.join(args)} failed ({result.returncode}):\n"
                                f"{result.stdout}\n{result.stderr}")

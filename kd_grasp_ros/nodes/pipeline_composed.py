@@ -17,7 +17,6 @@ from kd_grasp_ros.nodes.runner import run_nodes
 
 # One thread per node keeps their callbacks apart; inference releases the GIL inside torch.
 MIN_EXECUTOR_THREADS = 2
-SHUTDOWN_TIMEOUT_S = 2.0  # longest wait for running callbacks (one inference) at shutdown
 
 
 def get_args_parser() -> argparse.ArgumentParser:
@@ -50,20 +49,13 @@ def build_nodes(with_camera: bool, depth_completion: bool) -> list:
 def main(args=None) -> int:
     options = get_args_parser().parse_args(remove_ros_args(args=args)[1:])
 
-    def spin(nodes: list) -> None:
-        executor = MultiThreadedExecutor(num_threads=options.threads or max(MIN_EXECUTOR_THREADS, len(nodes)))
-        for node in nodes:
-            executor.add_node(node)
+    def make_executor(nodes: list) -> MultiThreadedExecutor:
+        threads = options.threads or max(MIN_EXECUTOR_THREADS, len(nodes))
         nodes[-1].get_logger().info(f"composed pipeline running: {', '.join(n.get_name() for n in nodes)}")
-        try:
-            executor.spin()
-        finally:
-            # Let running callbacks finish before the nodes are destroyed: a callback still running then
-            # fails on its destroyed node ("exception was never retrieved ... destruction was requested").
-            executor.shutdown(timeout_sec=SHUTDOWN_TIMEOUT_S)
+        return MultiThreadedExecutor(num_threads=threads)
 
-    return run_nodes(lambda: build_nodes(options.with_camera, not options.no_depth_completion), spin, args,
-                     logger_name="pipeline_composed")
+    return run_nodes(lambda: build_nodes(options.with_camera, not options.no_depth_completion), args,
+                     logger_name="pipeline_composed", make_executor=make_executor)
 
 
 if __name__ == "__main__":
