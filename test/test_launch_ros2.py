@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -79,6 +81,18 @@ def test_colcon_install_has_every_executable_in_lib(colcon_install):
     expected = {"camera_node", "depth_completion_node", "grasp_detection_node", "ur_executor_node",
                 "sim_world_node", "pipeline_composed", "ur_emulator", "bag_player"}
     assert expected <= {p.name for p in lib.iterdir()}
+
+
+def test_colcon_install_is_found_through_the_ament_index(colcon_install, launch, tmp_path):
+    share = colcon_install / "kd_grasp_ros" / "share" / "kd_grasp_ros"
+    for kind in ("launch", "config", "models"):
+        source_files = sorted(p.name for p in (REPO_ROOT / kind).iterdir() if p.is_file()
+                              and p.suffix in {".py", ".yaml", ".rviz", ".xml", ".pt", ".json", ".md"})
+        assert sorted(p.name for p in (share / kind).iterdir() if p.is_file()) == source_files, kind
+    probe = "from kd_grasp_ros import resources; print(resources.resource_path('', 'package.xml').parent)"
+    out = subprocess.run([sys.executable, "-c", probe], env=launch.env, capture_output=True, text=True,
+                         cwd=tmp_path, check=True).stdout.strip()
+    assert Path(out) == share
 
 
 @pytest.mark.timeout(240)
