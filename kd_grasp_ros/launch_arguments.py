@@ -8,8 +8,7 @@ where the context matters, e.g. which /clock use_sim_time means) as parameters, 
 that read them: the pipeline include, the executor node and RViz.
 
 `launch` is imported inside the functions, not at module level: it is only installed with ROS 2, and
-the launch tests inject stand-ins for it per test (test/launch_recorder.py), which a module-level
-import would keep stale.
+this module is imported (for its constants) where ROS 2 launch is not installed.
 """
 from __future__ import annotations
 
