@@ -19,7 +19,7 @@ import threading
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 # launch sends SIGTERM 5 s after SIGINT: the clean-up must be over well before.
-SHUTDOWN_DEADLINE_S = 3.0
+SHUTDOWN_DEADLINE_S = 4.0
 EXIT_CODE_DEADLINE = 3
 
 __all__ = ["EXIT_CODE_DEADLINE", "SHUTDOWN_DEADLINE_S", "exit_deadline", "exit_with_parent"]

@@ -21,7 +21,6 @@ from rclpy.signals import SignalHandlerOptions
 from kd_grasp_ros.common.process_lifetime import exit_deadline, exit_with_parent
 
 SPIN_PERIOD_S = 0.1  # how often the spin loop looks for a shutdown request
-CALLBACK_DRAIN_TIMEOUT_S = 2.0  # longest wait for running callbacks (one inference) at shutdown
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
@@ -66,7 +65,10 @@ def run_nodes(make_nodes: Callable[[], list[Node]], args=None, logger_name: str 
     finally:
         with exit_deadline(logger_name):
             if executor is not None:
-                executor.shutdown(timeout_sec=CALLBACK_DRAIN_TIMEOUT_S)
+                # wait for the running callbacks however long (an inference on a busy CPU can take
+                # seconds): the executor's guard condition is destroyed after this wait, under any
+                # callback still running. exit_deadline bounds it.
+                executor.shutdown(timeout_sec=None)
             for node in nodes:
                 node.destroy_node()
             rclpy.try_shutdown()
