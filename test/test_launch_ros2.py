@@ -113,7 +113,12 @@ def test_real_robot_with_mock_hardware_serves_the_executor_and_stops_when_the_em
                  serial_number="123456789012", autostart="true")
     run.wait_for_output(f"connected to {robot_ip}", STARTUP_TIMEOUT_S)
     assert "rviz2 is not installed: RViz (launch_rviz:=true) skipped" in run.output
-    assert "/ur_executor/execute_latest" in run.ros2("service", "list", "--no-daemon")
+    services = ""
+    for _ in range(20):  # discovery by a fresh `ros2` process can take a few seconds on a busy machine
+        services = run.ros2("service", "list", "--no-daemon")
+        if "/ur_executor/execute_latest" in services:
+            break
+    assert "/ur_executor/execute_latest" in services
     assert robot_ip in run.ros2("param", "get", "--no-daemon", "/ur_executor", "robot_ip")
     os.kill(run.child_pid("ur_emulator"), signal.SIGINT)  # the controller vanishes under the executor
     run.wait_for_output("[ur_emulator-1]: process has finished cleanly", 10.0)
