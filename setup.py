@@ -13,6 +13,12 @@ NODE_EXECUTABLES = {
     "sim_world_node": "kd_grasp_ros.nodes.sim_world_node:main",
     "pipeline_composed": "kd_grasp_ros.nodes.pipeline_composed:main",
 }
+# Tools the launch files start: installed to lib/kd_grasp_ros like the nodes, so `ros2 launch` finds them
+# in a colcon install and a development install alike (never through PATH).
+TOOL_EXECUTABLES = {
+    "ur_emulator": "kd_grasp_ros.robot.emulator_cli:main",
+    "bag_player": "kd_grasp_ros.replay.cli:player_main",
+}
 
 setup(
     name=PACKAGE,
@@ -34,7 +40,8 @@ setup(
     license="BSD-3-Clause",
     tests_require=["pytest"],
     entry_points={
-        "console_scripts": [f"{name}={target}" for name, target in NODE_EXECUTABLES.items()]
+        "console_scripts": [f"{name}={target}"
+                            for name, target in {**NODE_EXECUTABLES, **TOOL_EXECUTABLES}.items()]
         + ["kd-grasp=kd_grasp_ros.cli:main"],
     },
 )

@@ -8,8 +8,7 @@ where the context matters, e.g. which /clock use_sim_time means) as parameters, 
 that read them: the pipeline include, the executor node and RViz.
 
 `launch` is imported inside the functions, not at module level: it is only installed with ROS 2, and
-the launch tests inject stand-ins for it per test (test/launch_recorder.py), which a module-level
-import would keep stale.
+this module is imported (for its constants) where ROS 2 launch is not installed.
 """
 from __future__ import annotations
 
@@ -26,8 +25,9 @@ DDS_PROFILE_FILE = "fastdds_large_images.xml"  # in config/: buffers big enough 
 
 __all__ = ["BOOL_CHOICES", "DDS_PROFILE_FILE", "DDS_PROFILE_VARIABLE", "DEFAULT_UR_TYPE", "EMULATOR_IP",
            "PACKAGE", "PIPELINE_ARGUMENT_NAMES", "QOS_CHOICES", "UR_TYPES", "bool_argument",
-           "dds_profile_action", "executor_arguments", "executor_node", "include_pipeline",
-           "pipeline_arguments", "rviz_argument", "rviz_node", "ur_type_argument"]
+           "dds_profile_action", "emulator_process", "executor_arguments", "executor_node",
+           "include_pipeline", "package_process", "pipeline_arguments", "rviz_argument", "rviz_node",
+           "ur_type_argument"]
 
 
 def _launch_bool(value: bool) -> str:
@@ -131,15 +131,35 @@ def executor_node(robot_ip):
 
 
 def rviz_node(*, follow_sim_time: bool = False):
-    """RViz with config/kd_grasp.rviz when launch_rviz is true; on the use_sim_time clock if
-    `follow_sim_time`, else on its own default."""
+    """RViz with config/kd_grasp.rviz when launch_rviz is true (skipped with a warning when rviz2 is not
+    installed); on the use_sim_time clock if `follow_sim_time`, else on its own default."""
     from launch.conditions import IfCondition
     from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
     from launch_ros.actions import Node
     from launch_ros.substitutions import FindPackageShare
 
+    from kd_grasp_ros.launch_dependencies import optional_node
+
     rviz_config = PathJoinSubstitution([FindPackageShare(PACKAGE), "config", "kd_grasp.rviz"])
     parameters = [{"use_sim_time": LaunchConfiguration("use_sim_time")}] if follow_sim_time else []
-    return Node(package="rviz2", executable="rviz2", name="rviz2", output="log",
-                arguments=["-d", rviz_config], parameters=parameters,
-                condition=IfCondition(LaunchConfiguration("launch_rviz")))
+    return optional_node(
+        "rviz2", "RViz (launch_rviz:=true)",
+        lambda: Node(package="rviz2", executable="rviz2", name="rviz2", output="log",
+                     arguments=["-d", rviz_config], parameters=parameters),
+        condition=IfCondition(LaunchConfiguration("launch_rviz")))
+
+
+def package_process(executable: str, arguments: list, name: str, condition=None):
+    """A process running `executable` of lib/kd_grasp_ros (a console script of setup.py), found through
+    the ament index like a Node's executable: the same in a colcon install and a development install,
+    never through PATH."""
+    from launch.actions import ExecuteProcess
+    from launch_ros.substitutions import ExecutableInPackage
+
+    return ExecuteProcess(cmd=[ExecutableInPackage(executable, PACKAGE), *arguments], name=name,
+                          output="screen", condition=condition)
+
+
+def emulator_process(host, condition=None):
+    """The emulated UR controller (`ur_emulator`, = `kd-grasp ur-emulator`) listening on `host`."""
+    return package_process("ur_emulator", ["--host", host], "ur_emulator", condition)

@@ -14,7 +14,7 @@ camera_info_topic, emulator_ip; the pipeline's depth_completion (default false),
 use_sim_time (default true: Gazebo's /clock), input_qos (default reliable), device. The shared ones are
 declared in kd_grasp_ros/launch_arguments.py.
 """
-from launch.actions import DeclareLaunchArgument, ExecuteProcess, IncludeLaunchDescription
+from launch.actions import DeclareLaunchArgument, IncludeLaunchDescription
 from launch.launch_description_sources import PythonLaunchDescriptionSource
 from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
 from launch_ros.actions import Node
@@ -25,11 +25,13 @@ from kd_grasp_ros.launch_arguments import (
     PACKAGE,
     bool_argument,
     dds_profile_action,
+    emulator_process,
     include_pipeline,
     pipeline_arguments,
     rviz_argument,
     ur_type_argument,
 )
+from kd_grasp_ros.launch_dependencies import require_packages
 from launch import LaunchDescription
 
 TRAJECTORY_TOPIC = "/joint_trajectory_controller/joint_trajectory"
@@ -58,6 +60,7 @@ def generate_launch_description():
         DeclareLaunchArgument("emulator_ip", default_value=EMULATOR_IP,
                               description="loopback address of the emulated controller the dry-run "
                                           "executor plans against"),
+        require_packages({"ur_simulation_gz": "the Gazebo UR simulation (ur_sim_control.launch.py)"}),
         IncludeLaunchDescription(
             PythonLaunchDescriptionSource(PathJoinSubstitution(
                 [FindPackageShare("ur_simulation_gz"), "launch", "ur_sim_control.launch.py"])),
@@ -66,8 +69,7 @@ def generate_launch_description():
                               "world_file": LaunchConfiguration("world_file"),
                               "launch_rviz": LaunchConfiguration("launch_rviz")}.items()),
         include_pipeline("color_topic", "depth_topic", "camera_info_topic"),
-        ExecuteProcess(cmd=["kd-grasp", "ur-emulator", "--host", emulator_ip], name="ur_emulator",
-                       output="screen"),
+        emulator_process(emulator_ip),
         Node(package=PACKAGE, executable="ur_executor_node", name="ur_executor", output="screen",
              parameters=[PathJoinSubstitution([config, "ur_executor.yaml"]),
                          {"robot_ip": emulator_ip, "dry_run": True, "autostart": True,

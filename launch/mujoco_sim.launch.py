@@ -3,15 +3,16 @@
 ros2 launch kd_grasp_ros mujoco_sim.launch.py [emulator_ip:=127.0.0.2] [depth_completion:=false]
     [dry_run:=false] [launch_rviz:=true]
 
-`kd-grasp ur-emulator` serves the UR controller protocols on emulator_ip; sim_world_node renders the
-MuJoCo cell on the realsense-ros topics and mirrors the emulated arm (actual_q) and gripper (tool
-digital output); the executor drives the emulator through ur_rtde exactly as it would a real UR10e.
+`ur_emulator` (= `kd-grasp ur-emulator`) serves the UR controller protocols on emulator_ip;
+sim_world_node renders the MuJoCo cell on the realsense-ros topics and mirrors the emulated arm
+(actual_q) and gripper (tool digital output); the executor drives the emulator through ur_rtde exactly
+as it would a real UR10e.
 
 Arguments: ur_type, emulator_ip, autostart (default true), dry_run (default true); the pipeline's
 depth_completion, use_composition, use_sim_time (default false), input_qos (default reliable), device;
 launch_rviz (default false). The shared ones are declared in kd_grasp_ros/launch_arguments.py.
 """
-from launch.actions import DeclareLaunchArgument, ExecuteProcess
+from launch.actions import DeclareLaunchArgument
 from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
 from launch_ros.actions import Node
 from launch_ros.substitutions import FindPackageShare
@@ -20,6 +21,7 @@ from kd_grasp_ros.launch_arguments import (
     EMULATOR_IP,
     PACKAGE,
     dds_profile_action,
+    emulator_process,
     executor_arguments,
     executor_node,
     include_pipeline,
@@ -42,8 +44,7 @@ def generate_launch_description():
         *executor_arguments(autostart=True),
         *pipeline_arguments(input_qos="reliable"),
         rviz_argument(False),
-        ExecuteProcess(cmd=["kd-grasp", "ur-emulator", "--host", emulator_ip], name="ur_emulator",
-                       output="screen"),
+        emulator_process(emulator_ip),
         Node(package=PACKAGE, executable="sim_world_node", name="sim_world_node", output="screen",
              parameters=[PathJoinSubstitution([config, "sim_world_node.yaml"]),
                          {"robot_ip": emulator_ip, "use_sim_time": sim_time}]),

@@ -1,17 +1,17 @@
 """The real cell: RealSense camera + grasp pipeline + UR10e executor (dry_run unless told otherwise).
 
 ros2 launch kd_grasp_ros real_robot.launch.py robot_ip:=192.168.1.102 [dry_run:=false]
-    [serial_number:="'123456789012'"] [depth_completion:=false] [launch_rviz:=true]
+    [serial_number:=123456789012] [depth_completion:=false] [launch_rviz:=false]
     [use_mock_hardware:=true]     # no arm: an emulated UR controller is started on robot_ip
 
 robot_ip has no default on purpose: the executor must never talk to a robot nobody named.
 
 Arguments: ur_type, robot_ip (required), use_mock_hardware, autostart (default false), dry_run
 (default true), serial_number; the pipeline's depth_completion, use_composition, use_sim_time (default
-false), input_qos (default sensor_data), device; launch_rviz (default true). The shared ones are
-declared in kd_grasp_ros/launch_arguments.py.
+false), input_qos (default sensor_data), device; launch_rviz (default true; skipped with a warning when
+rviz2 is not installed). The shared ones are declared in kd_grasp_ros/launch_arguments.py.
 """
-from launch.actions import DeclareLaunchArgument, ExecuteProcess
+from launch.actions import DeclareLaunchArgument
 from launch.conditions import IfCondition
 from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
 from launch_ros.actions import Node
@@ -22,6 +22,7 @@ from kd_grasp_ros.launch_arguments import (
     PACKAGE,
     bool_argument,
     dds_profile_action,
+    emulator_process,
     executor_arguments,
     executor_node,
     include_pipeline,
@@ -45,11 +46,11 @@ def generate_launch_description():
                                                   "(a loopback address such as 127.0.0.2)"),
         *executor_arguments(autostart=False),
         DeclareLaunchArgument("serial_number", default_value="",
-                              description="RealSense serial number ('' = the first camera found)"),
+                              description="RealSense serial number, e.g. serial_number:=123456789012 "
+                                          "(kept a string; empty = the first camera found)"),
         *pipeline_arguments(input_qos="sensor_data"),
         rviz_argument(True),
-        ExecuteProcess(cmd=["kd-grasp", "ur-emulator", "--host", robot_ip], name="ur_emulator",
-                       output="screen", condition=IfCondition(LaunchConfiguration("use_mock_hardware"))),
+        emulator_process(robot_ip, condition=IfCondition(LaunchConfiguration("use_mock_hardware"))),
         Node(package=PACKAGE, executable="camera_node", name="camera_node", output="screen",
              parameters=[PathJoinSubstitution([config, "camera.yaml"]),
                          {"serial_number": ParameterValue(serial, value_type=str),

@@ -49,15 +49,13 @@ def build_nodes(with_camera: bool, depth_completion: bool) -> list:
 def main(args=None) -> int:
     options = get_args_parser().parse_args(remove_ros_args(args=args)[1:])
 
-    def spin(nodes: list) -> None:
-        executor = MultiThreadedExecutor(num_threads=options.threads or max(MIN_EXECUTOR_THREADS, len(nodes)))
-        for node in nodes:
-            executor.add_node(node)
+    def make_executor(nodes: list) -> MultiThreadedExecutor:
+        threads = options.threads or max(MIN_EXECUTOR_THREADS, len(nodes))
         nodes[-1].get_logger().info(f"composed pipeline running: {', '.join(n.get_name() for n in nodes)}")
-        executor.spin()
+        return MultiThreadedExecutor(num_threads=threads)
 
-    return run_nodes(lambda: build_nodes(options.with_camera, not options.no_depth_completion), spin, args,
-                     logger_name="pipeline_composed")
+    return run_nodes(lambda: build_nodes(options.with_camera, not options.no_depth_completion), args,
+                     logger_name="pipeline_composed", make_executor=make_executor)
 
 
 if __name__ == "__main__":

@@ -1,38 +1,81 @@
-"""The main() every node executable shares: init, spin, clean shutdown, startup errors as exit code 1."""
+"""The main() every node executable shares: init, spin, clean shutdown, startup errors as exit code 1.
+
+Shutdown order, on SIGINT, SIGTERM or the death of the parent process (a `ros2 launch` that got SIGTERM
+or SIGKILL, see kd_grasp_ros.common.process_lifetime): stop dispatching callbacks, wait for the running
+ones, destroy the nodes (the executor stops the arm and disconnects), then shut rclpy down. rclpy's own
+signal handlers are not installed: they shut the context down at once, under callbacks still running
+("exception was never retrieved: ... context is invalid"). The clean-up is bounded by
+SHUTDOWN_DEADLINE_S, after which the process exits regardless.
+"""
 from __future__ import annotations
 
+import signal
+import threading
 from collections.abc import Callable
 
 import rclpy
-from rclpy.executors import ExternalShutdownException
+from rclpy.executors import Executor, ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
+from rclpy.signals import SignalHandlerOptions
+
+from kd_grasp_ros.common.process_lifetime import exit_deadline, exit_with_parent
+
+SPIN_PERIOD_S = 0.1  # how often the spin loop looks for a shutdown request
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 class NodeStartupError(RuntimeError):
     """A node cannot start: its model, configuration or resource is unusable (message says which)."""
 
 
-def run_nodes(make_nodes: Callable[[], list[Node]], spin: Callable[[list[Node]], None], args=None,
-              logger_name: str = "kd_grasp_ros") -> int:
-    """Create the nodes with `make_nodes` and `spin` them until Ctrl-C or shutdown, then destroy them;
-    1 (the error logged as fatal on `logger_name`) if they could not start."""
-    rclpy.init(args=args)
+def _request_stop_on_signals() -> threading.Event:
+    """An event set by SIGINT or SIGTERM (instead of KeyboardInterrupt / termination)."""
+    stop = threading.Event()
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
+
+
+def _single_threaded(nodes: list[Node]) -> Executor:
+    return SingleThreadedExecutor()
+
+
+def run_nodes(make_nodes: Callable[[], list[Node]], args=None, logger_name: str = "kd_grasp_ros",
+              make_executor: Callable[[list[Node]], Executor] = _single_threaded) -> int:
+    """Create the nodes with `make_nodes` and spin them on `make_executor(nodes)` until SIGINT, SIGTERM
+    or rclpy shutdown, then destroy them; 1 (the error logged as fatal on `logger_name`) if they could
+    not start."""
+    exit_with_parent()
+    stop = _request_stop_on_signals()
+    rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
     nodes: list[Node] = []
+    executor: Executor | None = None
     try:
         nodes = make_nodes()
-        spin(nodes)
+        executor = make_executor(nodes)
+        for node in nodes:
+            executor.add_node(node)
+        while not stop.is_set() and rclpy.ok():
+            executor.spin_once(timeout_sec=SPIN_PERIOD_S)
     except NodeStartupError as exc:
         rclpy.logging.get_logger(logger_name).fatal(str(exc))
         return 1
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     finally:
-        for node in nodes:
-            node.destroy_node()
-        rclpy.try_shutdown()
+        with exit_deadline(logger_name):
+            if executor is not None:
+                # wait for the running callbacks however long (an inference on a busy CPU can take
+                # seconds): the executor's guard condition is destroyed after this wait, under any
+                # callback still running. exit_deadline bounds it.
+                executor.shutdown(timeout_sec=None)
+            for node in nodes:
+                node.destroy_node()
+            rclpy.try_shutdown()
     return 0
 
 
 def run_node(make_node: Callable[[], Node], args=None) -> int:
-    """Create the node with `make_node`, spin it until Ctrl-C or shutdown; 1 if it could not start."""
-    return run_nodes(lambda: [make_node()], lambda nodes: rclpy.spin(nodes[0]), args)
+    """Create the node with `make_node`, spin it until SIGINT, SIGTERM or shutdown; 1 if it could not
+    start."""
+    return run_nodes(lambda: [make_node()], args)

@@ -122,3 +122,14 @@ def run_publisher(args: argparse.Namespace) -> int:
         node.destroy_node()
         rclpy.try_shutdown()
     return 0
+
+
+def player_main(argv: list[str] | None = None) -> int:
+    """The `bag_player` executable (lib/kd_grasp_ros, started by bag_replay.launch.py): `kd-grasp replay`."""
+    from kd_grasp_ros.common.process_lifetime import exit_with_parent
+
+    parser = argparse.ArgumentParser(prog="bag_player", description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    exit_with_parent()  # never outlive the launcher (see kd_grasp_ros.common.process_lifetime)
+    return run(args)

@@ -15,6 +15,7 @@ import threading
 
 import numpy as np
 
+from kd_grasp_ros.common.process_lifetime import exit_deadline, exit_with_parent
 from kd_grasp_ros.robot.emulator import DEFAULT_FREQUENCY_HZ, URControllerEmulator
 from kd_grasp_ros.robot.ur10e_params import HOME_Q
 
@@ -66,5 +67,19 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(sig, lambda *_: done.set())
     print(f"{READY_LINE} {args.host}", flush=True)
     done.wait()
-    emulator.close()
+    with exit_deadline("ur-emulator"):
+        emulator.close()
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`ur_emulator` (in lib/kd_grasp_ros, started by the launch files): `kd-grasp ur-emulator`."""
+    parser = argparse.ArgumentParser(prog="ur_emulator", description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    exit_with_parent()  # never outlive the launcher (see kd_grasp_ros.common.process_lifetime)
+    return run(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,59 @@
+"""Process lifetime of the executables the launch files start: never outlive the launcher, never hang
+on exit.
+
+`ros2 launch` stops its children on SIGINT, but on SIGTERM it exits at once and leaves them running
+(orphans, re-parented to init); a SIGKILLed launcher cannot stop anything. `exit_with_parent` asks the
+Linux kernel to send this process SIGINT when its parent dies (prctl PR_SET_PDEATHSIG), which takes the
+same clean-shutdown path as Ctrl-C. `exit_deadline` bounds the clean-up after a shutdown request: a
+clean-up still running after its deadline (a driver blocked on a vanished peer) ends the process with
+os._exit, so that a launcher's SIGTERM/SIGKILL escalation is never needed.
+"""
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import sys
+import threading
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+# launch sends SIGTERM 5 s after SIGINT: the clean-up must be over well before.
+SHUTDOWN_DEADLINE_S = 4.0
+EXIT_CODE_DEADLINE = 3
+
+__all__ = ["EXIT_CODE_DEADLINE", "SHUTDOWN_DEADLINE_S", "exit_deadline", "exit_with_parent"]
+
+
+def exit_with_parent(sig: int = signal.SIGINT) -> bool:
+    """Get `sig` when the parent process exits (Linux); if it already has, raise `sig` now. Returns
+    whether the kernel took the request (False elsewhere than Linux)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0) != 0:
+        return False
+    if os.getppid() == 1:  # the parent died before the request was in place
+        signal.raise_signal(sig)
+    return True
+
+
+@contextlib.contextmanager
+def exit_deadline(what: str, timeout_s: float = SHUTDOWN_DEADLINE_S, exit_code: int = EXIT_CODE_DEADLINE):
+    """Run the block (a clean-up); if it has not finished within `timeout_s`, report it on stderr and end
+    the process with `exit_code` without further clean-up."""
+    finished = threading.Event()
+
+    def watchdog() -> None:
+        if not finished.wait(timeout_s):
+            print(f"{what}: clean-up still running after {timeout_s} s, exiting now", file=sys.stderr,
+                  flush=True)
+            with contextlib.suppress(Exception):
+                sys.stdout.flush()
+            os._exit(exit_code)
+
+    threading.Thread(target=watchdog, name="exit_deadline", daemon=True).start()
+    try:
+        yield
+    finally:
+        finished.set()
