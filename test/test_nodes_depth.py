@@ -72,10 +72,14 @@ def test_depth_completion_node(spawn_node, rclpy_context, tmp_path):
             sent.append(m.depth.header.stamp)
             return m
         out = listener.wait_for("/depth_completed/image_raw", 1, MESSAGE_TIMEOUT_S, sender(good))[0]
-        # best effort: the info of that very frame may be dropped under load; one of a sent frame must come
-        wait_until_spun(listener, lambda: any(i.header.stamp in sent for i in
-                                              listener.received["/depth_completed/camera_info"]),
-                        MESSAGE_TIMEOUT_S, "a camera_info of a sent frame")
+        # best effort: the info of that very frame may be dropped under load; one of a sent frame must come,
+        # and the diagnostics that report the frame's timings
+        def info_and_timings_arrived() -> bool:
+            got = listener.received
+            return (any(i.header.stamp in sent for i in got["/depth_completed/camera_info"])
+                    and any(kv.key == "latency_ms" for d in got["/diagnostics"] for kv in d.status[0].values))
+        wait_until_spun(listener, info_and_timings_arrived, MESSAGE_TIMEOUT_S,
+                        "a camera_info of a sent frame and the timing diagnostics")
     finally:
         listener.close()
     assert out.encoding == "32FC1" and (out.width, out.height) == (640, 480)
