@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import shlex
 import sys
 
 SUBCOMMANDS = {
@@ -40,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     sub_parser = argparse.ArgumentParser(prog=f"kd-grasp {argv[0]}", description=help_text)
     module.add_arguments(sub_parser)
     args = sub_parser.parse_args(argv[1:])
+    args.command_line = "kd-grasp " + shlex.join(argv)  # recorded by verbs that write results
     return int(module.run(args) or 0)
 
 

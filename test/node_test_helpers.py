@@ -1,10 +1,9 @@
 """Shared by the node, launch and replay tests: model files, synthetic camera messages, a listener.
 
-Model files: tests that check numbers (where the grasp lands on a box of known geometry) need a grasp
-network of established quality, so they use the released GG-CNN Cornell weights from ../shared, else
-the shipped student (the students' own quality is tested by the grasp area). Depth tests use the
-shipped depth student, else one built through the depth registry in a temporary directory (real
-architecture, untrained: good for wiring and error handling, not for numbers).
+Model files: the node, launch and replay tests run the shipped networks, models/grasp_student_v1.pt and
+models/depth_student.pt, so the students are what these tests check (where the grasp lands on a box of
+known geometry, how the hole of a transparent box is filled). The released GG-CNN weights in ../shared
+are only a peer in the grasp-area tests.
 """
 from __future__ import annotations
 
@@ -13,7 +12,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-import pytest
 from ros_helpers import REPO_ROOT
 
 from kd_grasp_ros.common.intrinsics import D435_640X480, CameraIntrinsics
@@ -21,7 +19,6 @@ from kd_grasp_ros.pipeline.synthetic_scene import BoxScene, render_box_scene
 
 SHIPPED_GRASP_MODEL = REPO_ROOT / "models" / "grasp_student_v1.pt"
 SHIPPED_DEPTH_MODEL = REPO_ROOT / "models" / "depth_student.pt"
-RELEASED_GGCNN = Path("weights") / "ggcnn-cornell-official" / "ggcnn_epoch_23_cornell_statedict.pt"
 FRAME_ID = "camera_color_optical_frame"
 INTRINSICS = replace(D435_640X480, frame_id=FRAME_ID)
 # A box whose natural grasp is across its 5 cm side, at the centre of its top face.
@@ -29,27 +26,16 @@ TEST_SCENE = BoxScene(table_depth_m=0.70, box_size_m=(0.05, 0.08, 0.06), box_cen
                       box_yaw_rad=0.3)
 
 
-def grasp_model_path(shared_root: Path | None) -> Path:
-    """The released GG-CNN from ../shared, else the shipped student, else skip."""
-    if shared_root is not None and (shared_root / RELEASED_GGCNN).is_file():
-        return shared_root / RELEASED_GGCNN
-    if SHIPPED_GRASP_MODEL.is_file():
-        return SHIPPED_GRASP_MODEL
-    pytest.skip("no grasp weights: neither the shared GG-CNN weights nor models/grasp_student_v1.pt exist")
+def grasp_model_path(shared_root: Path | None = None) -> Path:
+    """The shipped grasp student (shared_root is accepted for the callers' sake and not used)."""
+    del shared_root
+    return SHIPPED_GRASP_MODEL
 
 
-def depth_model_path(tmp_dir: Path) -> Path:
-    """The shipped depth student, else an untrained student checkpoint written to tmp_dir."""
-    if SHIPPED_DEPTH_MODEL.is_file():
-        return SHIPPED_DEPTH_MODEL
-    import torch
-
-    from kd_grasp_ros.depth.registry import build_model, save_checkpoint
-
-    torch.manual_seed(0)
-    path = tmp_dir / "depth_student_untrained.pt"
-    save_checkpoint(path, "student", build_model("student"), epoch=0, metrics={})
-    return path
+def depth_model_path(tmp_dir: Path | None = None) -> Path:
+    """The shipped depth student (tmp_dir is accepted for the callers' sake and not used)."""
+    del tmp_dir
+    return SHIPPED_DEPTH_MODEL
 
 
 @dataclass

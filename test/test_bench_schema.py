@@ -67,14 +67,15 @@ def test_tiny_bench_writes_the_documented_json_and_table(tiny_models, tmp_path):
         "targets",
     } <= set(result)
     assert {"cpu", "torch", "onnxruntime", "logical_cores"} <= set(result["machine"])
+    command = result["command"]
+    assert command.startswith("kd-grasp bench --grasp-models ") and "--repeats 2" in command
     forms = {(r["network"], r["form"]) for r in result["rows"]}
     assert ("grasp_student_v1", "torch") in forms and ("grasp_student_v1", "torch fast ConvT") in forms
     assert ("depth_student", "torch") in forms
     assert any(f.startswith("onnxruntime int8 static") for n, f in forms if n == "grasp_student_v1")
     for row in result["rows"]:
         assert {"network", "family", "role", "form", "parameters", "accuracy"} <= set(row)
-        if "error" in row:
-            continue
+        assert "error" not in row, f"{row['network']} {row['form']} failed: {row.get('error')}"
         lat = row["latency"]["1"]
         assert 0 < lat["median_ms"] <= lat["p90_ms"] and lat["fps"] > 0
         assert row["size_mb"] > 0 and row["max_abs_diff"] >= 0
@@ -92,7 +93,8 @@ def test_tiny_bench_writes_the_documented_json_and_table(tiny_models, tmp_path):
     assert [t["what"] for t in result["targets"]] == ["grasp student, 1 thread"]
     md = (tmp_path / "bench.md").read_text()
     assert (
-        md.startswith("Machine: ")
+        md.startswith(f"Produced by `{result['command']}`.")
+        and "\nMachine: " in md
         and "| network | role | form |" in md
         and "Camera-to-grasp at 640x480" in md
         and f"on a {DEPLOYED_CROP_SIZE} px crop" in md

@@ -19,20 +19,8 @@ pytest.importorskip("rtde_control")
 os.environ.setdefault("MUJOCO_GL", "osmesa")
 # a 400x300 render; the grasp crop scaled with it (384 px at 640x480)
 SMALL = {"width": 400, "height": 300, "crop_size": 240, "attempts": 1, "threads": 1, "hold_s": 0.3}
-
-
-@pytest.fixture(scope="module")
-def tiny_models(tmp_path_factory):
-    """Untrained checkpoints built with the registries (the pipeline runs; grasps are arbitrary)."""
-    from kd_grasp_ros.depth.registry import build_model as build_depth
-    from kd_grasp_ros.depth.registry import save_checkpoint as save_depth
-    from kd_grasp_ros.grasp.checkpoint import save_checkpoint as save_grasp
-    from kd_grasp_ros.grasp.models import build_model as build_grasp
-
-    folder = tmp_path_factory.mktemp("models")
-    save_grasp(folder / "grasp.pt", build_grasp("student_v1"), epoch=0, metrics={})
-    save_depth(folder / "depth.pt", "student", build_depth("student"), 0, {})
-    return folder / "grasp.pt", folder / "depth.pt"
+# single opaque scene, shipped students, SMALL: seed 304 is picked up and held, seed 300 is missed
+KNOWN_OUTCOMES = [(304, "held"), (300, "missed")]
 
 
 @pytest.mark.timeout(240)
@@ -63,19 +51,24 @@ def test_executor_grasp_from_the_true_object_pose_lifts_the_object_in_mujoco():
 
 
 @pytest.mark.timeout(240)
-def test_one_attempt_session_reports_and_publishes(tiny_models, tmp_path):
+@pytest.mark.parametrize(("seed", "outcome"), KNOWN_OUTCOMES)
+def test_one_attempt_session_reports_and_publishes(tmp_path, seed, outcome):
+    """The shipped students, one opaque object, the small render: the outcome of these seeds is known
+    (seen in `run_session` with this config, each seed in a fresh session), so a change in perception,
+    executor or physics shows."""
     from kd_grasp_ros.demo.report import save_attempt_images, save_latency_plot, write_summary
     from kd_grasp_ros.demo.trials import TRIALS_MD, publish
 
-    grasp, depth = tiny_models
-    cfg = load_demo_config().replace(grasp_model=str(grasp), depth_model=str(depth), scene="cluttered",
-                                     transparent_ratio=0.5, report_dir=str(tmp_path / "demo"), **SMALL)
+    cfg = load_demo_config().replace(grasp_model="grasp_student_v1.pt", depth_model="depth_student.pt",
+                                     scene="single", transparent_ratio=0.0, seed=seed,
+                                     report_dir=str(tmp_path / "demo"), **SMALL)
     results, summary = run_session(cfg, progress=False)
     assert len(results) == 1
     result = results[0]
-    assert result.outcome in OUTCOMES and result.objects >= cfg.attempts
+    assert result.outcome == outcome and outcome in OUTCOMES
     assert {"render", "depth_completion", "grasp_detection"} <= set(result.timings_ms)
-    assert result.depth_m.shape == (300, 400) and np.all(result.depth_m > 0)
+    assert result.depth_m.shape == (300, 400)
+    assert summary["success"]["successes"] == int(outcome == "held")
     assert summary["success"]["trials"] == 1 and set(summary["latency_ms"]) == set(STAGES)
     assert summary["latency_ms"]["render"]["n"] == 1
     pictures = save_attempt_images(result, tmp_path / "demo")
@@ -85,6 +78,6 @@ def test_one_attempt_session_reports_and_publishes(tiny_models, tmp_path):
     written = json.loads((tmp_path / "demo" / "summary.json").read_text())
     assert written["attempts"][0]["outcome"] == result.outcome
     summary["command"] = "kd-grasp demo --trials --n 1"
-    md = publish(summary, "clutter_mixed_test", tmp_path / "results")
+    md = publish(summary, "single_opaque_test", tmp_path / "results")
     text = md.read_text()
-    assert md.name == TRIALS_MD and "| clutter | mixed |" in text and summary["success"]["text"] in text
+    assert md.name == TRIALS_MD and "| single | opaque |" in text and summary["success"]["text"] in text

@@ -1,7 +1,9 @@
-"""`kd-grasp grasp` verbs end to end: train + resume on a tiny Cornell-layout set, eval on shared data."""
+"""`kd-grasp grasp` verbs end to end: train + resume on a tiny Cornell-layout set, eval on constructed
+rectangles (a known number of hits) and on shared data (the card's peer row)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,6 +14,7 @@ from kd_grasp_ros.cli import main
 from kd_grasp_ros.grasp.models import GGCNN, GGCNNConfig
 from kd_grasp_ros.grasp.rectangles import GraspRectangle
 
+REPO = Path(__file__).resolve().parents[1]
 RELEASED = "weights/ggcnn-cornell-official/ggcnn_epoch_23_cornell_statedict.pt"
 
 
@@ -44,18 +47,48 @@ def test_train_resume_and_export(tmp_path):
     assert [h["epoch"] for h in history] == [0, 1] and all(np.isfinite(h["loss"]) for h in history)
 
 
+def _write_labelled_box(root, name: str, row: int, col: int, label_angle: float) -> None:
+    """A 24 x 60 px box (long side along the rows) labelled with rectangles along its length at
+    label_angle: 0 = jaws across the short side (right), pi/2 = along the long side (a label no
+    top-1 grasp across the box can match: angle difference 90 degrees)."""
+    depth = np.full((320, 320), 0.7, np.float32)
+    depth[row - 30:row + 30, col - 12:col + 12] = 0.66
+    tifffile.imwrite(root / f"{name}d.tiff", depth)
+    rects = [GraspRectangle.from_grasp((row + dr, col), label_angle, 45.0, 15.0) for dr in range(-27, 28, 9)]
+    (root / f"{name}cpos.txt").write_text(
+        "".join(f"{c:.2f} {r:.2f}\n" for rect in rects for r, c in rect.points))
+
+
 @pytest.mark.timeout(120)
-def test_eval_released_peer_on_held_out_split(shared_dir, tmp_path):
+@pytest.mark.parametrize("model", ["grasp_student_v1.pt", "grasp_student_v2.pt"])
+def test_eval_counts_the_known_hits_on_constructed_rectangles(tmp_path, model):
+    data = tmp_path / "boxes"
+    data.mkdir()
+    expected = [True, True, True, True, False, False]
+    for i, right in enumerate(expected):
+        _write_labelled_box(data, f"pcd{i:04d}", 150 + 4 * i, 160 - 4 * i, 0.0 if right else np.pi / 2)
+    out = tmp_path / "eval.json"
+    assert main(["grasp", "eval", "--data", str(data), "--model", model, "--which", "all",
+                 "--out", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert [p["success"] for p in report["per_image"]] == expected
+    assert (report["n"], report["correct"]) == (6, 4) and report["accuracy"] == pytest.approx(4 / 6)
+    assert all((tmp_path / "eval" / f"{p['scene']}.png").is_file() for p in report["per_image"])
+
+
+@pytest.mark.timeout(120)
+def test_eval_of_the_released_peer_reproduces_its_card_row(shared_dir, tmp_path):
+    """The released GG-CNN on Cornell-01's held-out split scores what grasp_student_v1's card says."""
     out = tmp_path / "eval.json"
     args = ["grasp", "eval", "--data", str(shared_dir / "data/cornell-01"),
             "--model", str(shared_dir / RELEASED), "--out", str(out)]
     assert main(args) == 0
     report = json.loads(out.read_text())
-    assert {"model", "dataset", "split", "n", "accuracy"} <= set(report)
     assert report["n"] == 10 and report["split"] == "sorted"
     assert [p["scene"] for p in report["per_image"]] == [f"pcd{i:04d}" for i in range(190, 200)]
-    assert report["accuracy"] == report["correct"] / 10
-    assert all((tmp_path / "eval" / f"{p['scene']}.png").is_file() for p in report["per_image"])
+    card = json.loads((REPO / "models" / "grasp_student_v1.json").read_text())
+    (row,) = [r for r in card["peer_eval"] if Path(r["dataset"][0]).name == "cornell-01"]
+    assert (report["n"], report["correct"]) == (row["n"], row["correct"])
 
 
 @pytest.mark.timeout(120)

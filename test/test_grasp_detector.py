@@ -1,14 +1,17 @@
-"""GraspDetector on a synthetic depth image (a box on a table plane) and on bad input."""
+"""GraspDetector on synthetic depth images (a box of known size and yaw on a table plane; the released
+weights and the shipped students) and on bad input."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from kd_grasp_ros.common.intrinsics import D435_640X480
+from kd_grasp_ros.grasp.constants import DEPLOYED_CROP_SIZE
 from kd_grasp_ros.grasp.detector import GraspDetector
 from kd_grasp_ros.grasp.errors import GraspInputError, GraspModelError
+from kd_grasp_ros.pipeline.synthetic_scene import BoxScene, render_box_scene
 
 RELEASED = "weights/ggcnn-cornell-official/ggcnn_epoch_23_cornell_statedict.pt"
-SHIPPED = ["grasp_ggcnn_teacher.pt", "grasp_student_v1.pt", "grasp_student_v2.pt"]
 BOX = (225, 255, 280, 380)  # rows 225..255, cols 280..380: 30 x 100 px, 4 cm above the table
 
 
@@ -39,20 +42,55 @@ def test_box_on_plane_with_released_weights(shared_dir):
     assert r0 - 10 <= g.row <= r1 + 10 and c0 - 10 <= g.col <= c1 + 10
 
 
+STUDENTS = ["grasp_student_v1.pt", "grasp_student_v2.pt"]
+ANGLE_FAILS = ("the shipped students predict an angle near 0 rad whatever the box's yaw (their angle maps "
+               "stay near 0 on boxes turned 45 and 90 degrees); reported, not hidden")
+
+
+def _box_grasp_errors(name: str, yaw_deg: float):
+    """Best grasp of a shipped model on a 5 x 12 x 6 cm box on a table 0.70 m below a D435 (the
+    distance of the simulated cell the students were trained on), deployed 384 px crop. Returns the
+    grasp, its offset across / along the box (px), its angle error (deg) and the box's width (px)."""
+    scene = BoxScene(box_size_m=(0.05, 0.12, 0.06), box_yaw_rad=np.deg2rad(yaw_deg))
+    frame = render_box_scene(D435_640X480, scene)
+    det = GraspDetector(name, crop_size=DEPLOYED_CROP_SIZE, threads=1).detect(frame.depth_m, max_grasps=3)
+    assert det.grasps, f"{name}: no grasp above the default quality threshold on a box"
+    best = det.grasps[0]
+    u, v = D435_640X480.project(scene.top_centre)
+    across = np.array([np.cos(scene.box_yaw_rad), np.sin(scene.box_yaw_rad)])  # box x in (col, row)
+    offset = np.array([best.col - u, best.row - v])
+    # the jaws should close along box x (the 5 cm side): image angle -yaw, modulo pi
+    angle_err = (np.degrees(best.angle) + yaw_deg + 90.0) % 180.0 - 90.0
+    box_width_px = D435_640X480.fx * scene.box_size_m[0] / scene.top_centre[2]
+    return det, frame, best, float(offset @ across), angle_err, box_width_px
+
+
 @pytest.mark.timeout(120)
-@pytest.mark.parametrize("name", SHIPPED)
-def test_shipped_models_give_full_image_maps(name):
-    det = GraspDetector(name, threads=1).detect(_scene(), max_grasps=4, min_quality=0.0)
-    assert det.quality.shape == det.angle.shape == det.width_px.shape == (480, 640)
+@pytest.mark.parametrize("name", STUDENTS)
+def test_shipped_student_grasps_a_box_across_its_short_side(name):
+    det, frame, best, across_px, angle_err, box_width_px = _box_grasp_errors(name, 0.0)
+    assert frame.box_mask[int(round(best.row)), int(round(best.col))], "grasp centre is not on the box"
+    assert abs(across_px) < box_width_px / 4, "grasp centre is not between the box's long faces"
+    assert abs(angle_err) < 10.0, "jaws do not close across the 5 cm side"
+    assert box_width_px <= best.width_px <= 2.0 * box_width_px, "jaw opening does not fit the box"
+    assert best.quality >= 0.4
+    # full-image maps: zero outside the crop, the grasp's quality read back from the map
     top, left, size = det.crop_box
-    assert (top, left, size) == (90, 170, 300)
-    assert det.quality[:top].max() == 0 and det.quality[:, left + size:].max() == 0
-    assert det.width_px[:, :left].max() == 0
-    assert 1 <= len(det.grasps) <= 4
-    for g in det.grasps:
-        assert top <= g.row < top + size and left <= g.col < left + size and -np.pi / 2 < g.angle <= np.pi / 2
+    assert (top, left, size) == (240 - DEPLOYED_CROP_SIZE // 2, 320 - DEPLOYED_CROP_SIZE // 2,
+                                 DEPLOYED_CROP_SIZE)
+    assert det.quality.shape == (480, 640) and det.quality[:top].max() == 0
+    assert det.quality[int(best.row), int(best.col)] == pytest.approx(best.quality, abs=0.05)
     assert [g.quality for g in det.grasps] == sorted((g.quality for g in det.grasps), reverse=True)
-    assert set(det.timings_ms) == {"preprocess", "network", "postprocess"}
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("name", STUDENTS)
+@pytest.mark.parametrize("yaw_deg", [45.0, 90.0])
+@pytest.mark.xfail(strict=True, reason=ANGLE_FAILS)
+def test_shipped_student_follows_the_box_yaw(name, yaw_deg):
+    det, frame, best, across_px, angle_err, box_width_px = _box_grasp_errors(name, yaw_deg)
+    assert frame.box_mask[int(round(best.row)), int(round(best.col))]
+    assert abs(angle_err) < 15.0
 
 
 def test_bad_input_raises_named_errors():

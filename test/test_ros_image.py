@@ -131,14 +131,3 @@ def test_camera_info_without_calibration_is_rejected():
     msg.width = 0
     with pytest.raises(ImageConversionError, match="no image size"):
         camera_info_to_intrinsics(msg)
-
-
-def test_agrees_with_ros_cv_bridge_where_installed():
-    cv_bridge = pytest.importorskip("cv_bridge", reason="the ROS 2 cv_bridge is not installed here")
-    if not hasattr(cv_bridge, "CvBridge"):
-        pytest.skip("the installed cv_bridge is not the ROS 2 one")
-    bridge = cv_bridge.CvBridge()
-    for encoding in sorted(ENCODINGS):
-        array = random_array(encoding, 5, 6, seed=11)
-        np.testing.assert_array_equal(bridge.imgmsg_to_cv2(numpy_to_image(array, encoding)), array)
-        np.testing.assert_array_equal(image_to_numpy(bridge.cv2_to_imgmsg(array, encoding)), array)

@@ -11,6 +11,7 @@ Then the camera-to-grasp latency at 640x480. Writes bench.json and bench.md.
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import tempfile
 import time
@@ -109,6 +110,7 @@ def _run(args: argparse.Namespace) -> int:
                     for n in args.pipeline_threads]
     result = {
         "schema_version": SCHEMA_VERSION,
+        "command": getattr(args, "command_line", None) or "kd-grasp " + shlex.join(sys.argv[1:]),
         "machine": machine() | {"threads_measured": args.threads},
         "threads": args.threads,
         "repeats": args.repeats,

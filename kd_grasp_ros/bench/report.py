@@ -35,7 +35,13 @@ def format_markdown(result: dict) -> str:
     for n in threads:
         head += [f"median ms {n}T", f"p90 ms {n}T"]
     head += [f"FPS {threads[-1]}T", f"speed-up vs torch {threads[0]}T", "max abs diff", "accuracy (source)"]
+    command = result.get("command")
+    note = result.get("command_note", "unknown")
+    made_by = (f"Produced by `{command}`." if command else
+               f"The command that produced these figures was not recorded ({note}).")
     lines = [
+        made_by,
+        "",
         f"Machine: {m['cpu']}, {m['logical_cores']} logical cores, torch {m['torch']}, onnxruntime "
         f"{m['onnxruntime']}, Python {m['python']}. Batch 1; grasp networks 1x300x300 depth, depth "
         f"networks {result['depth_input_size'][0]}x{result['depth_input_size'][1]} RGB-D; {result['warmup']} "

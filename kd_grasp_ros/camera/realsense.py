@@ -48,6 +48,7 @@ class CameraFrame:
     intrinsics: CameraIntrinsics
     timestamp_ms: float
     frame_number: int
+    timestamp_domain: str = "hardware_clock"  # of timestamp_ms; see camera/timestamps.py
 
 
 def _import_realsense():
@@ -66,6 +67,19 @@ def intrinsics_from_realsense(intr, frame_id: str) -> CameraIntrinsics:
     return CameraIntrinsics(width=intr.width, height=intr.height, fx=intr.fx, fy=intr.fy, cx=intr.ppx,
                             cy=intr.ppy, distortion_model=model,
                             distortion=tuple(float(c) for c in intr.coeffs), frame_id=frame_id)
+
+
+def _enable_global_time(rs, device) -> None:
+    """Frame timestamps in librealsense's global time (hardware clock mapped to host time) where the
+    sensor offers it; otherwise they stay in the hardware clock and DeviceClock maps them."""
+    for sensor in device.query_sensors():
+        if sensor.supports(rs.option.global_time_enabled):
+            sensor.set_option(rs.option.global_time_enabled, 1.0)
+
+
+def _domain_name(domain) -> str:
+    """'hardware_clock', 'system_time' or 'global_time' from an rs.timestamp_domain."""
+    return str(domain).rsplit(".", 1)[-1]
 
 
 class RealSenseCamera:
@@ -117,6 +131,8 @@ class RealSenseCamera:
         device = profile.get_device()
         if cfg.playback_path:
             device.as_playback().set_real_time(cfg.real_time_playback)
+        else:
+            _enable_global_time(rs, device)
         depth_scale_m = device.first_depth_sensor().get_depth_scale()
         self._depth_scale_mm = depth_scale_m * MILLIMETRES_PER_METRE
         self._align = rs.align(rs.stream.color)
@@ -149,7 +165,8 @@ class RealSenseCamera:
         ).astype(np.uint16)
         return CameraFrame(rgb=rgb, depth_mm=depth_mm, intrinsics=intrinsics,
                            timestamp_ms=float(frames.get_timestamp()),
-                           frame_number=int(color.get_frame_number()))
+                           frame_number=int(color.get_frame_number()),
+                           timestamp_domain=_domain_name(color.get_frame_timestamp_domain()))
 
     def close(self) -> None:
         if self._pipeline is not None:

@@ -3,7 +3,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
+
+# CameraInfo distortion models whose coefficients OpenCV's pinhole model takes as they are
+# (plumb_bob = Brown-Conrady k1 k2 p1 p2 k3; rational_polynomial adds k4 k5 k6).
+OPENCV_PINHOLE_MODELS = ("plumb_bob", "rational_polynomial")
+# Undistortion is an iteration (OpenCV's undistortPointsIter); these bound it.
+UNDISTORT_MAX_ITERATIONS = 100
+UNDISTORT_EPS = 1e-12
+
+
+class DistortionModelError(ValueError):
+    """A CameraInfo distortion model this package cannot invert, with non-zero coefficients."""
 
 
 @dataclass(frozen=True)
@@ -37,14 +49,50 @@ class CameraIntrinsics:
             distortion_model=self.distortion_model, distortion=self.distortion, frame_id=self.frame_id,
         )
 
+    @property
+    def is_distorted(self) -> bool:
+        return any(float(c) != 0.0 for c in self.distortion)
+
+    def undistort_pixel(self, u: float, v: float) -> tuple[float, float]:
+        """The pixel an ideal pinhole camera with the same K would see for the ray of the measured pixel
+        (u, v). Brown-Conrady (plumb_bob) and rational_polynomial are inverted by OpenCV's iteration,
+        equidistant by cv2.fisheye; another model with non-zero coefficients is a DistortionModelError."""
+        if not self.is_distorted:
+            return float(u), float(v)
+        pts = np.array([[[u, v]]], dtype=np.float64)
+        coeffs = np.asarray(self.distortion, dtype=np.float64)
+        if self.distortion_model in OPENCV_PINHOLE_MODELS:
+            stop = cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS
+            criteria = (stop, UNDISTORT_MAX_ITERATIONS, UNDISTORT_EPS)
+            out = cv2.undistortPointsIter(pts, self.matrix, coeffs, None, self.matrix, criteria)
+        elif self.distortion_model == "equidistant":
+            out = cv2.fisheye.undistortPoints(pts, self.matrix, coeffs[:4], P=self.matrix)
+        else:
+            raise DistortionModelError(
+                f"cannot undistort pixels of distortion model {self.distortion_model!r} "
+                f"(coefficients {self.distortion}); supported: {OPENCV_PINHOLE_MODELS + ('equidistant',)}")
+        return float(out[0, 0, 0]), float(out[0, 0, 1])
+
     def deproject(self, u: float, v: float, depth_m: float) -> np.ndarray:
-        """The 3-D point (metres, optical frame) seen at pixel (u, v) with the given depth."""
+        """The 3-D point (metres, optical frame) seen at pixel (u, v) of the (distorted) image with the
+        given depth (z): the pixel is undistorted first, then back-projected through K."""
+        u, v = self.undistort_pixel(u, v)
         return np.array([(u - self.cx) * depth_m / self.fx, (v - self.cy) * depth_m / self.fy, depth_m])
 
     def project(self, point: np.ndarray) -> tuple[float, float]:
-        """The pixel (u, v) at which a 3-D point in the optical frame is seen."""
+        """The pixel (u, v) at which a 3-D point in the optical frame is seen (distortion applied)."""
         x, y, z = (float(c) for c in point)
-        return self.fx * x / z + self.cx, self.fy * y / z + self.cy
+        if not self.is_distorted:
+            return self.fx * x / z + self.cx, self.fy * y / z + self.cy
+        obj = np.array([[[x, y, z]]], dtype=np.float64)
+        coeffs = np.asarray(self.distortion, dtype=np.float64)
+        if self.distortion_model == "equidistant":
+            img, _ = cv2.fisheye.projectPoints(obj, np.zeros(3), np.zeros(3), self.matrix, coeffs[:4])
+        elif self.distortion_model in OPENCV_PINHOLE_MODELS:
+            img, _ = cv2.projectPoints(obj, np.zeros(3), np.zeros(3), self.matrix, coeffs)
+        else:
+            raise DistortionModelError(f"cannot project with distortion model {self.distortion_model!r}")
+        return float(img.reshape(2)[0]), float(img.reshape(2)[1])
 
     @classmethod
     def from_fov(cls, width: int, height: int, fovy_deg: float, **kwargs) -> CameraIntrinsics:

@@ -96,6 +96,13 @@ def publish(summary: dict, tag: str, publish_dir: Path) -> Path:
 
 def write_trials_markdown(publish_dir: Path) -> Path:
     """publish_dir/trials.md: the table of every summary in publish_dir/trials/."""
+    out = publish_dir / TRIALS_MD
+    out.write_text(trials_markdown(publish_dir))
+    return out
+
+
+def trials_markdown(publish_dir: Path) -> str:
+    """The text of publish_dir/trials.md, made from every summary in publish_dir/trials/."""
     summaries = [json.loads(p.read_text()) for p in sorted((publish_dir / "trials").glob("*.json"))]
     machines = sorted({f"{m['cpu']}, {m['cores']} cores, torch {m['torch']}"
                        for m in (s["machine"] for s in summaries)})
@@ -103,9 +110,7 @@ def write_trials_markdown(publish_dir: Path) -> Path:
           f"controller; success = the target object, the one under the grasp centre, is lifted and held "
           f"after the lift; scene i of a row uses seed + i, so rows with equal seeds see the same scenes). "
           f"Machine: {'; '.join(machines)}.\n\n{format_trials_table(summaries)}\n")
-    out = publish_dir / TRIALS_MD
-    out.write_text(md)
-    return out
+    return md
 
 
 def print_summary(summary: dict) -> None:

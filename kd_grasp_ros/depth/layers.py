@@ -39,7 +39,9 @@ def upsample_to(x: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:
 
 
 class ChannelNorm(nn.GroupNorm):
-    """LayerNorm over the channels of a BxCxHxW map (GroupNorm with one group)."""
+    """GroupNorm(1, C): per sample, one mean and variance over all of C, H and W jointly, then a
+    per-channel affine scale and shift. Not a per-pixel LayerNorm over channels (that would normalise
+    each (h, w) position over C alone)."""
 
     def __init__(self, channels: int):
         super().__init__(1, channels)

@@ -48,7 +48,8 @@ def build_card(checkpoint: Path, evals: list[dict], peer_evals: list[dict], benc
 def card_markdown(card: dict) -> str:
     c = card
     lines = [f"# {c['file']} ({c['model_name']})", "",
-             f"- Architecture: GG-CNN, filters {c['model_cfg']['filters']}, {c['parameters']:,} parameters,"
+             f"- Architecture: GG-CNN, filters ({', '.join(str(f) for f in c['model_cfg']['filters'])}),"
+             f" {c['parameters']:,} parameters,"
              f" {c['size_mb']:.3f} MB on disk.",
              "- Commands (run in this order; later ones resume the run):",
              *[f"  - `{cmd}`" for cmd in c["commands"]],
@@ -57,7 +58,8 @@ def card_markdown(card: dict) -> str:
              f" seed {c['seed']}.",
              f"- Training: teacher {c['teacher']}, alpha {c['alpha']}, KD views per scene {c['kd_views']},"
              f" batch {card['batch_size']}, lr {card['lr']}; {card['epochs_trained']} epochs in"
-             f" {card['training_minutes']:.1f} min (CPU, 1 thread, shared machine); best epoch"
+             f" {card['training_minutes']:.1f} min (CPU, shared machine; threads as in the commands);"
+             f" best epoch"
              f" {card['best_epoch']} (validation accuracy {card['best_val_accuracy']:.3f}).", "",
              "## Held-out accuracy (`kd-grasp grasp eval`, rectangle metric, top-1)", "",
              "| model | dataset | split | n | correct | accuracy |", "|---|---|---|---|---|---|"]

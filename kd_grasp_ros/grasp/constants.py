@@ -6,9 +6,11 @@ NETWORK_INPUT_SIZE = 300
 
 # Crop of the deployed detector (node, demo, replay, pipeline bench), resized to NETWORK_INPUT_SIZE: a
 # 640x480 D435 about 0.7 m from the table sees the reachable workspace, objects included, within about
-# 384 px around the image centre; a 300 px crop cuts off objects near its edges. Chosen in closed-loop
-# simulation on validation scenes (seed 1000, 20 per row, grasp_student_v1 + depth_student): single
-# opaque 9/20 (300), 13/20 (360), 13/20 (384), 12/20 (432); clutter transparent 17, 16, 17, 16 of 20.
+# 384 px around the image centre; a 300 px crop cuts off objects near its edges. 384 was chosen in
+# closed-loop simulation on validation scenes (seed 1000, grasp_student_v1 + depth_student) against
+# 300, 360 and 432 px, set through `crop_size` in a demo YAML
+# (`kd-grasp demo --trials --config <yaml> --seed 1000 --n 20 ...`). Those runs' summaries were not kept,
+# so no success rates are quoted here; re-run the command to compare.
 DEPLOYED_CROP_SIZE = 384
 
 # Grasp width (rectangle length along the jaw axis) is learned as width_px / WIDTH_SCALE_PX, clipped.

@@ -2,13 +2,16 @@
 
 Convention (REP-103 optical frame: x right, y down, z forward; gripper axes as in grasp_types):
 - position: the grasp centre pixel deprojected with a robust depth, the median of the valid depth
-  (finite, > 0) in a (2 * DEPTH_WINDOW_RADIUS_PX + 1)^2 window around it;
+  (finite, > 0) in a (2 * DEPTH_WINDOW_RADIUS_PX + 1)^2 window around it. Deprojection honours the
+  CameraInfo distortion model (CameraIntrinsics.deproject undistorts the pixel first);
 - z (approach) = camera +z: the gripper moves along the viewing direction (top-down for a camera
   looking down at the table);
 - y (closing direction of the jaws) lies in the image plane along the jaw axis. The GG-CNN angle θ is
   counter-clockwise on screen from the image x axis with rows pointing down, so the axis in pixels is
   (d_col, d_row) = (cos θ, -sin θ); in the optical frame (pixels scaled by 1/fx, 1/fy) that is
-  y ∝ (cos θ / fx, -sin θ / fy, 0). θ in (-π/2, π/2] makes y point to the image right (x >= 0);
+  y ∝ (cos θ / fx, -sin θ / fy, 0) for an undistorted image; with distortion, y is the difference of
+  the two jaw-tip pixels, each undistorted and deprojected. θ in (-π/2, π/2] makes y point to the
+  image right (x >= 0);
   a parallel-jaw grasp is the same with y flipped;
 - x = y × z, so (x, y, z) is right-handed;
 - width_m = width_px * depth / fx: the jaw opening equals the predicted width.
@@ -45,7 +48,10 @@ def image_grasp_to_pose(grasp: ImageGrasp, depth_m: np.ndarray, intrinsics: Came
     z = robust_depth(depth_m, grasp.row, grasp.col)
     position = intrinsics.deproject(grasp.col, grasp.row, z)
     approach = np.array([0.0, 0.0, 1.0])
-    closing = np.array([np.cos(grasp.angle) / intrinsics.fx, -np.sin(grasp.angle) / intrinsics.fy, 0.0])
+    half = 0.5 * max(float(grasp.width_px), 1.0)
+    d_col, d_row = np.cos(grasp.angle) * half, -np.sin(grasp.angle) * half
+    closing = (intrinsics.deproject(grasp.col + d_col, grasp.row + d_row, z)
+               - intrinsics.deproject(grasp.col - d_col, grasp.row - d_row, z))
     closing /= np.linalg.norm(closing)
     x_axis = np.cross(closing, approach)
     rotation = np.column_stack([x_axis, closing, approach])

@@ -34,8 +34,9 @@ GAUSSIAN_TRUNCATE = 4.0  # kernel radius in sigmas, as scipy.ndimage.gaussian_fi
 
 
 def gaussian_filter(image: np.ndarray, sigma: float) -> np.ndarray:
-    """scipy.ndimage.gaussian_filter(image, sigma, mode="nearest") computed by OpenCV (~10x faster on
-    300x300): the same normalised kernel of radius int(4 sigma + 0.5), edges replicated."""
+    """scipy.ndimage.gaussian_filter(image, sigma, mode="nearest") computed by OpenCV (faster on a
+    300x300 map; the grasp-detection stage time is in `kd-grasp bench`): the same normalised kernel of
+    radius int(4 sigma + 0.5), edges replicated."""
     size = 2 * int(GAUSSIAN_TRUNCATE * sigma + 0.5) + 1
     return cv2.GaussianBlur(np.ascontiguousarray(image, dtype=np.float32), (size, size), sigmaX=sigma,
                             sigmaY=sigma, borderType=cv2.BORDER_REPLICATE)

@@ -2,9 +2,11 @@
 
 Publishes (reliable, see nodes/qos.py) `camera/camera/color/image_raw` (rgb8),
 `camera/camera/color/camera_info`, `camera/camera/aligned_depth_to_color/image_raw` (16UC1 mm,
-aligned to colour) and its camera_info, all stamped with the node clock at reception and framed
-`camera_color_optical_frame`. With no device (or an unreadable recording) it logs the reason and
-retries every retry_period_s.
+aligned to colour) and its camera_info, all stamped with the frame's capture time: the device
+timestamp (librealsense global time where the device offers it) mapped to the node clock by
+kd_grasp_ros.camera.timestamps.DeviceClock (offset estimated once, re-checked every frame, re-estimated
+after a clock jump), framed `camera_color_optical_frame`. With no device (or an unreadable
+recording) it logs the reason and retries every retry_period_s.
 """
 from __future__ import annotations
 
@@ -12,11 +14,14 @@ import time
 
 from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.node import Node
+from rclpy.time import Time
 from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Header
 
 from kd_grasp_ros.camera.realsense import CameraConfig, CameraError, RealSenseCamera
+from kd_grasp_ros.camera.timestamps import DeviceClock
 from kd_grasp_ros.nodes import topics
+from kd_grasp_ros.nodes.clock import now_seconds
 from kd_grasp_ros.nodes.diagnostics import ERROR, OK, diagnostic_array
 from kd_grasp_ros.nodes.parameters import declare
 from kd_grasp_ros.nodes.qos import IMAGE_PUBLISHER_QOS
@@ -59,6 +64,7 @@ class CameraNode(Node):
                                        read_only=True, float_range=(0.5, 60.0))
         self.last_frame_s = time.monotonic()
         self.camera = RealSenseCamera(config)
+        self.device_clock = DeviceClock()
         sensor = IMAGE_PUBLISHER_QOS
         self.pub_color = self.create_publisher(Image, topics.REALSENSE_COLOR, sensor)
         self.pub_color_info = self.create_publisher(CameraInfo, topics.REALSENSE_COLOR_INFO, sensor)
@@ -103,7 +109,13 @@ class CameraNode(Node):
         if frame is None:
             return
         self.last_frame_s = time.monotonic()
-        header = Header(stamp=self.get_clock().now().to_msg(), frame_id=frame.intrinsics.frame_id)
+        resets = self.device_clock.resets
+        stamp_s = self.device_clock.stamp(frame.timestamp_ms, now_seconds(self))
+        if self.device_clock.resets != resets:
+            self.get_logger().warning(f"device clock ({frame.timestamp_domain}) jumped; "
+                                      f"re-estimating its offset to the ROS clock")
+        stamp = Time(nanoseconds=int(round(stamp_s * 1e9)), clock_type=self.get_clock().clock_type).to_msg()
+        header = Header(stamp=stamp, frame_id=frame.intrinsics.frame_id)
         info = intrinsics_to_camera_info(frame.intrinsics, header)
         self.pub_color.publish(numpy_to_image(frame.rgb, "rgb8", header))
         self.pub_color_info.publish(info)
