@@ -5,14 +5,16 @@ ros2 launch kd_grasp_ros gazebo_sim.launch.py [ur_type:=ur10e] [gazebo_gui:=fals
     [camera_info_topic:=/camera/camera_info]
 
 Gazebo's depth camera gives 32FC1 metres (the nodes read either unit). ur_rtde cannot drive Gazebo,
-so the executor runs dry (planning against an emulated controller on emulator_ip) and its planned
-trajectory (~/planned_trajectory, trajectory_msgs/JointTrajectory) is remapped to the
-joint_trajectory_controller's topic interface, which executes it in Gazebo.
+so the executor runs with trajectory_execution: it plans from Gazebo's joint_states and, only when it
+is armed (active) and dry_run is false, sends the attempt's trajectory on ~/execute_trajectory, which
+is remapped to the joint_trajectory_controller's topic interface; a cancel, a deactivate or a change
+of its safety parameters sends an empty trajectory (the controller holds position). With the default
+dry_run:=true nothing moves: plans appear on ~/planned_trajectory and ~/target_pose only.
 
 Arguments: ur_type, gazebo_gui, world_file, launch_rviz (default true), color_topic, depth_topic,
-camera_info_topic, emulator_ip; the pipeline's depth_completion (default false), use_composition,
-use_sim_time (default true: Gazebo's /clock), input_qos (default reliable), device. The shared ones are
-declared in kd_grasp_ros/launch_arguments.py.
+camera_info_topic, dry_run (default true), autostart (default true); the pipeline's depth_completion
+(default false), use_composition, use_sim_time (default true: Gazebo's /clock), input_qos (default
+reliable), device. The shared ones are declared in kd_grasp_ros/launch_arguments.py.
 """
 from launch.actions import DeclareLaunchArgument, IncludeLaunchDescription
 from launch.launch_description_sources import PythonLaunchDescriptionSource
@@ -21,11 +23,10 @@ from launch_ros.actions import Node
 from launch_ros.substitutions import FindPackageShare
 
 from kd_grasp_ros.launch_arguments import (
-    EMULATOR_IP,
     PACKAGE,
     bool_argument,
     dds_profile_action,
-    emulator_process,
+    executor_arguments,
     include_pipeline,
     pipeline_arguments,
     rviz_argument,
@@ -39,7 +40,6 @@ TRAJECTORY_TOPIC = "/joint_trajectory_controller/joint_trajectory"
 
 def generate_launch_description():
     config = PathJoinSubstitution([FindPackageShare(PACKAGE), "config"])
-    emulator_ip = LaunchConfiguration("emulator_ip")
     return LaunchDescription([
         dds_profile_action(),
         ur_type_argument("UR model simulated by ur_simulation_gz"),
@@ -57,9 +57,7 @@ def generate_launch_description():
             depth_completion=False,
             depth_completion_description="complete the depth (Gazebo depth has no transparency holes)",
             use_sim_time=True, sim_time_description="use Gazebo's /clock", input_qos="reliable"),
-        DeclareLaunchArgument("emulator_ip", default_value=EMULATOR_IP,
-                              description="loopback address of the emulated controller the dry-run "
-                                          "executor plans against"),
+        *executor_arguments(autostart=True),
         require_packages({"ur_simulation_gz": "the Gazebo UR simulation (ur_sim_control.launch.py)"}),
         IncludeLaunchDescription(
             PythonLaunchDescriptionSource(PathJoinSubstitution(
@@ -69,10 +67,11 @@ def generate_launch_description():
                               "world_file": LaunchConfiguration("world_file"),
                               "launch_rviz": LaunchConfiguration("launch_rviz")}.items()),
         include_pipeline("color_topic", "depth_topic", "camera_info_topic"),
-        emulator_process(emulator_ip),
         Node(package=PACKAGE, executable="ur_executor_node", name="ur_executor", output="screen",
              parameters=[PathJoinSubstitution([config, "ur_executor.yaml"]),
-                         {"robot_ip": emulator_ip, "dry_run": True, "autostart": True,
+                         {"robot_ip": "gazebo", "trajectory_execution": True,
+                          "dry_run": LaunchConfiguration("dry_run"),
+                          "autostart": LaunchConfiguration("autostart"),
                           "use_sim_time": LaunchConfiguration("use_sim_time")}],
-             remappings=[("~/planned_trajectory", TRAJECTORY_TOPIC)]),
+             remappings=[("~/execute_trajectory", TRAJECTORY_TOPIC)]),
     ])

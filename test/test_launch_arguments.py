@@ -17,7 +17,8 @@ EXPECTED_ARGUMENTS = {
     "mujoco_sim.launch.py": {"ur_type", "emulator_ip", "launch_rviz", "use_sim_time", "depth_completion",
                              "dry_run"},
     "gazebo_sim.launch.py": {"ur_type", "gazebo_gui", "world_file", "launch_rviz", "use_sim_time",
-                             "depth_completion", "color_topic", "depth_topic", "camera_info_topic"},
+                             "depth_completion", "color_topic", "depth_topic", "camera_info_topic",
+                             "dry_run", "autostart"},
     "pipeline.launch.py": {"color_topic", "depth_topic", "camera_info_topic", "depth_params_file",
                            "grasp_params_file", "device", "input_qos"},
 }
@@ -64,3 +65,20 @@ def test_no_launch_file_starts_a_command_from_path():
                 assert isinstance(first, ast.Constant) and first.value == "ros2", \
                     f"{path.name}: {ast.unparse(cmd)}"
             assert not (isinstance(node, ast.Constant) and node.value == "kd-grasp"), path.name
+
+
+def test_gazebo_gets_only_executed_trajectories_never_the_dry_run_plan():
+    """gazebo_sim cannot be started here (no ur_simulation_gz): its executor Node is read from the file.
+    The controller topic must be fed by ~/execute_trajectory (armed, dry_run false, cancellable), with
+    trajectory_execution on and dry_run from the (default true) argument; never by ~/planned_trajectory."""
+    tree = ast.parse((LAUNCH_DIR / "gazebo_sim.launch.py").read_text())
+    nodes = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "Node"
+             and any(k.arg == "executable" and ast.literal_eval(k.value) == "ur_executor_node"
+                     for k in n.keywords)]
+    assert len(nodes) == 1
+    keywords = {k.arg: k.value for k in nodes[0].keywords}
+    remaps = ast.unparse(keywords["remappings"])
+    assert "'~/execute_trajectory', TRAJECTORY_TOPIC" in remaps and "planned_trajectory" not in remaps
+    params = ast.unparse(keywords["parameters"])
+    assert "'trajectory_execution': True" in params and "'dry_run': LaunchConfiguration('dry_run')" in params
+    assert "ur_emulator" not in (LAUNCH_DIR / "gazebo_sim.launch.py").read_text()
