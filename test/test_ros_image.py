@@ -131,3 +131,18 @@ def test_camera_info_without_calibration_is_rejected():
     msg.width = 0
     with pytest.raises(ImageConversionError, match="no image size"):
         camera_info_to_intrinsics(msg)
+
+
+def test_a_huge_declared_step_is_refused_without_allocating_it():
+    """2.5 kB declaring height 1 and step 2^32-1: before, the padding of the last row allocated 4 GB."""
+    import tracemalloc
+
+    msg = Image(height=2, width=1250, encoding="mono8", step=2**32 - 1, data=bytes(2500))
+    tracemalloc.start()
+    with pytest.raises(ImageConversionError, match="truncated"):
+        image_to_numpy(msg)  # two rows 4 GB apart cannot be in 2.5 kB
+    msg.height = 1  # one row: valid, whatever the declared step
+    assert image_to_numpy(msg).shape == (1, 1250)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 100_000  # at most the received bytes and a row, never the declared step

@@ -334,8 +334,10 @@ class URExecutorNode(LifecycleNode):
 
     def _on_connection_event(self, event: dict) -> None:
         self._status(event)
-        text = f"robot connection {event['status']}: {event.get('reason', '')}"
-        (self.get_logger().info if event["status"] == "reconnected" else self.get_logger().error)(text)
+        if event["status"] == "reconnected":
+            self.get_logger().info(f"robot connection back after {event['attempts']} attempt(s)")
+        else:
+            self.get_logger().error(f"robot connection {event['status']}: {event.get('reason', '')}")
         self._publish_diagnostics()
 
     # ---- services ---------------------------------------------------------------------------------------
