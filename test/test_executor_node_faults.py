@@ -257,12 +257,11 @@ def test_controller_killed_mid_motion_is_reported_at_once_and_reconnected_when_b
         robot.spin_until(lambda: emu.motions_started() >= 2, "the approach to start")
         t_kill = time.monotonic()
         emu.kill()
-        final = robot.final_status(since)
-        t_reported = time.monotonic()
-        assert final["outcome"] == "aborted" and final["error"] == "RobotConnectionError", final
-        assert t_reported - t_kill < 2.0
-        robot.spin_until(lambda: any(s.get("status") == "lost" for s in robot.statuses[since:]),
-                         "the connection loss to be reported")
+        # Reported at once, whether the attempt's own watch saw it or ur_rtde blocked the attempt in a
+        # call (then the connection watch reports it and cancels the attempt).
+        robot.spin_until(lambda: any(s.get("status") == "lost" or s.get("phase") == "attempt"
+                                     for s in robot.statuses[since:]), "the loss to be reported", 5.0)
+        assert time.monotonic() - t_kill < 2.5
         robot.spin_until(lambda: robot.diagnostics and _value(robot.diagnostics[-1], "connected") == "False",
                          "diagnostics to say disconnected")
         robot.send_grasp()
@@ -270,6 +269,9 @@ def test_controller_killed_mid_motion_is_reported_at_once_and_reconnected_when_b
         assert not reply.success and "connection lost" in reply.message  # never "accepted" while down
 
         emu = EmulatorProcess(host=emu.host).start()  # the controller comes back on the same address
+        final = robot.final_status(since)
+        assert final["outcome"] == "aborted" and final["error"] in ("RobotConnectionError",
+                                                                    "ExecutionCancelledError"), final
         robot.spin_until(lambda: any(s.get("status") == "reconnected" for s in robot.statuses[since:]),
                          "the node to reconnect by itself")
         robot.spin_until(lambda: _value(robot.diagnostics[-1], "connected") == "True",
@@ -312,3 +314,116 @@ def test_robotiq_is_never_activated_in_dry_run_and_activated_on_arming(rclpy_con
             assert np.isfinite(robot.node.executor_core.gripper.position_for_width(0.04))
         finally:
             robot.close()
+
+
+@pytest.mark.ros
+@pytest.mark.timeout(90)
+def test_trajectory_execution_sends_only_armed_non_dry_attempts_from_joint_states(rclpy_context):
+    """The Gazebo mode: no ur_rtde; plans start at joint_states; ~/execute_trajectory only when armed with
+    dry_run false; a cancel sends an empty trajectory (the joint_trajectory_controller then holds)."""
+    from sensor_msgs.msg import JointState
+    from trajectory_msgs.msg import JointTrajectory
+
+    from kd_grasp_ros.robot.ur10e_params import HOME_Q, JOINT_NAMES
+
+    robot = ExecutorUnderTest(rclpy_context, "gazebo", trajectory_execution=True, dry_run=True)
+    sent, planned, targets = [], [], []
+    robot.probe.create_subscription(JointTrajectory, "/ur_executor/execute_trajectory", sent.append, 10)
+    robot.probe.create_subscription(JointTrajectory, "/ur_executor/planned_trajectory", planned.append, 10)
+    robot.probe.create_subscription(PoseStamped, "/ur_executor/target_pose", targets.append, 10)
+    joints_pub = robot.probe.create_publisher(JointState, "joint_states", 10)
+    q0 = np.asarray(HOME_Q, dtype=float) + np.array([0.1, -0.05, 0.05, 0.0, 0.0, 0.2])
+
+    def publish_joints():
+        joints_pub.publish(JointState(name=list(JOINT_NAMES)[::-1], position=list(q0[::-1])))
+
+    try:
+        robot.start()
+        robot.spin_until(lambda: (publish_joints(), robot.node.joint_state[0] is not None)[1], "joint_states")
+        robot.send_grasp()
+        assert robot.call("execute").message.startswith("dry_run")
+        robot.spin_until(lambda: planned and targets, "the plan and its target")
+        np.testing.assert_allclose(planned[-1].points[0].positions, q0, atol=1e-9)  # from joint_states
+        assert targets[-1].header.frame_id == "base_link"
+        np.testing.assert_allclose([targets[-1].pose.position.x, targets[-1].pose.position.z],
+                                   [0.65, 0.10], atol=1e-6)  # the hand-computed grasp in base_link
+        deadline = time.monotonic() + 0.5
+        while time.monotonic() < deadline:
+            robot.executor.spin_once(timeout_sec=0.05)
+        assert sent == []  # dry_run: nothing goes to the controller
+
+        assert robot.set_parameter("dry_run", False).successful
+        publish_joints()
+        robot.send_grasp()
+        since = len(robot.statuses)
+        assert robot.call("execute").message.startswith("accepted")
+        robot.spin_until(lambda: len(sent) == 1, "the executed trajectory")
+        np.testing.assert_allclose(sent[0].points[0].positions, q0, atol=1e-9)
+        assert robot.call("cancel").success
+        robot.spin_until(lambda: len(sent) == 2, "the stopping (empty) trajectory")
+        assert len(sent[1].points) == 0 and list(sent[1].joint_names) == list(JOINT_NAMES)
+        assert robot.final_status(since)["outcome"] == "aborted"
+    finally:
+        robot.close()
+
+
+@pytest.mark.ros
+@pytest.mark.timeout(60)
+def test_width_just_beyond_the_stroke_is_clamped_and_a_wider_one_rejected(robot, emulator):
+    """The network sizes grasps up to the stroke limit (sim: 0.0856 m for an 0.085 m stroke)."""
+    for width, accepted in ((0.0856, True), (0.1, False)):
+        msg = robot.send_grasp()
+        robot.width_pub.publish(Float32(data=width))
+        robot.spin_until(lambda w=width: abs(robot.node.width[0] - w) < 1e-6, "the width")
+        assert robot.node.latest_pose.header.stamp == msg.header.stamp
+        assert robot.set_parameter("dry_run", True).successful
+        reply = robot.call("execute")
+        assert reply.success == accepted, reply.message
+        if not accepted:
+            assert "outside the gripper stroke" in reply.message
+
+
+@pytest.mark.ros
+@pytest.mark.timeout(90)
+def test_sigint_mid_motion_stops_the_arm_before_the_node_exits(rclpy_context, spawn_node, emulator):
+    """What `ros2 launch` does on Ctrl-C: the executor process gets SIGINT while the arm moves."""
+    import os
+    import signal
+
+    from node_test_helpers import Listener
+
+    node = spawn_node("ur_executor_node", params={"robot_ip": emulator.host, "autostart": True,
+                                                  **PARAMS, "max_grasp_age_s": 10.0})
+    node.wait_for_output("armed", 60.0)
+    listener = Listener(rclpy_context, {})
+    execute = listener.node.create_client(Trigger, "/ur_executor/execute_latest")
+    pubs = {"grasp_pose": listener.publisher(PoseStamped, "grasp_pose"),
+            "grasp_width": listener.publisher(Float32, "grasp_width"),
+            "grasp_quality": listener.publisher(Float32, "grasp_quality")}
+    try:
+        deadline = time.monotonic() + WAIT_S
+        while not execute.service_is_ready() or any(p.get_subscription_count() == 0 for p in pubs.values()):
+            assert time.monotonic() < deadline, "executor node not discovered"
+            listener.spin_for(0.05)
+        motions = emulator.motions_started()
+        msg = PoseStamped()
+        msg.header.frame_id, msg.header.stamp = "camera_color_optical_frame", listener.now()
+        msg.pose.position.x, msg.pose.position.y, msg.pose.position.z = GRASP_XYZ
+        msg.pose.orientation.w = 1.0
+        pubs["grasp_pose"].publish(msg)
+        pubs["grasp_width"].publish(Float32(data=0.04))
+        pubs["grasp_quality"].publish(Float32(data=0.9))
+        listener.spin_for(0.3)
+        future = execute.call_async(Trigger.Request())
+        while not future.done():
+            listener.spin_for(0.02)
+        assert future.result().success, future.result().message
+        while emulator.motions_started() < motions + 2:  # the approach is under way
+            listener.spin_for(0.01)
+        t_fault = time.monotonic()
+        os.kill(node.popen.pid, signal.SIGINT)
+        node.popen.wait(5.0)  # launch's default SIGINT grace period
+        rec = record_fault("SIGINT to the executor process mid-motion", emulator, t_fault)
+        assert rec.motions_after == 0 and rec.stop_request_ms is not None, rec
+    finally:
+        listener.close()

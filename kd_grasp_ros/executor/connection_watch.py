@@ -3,11 +3,13 @@
     watch = ConnectionWatch(executor, period_s=1.0, max_attempts=30, report=print)
     watch.poll()            # call periodically (the node's timer); never raises
 
-While an attempt runs, the attempt's own monitoring reports a lost connection (and stops the arm);
-the watch leaves the link alone then. When idle, a link whose RTDE interfaces report disconnected or
-whose stream has stalled for IDLE_STALL_S counts as lost: the dead interfaces are dropped at once
-(`GraspExecutor.disconnect`), and a new connection is tried every `period_s`, at most `max_attempts`
-times (0 = never). Each change is reported through `report(event: dict)`.
+A link whose RTDE interfaces report disconnected or whose stream has stalled for IDLE_STALL_S counts
+as lost, and is reported at once through `report(event: dict)`. While an attempt runs, only the
+receive interface is asked (a ur_rtde control call can block for as long as the controller is gone:
+seen with moveL in ur_rtde 1.6.5) and `on_lost_while_busy()` is called, so that the node cancels the
+attempt: whenever the blocked call returns, the attempt stops at its next check. Once idle, the dead
+interfaces are dropped (`GraspExecutor.disconnect`) and a new connection is tried every `period_s`,
+at most `max_attempts` times (0 = never).
 """
 
 from __future__ import annotations
@@ -27,12 +29,15 @@ class ConnectionWatch:
 
     def __init__(self, executor, period_s: float, max_attempts: int,
                  report: Callable[[dict], None], after_reconnect: Callable[[], None] | None = None,
+                 on_lost_while_busy: Callable[[str], None] | None = None,
                  clock: Callable[[], float] = time.monotonic):
         self.executor = executor
         self.period_s = period_s
         self.max_attempts = max_attempts
         self.report = report
         self.after_reconnect = after_reconnect
+        self.on_lost_while_busy = on_lost_while_busy
+        self._dropped = False
         self.clock = clock
         self.state = "connected"
         self.attempts = 0
@@ -45,21 +50,27 @@ class ConnectionWatch:
 
     def poll(self) -> None:
         """Check the link (when idle) and retry a lost one when its time has come; never raises."""
-        if self.executor.busy:
-            return
+        busy = self.executor.busy
         if self.state == "connected":
-            if self.executor.link.stream_alive(max(self.executor.cfg.stream_stall_timeout_s, IDLE_STALL_S)):
+            stall_s = max(self.executor.cfg.stream_stall_timeout_s, IDLE_STALL_S)
+            if self.executor.link.stream_alive(stall_s, receive_only=busy):
                 return
-            self._lose("the RTDE connection dropped or its stream stalled")
+            self._lose("the RTDE connection dropped or its stream stalled", busy)
+        if busy:
+            return
+        if not self._dropped:
+            self.executor.disconnect()
+            self._dropped = True
         if self.state == "gave_up" or self.clock() < self._next_try:
             return
         self._retry()
 
-    def _lose(self, reason: str) -> None:
-        self.state, self.attempts, self.reason = "lost", 0, reason
+    def _lose(self, reason: str, busy: bool) -> None:
+        self.state, self.attempts, self.reason, self._dropped = "lost", 0, reason, False
         self._next_try = self.clock()
-        self.executor.disconnect()
         self.report({"phase": "connection", "status": "lost", "reason": reason})
+        if busy and self.on_lost_while_busy is not None:
+            self.on_lost_while_busy(reason)
 
     def _retry(self) -> None:
         self.attempts += 1

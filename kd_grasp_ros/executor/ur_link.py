@@ -102,7 +102,7 @@ class URLink:
         except OSError:
             return False
 
-    def _abandon_dead_interfaces(self) -> None:
+    def abandon_dead_interfaces(self) -> None:
         """Drop the ur_rtde interfaces of a vanished controller without ever tearing them down."""
         for name in ("control", "receive", "dashboard"):
             iface = getattr(self, name)
@@ -125,7 +125,7 @@ class URLink:
         """
         self.outputs.close()
         if self.connected and (not self._controller_reachable() or not self._interfaces_alive()):
-            self._abandon_dead_interfaces()
+            self.abandon_dead_interfaces()
             return
         for name in ("control", "receive"):
             iface = getattr(self, name)
@@ -177,19 +177,21 @@ class URLink:
         return bool((int(_call("getActualDigitalOutputBits", self._receive().getActualDigitalOutputBits))
                      >> bit) & 1)
 
-    def stream_alive(self, stall_timeout_s: float | None = None) -> bool:
+    def stream_alive(self, stall_timeout_s: float | None = None, receive_only: bool = False) -> bool:
         """True while both RTDE interfaces are connected and the 500 Hz stream keeps advancing.
 
         Never raises. The stream counts as stalled when its timestamp has not changed for
         stall_timeout_s (default stream_stall_timeout_s), measured between calls of this method.
+        receive_only: ask only the receive interface (the control interface may be busy in a call).
         """
         if stall_timeout_s is None:
             stall_timeout_s = self.cfg.stream_stall_timeout_s
         try:
             if not self.connected:
                 return False
-            if not (_call("isConnected", self.receive.isConnected)
-                    and _call("isConnected", self.control.isConnected)):
+            if not _call("isConnected", self.receive.isConnected):
+                return False
+            if not receive_only and not _call("isConnected", self.control.isConnected):
                 return False
             stamp, now = self.timestamp(), time.monotonic()
         except RobotConnectionError:
@@ -280,8 +282,13 @@ class URLink:
         """Stop any motion now and say how; never raises.
 
         stopJ/stopL (at stop_deceleration) through the control script; if that fails, the dashboard's
-        `stop` (halts the program and the arm). A protective stop has already halted the arm.
+        `stop` (halts the program and the arm). A protective stop has already halted the arm. A
+        controller that does not answer on its dashboard port is not sent anything: ur_rtde 1.6.5 can
+        crash the process (SIGSEGV) when a control interface whose controller vanished is used.
         """
+        if not self._controller_reachable():
+            return (f"STOP FAILED: the controller {self.cfg.robot_ip} does not answer (connection lost); "
+                    "nothing could be sent to it")
         failures = []
         try:
             if self.protective_stopped():

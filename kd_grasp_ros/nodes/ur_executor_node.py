@@ -71,6 +71,7 @@ from kd_grasp_ros.robot.ur10e_params import JOINT_NAMES
 AUTOSTART_RETRY_S = 1.0  # autostart: seconds between configure attempts
 CANCEL_TIMEOUT_S = 10.0  # a cancelled attempt stops within one monitor period or a gripper timeout
 CONNECTION_CHECK_PERIOD_S = 0.1  # how often the idle link is checked
+STUCK_ATTEMPT_S = 2.0  # a cancelled attempt still blocked in ur_rtde this long after a loss is abandoned
 MAX_JOINT_STATE_AGE_S = 0.5  # trajectory_execution: joint_states older than this cannot start a plan
 TRAJECTORY_POLL_S = 0.01
 USED_GRASPS_REMEMBERED = 1000
@@ -113,6 +114,8 @@ class URExecutorNode(LifecycleNode):
         self.worker: threading.Thread | None = None
         self.token: CancelToken | None = None
         self.last_stop = ""
+        self.lost_since: float | None = None
+        self.abandoned_workers: set[int] = set()
         self.used_grasps: deque = deque(maxlen=USED_GRASPS_REMEMBERED)
         self.latest_pose: PoseStamped | None = None
         self.latest_pose_arrival = 0.0
@@ -224,13 +227,14 @@ class URExecutorNode(LifecycleNode):
         self.watch = ConnectionWatch(
             core, self.get_parameter("reconnect_period_s").value,
             self.get_parameter("max_reconnect_attempts").value, self._on_connection_event,
-            after_reconnect=lambda: core.arm() if self.armed else None,
+            after_reconnect=lambda: self.executor_core.arm() if self.armed else None,
+            on_lost_while_busy=lambda reason: self.token.cancel(f"robot connection lost: {reason}"),
         )
         self.tcp_timer = self.create_timer(
             self.get_parameter("tcp_sample_period_s").value, self._sample_tcp, callback_group=self.group
         )
         self.watch_timer = self.create_timer(
-            CONNECTION_CHECK_PERIOD_S, self.watch.poll, callback_group=self.group
+            CONNECTION_CHECK_PERIOD_S, self._check_connection, callback_group=self.group
         )
         self.get_logger().info(f"connected to {cfg.robot_ip} (dry_run={cfg.dry_run})")
         return TransitionCallbackReturn.SUCCESS
@@ -332,6 +336,32 @@ class URExecutorNode(LifecycleNode):
             except ExecutorError as err:
                 self.get_logger().warning(f"TCP sampling failed: {err}", throttle_duration_sec=5.0)
 
+    def _check_connection(self) -> None:
+        """The connection watch, plus: an attempt that ur_rtde keeps blocked in a call after the
+        controller vanished (its token already cancelled) is abandoned after STUCK_ATTEMPT_S with a
+        final status, and a fresh executor core reconnects (the blocked interfaces are never touched)."""
+        self.watch.poll()
+        if not self.watch.lost:
+            self.lost_since = None
+            return
+        now = time.monotonic()
+        self.lost_since = self.lost_since or now
+        if not self._attempt_running() or now - self.lost_since < STUCK_ATTEMPT_S:
+            return
+        old = self.executor_core
+        self.abandoned_workers.add(self.worker.ident)
+        self.last_stop = (f"STOP FAILED: the controller {old.cfg.robot_ip} does not answer; the attempt "
+                          f"was blocked in a ur_rtde call and is abandoned (its token is cancelled)")
+        self._status({"attempt": self.attempts, "phase": "attempt", "status": "failed",
+                      "outcome": "aborted", "error": "RobotConnectionError",
+                      "reason": f"robot connection lost: {self.watch.reason}", "stop": self.last_stop})
+        self.get_logger().error(self.last_stop)
+        old.link.abandon_dead_interfaces()
+        core = GraspExecutor(old.cfg, clock=self._now, on_plan=self._publish_plan,
+                             on_phase=self._publish_phase)
+        self.executor_core = self.watch.executor = core
+        self.worker = None
+
     def _on_connection_event(self, event: dict) -> None:
         self._status(event)
         if event["status"] == "reconnected":
@@ -374,10 +404,10 @@ class URExecutorNode(LifecycleNode):
         core = self.executor_core
         if core is None or not self.armed:
             return False, "not active: configure and activate the node first"
-        if core.busy or self._attempt_running():
-            return False, "an attempt is already running"
         if self.watch is not None and self.watch.lost:
             return False, f"rejected: robot connection lost ({self.watch.state}): {self.watch.reason}"
+        if core.busy or self._attempt_running():
+            return False, "an attempt is already running"
         token = CancelToken()  # before planning: a cancel from now on reaches this attempt
         self.token = token
         guard = AttemptGuard(token, lambda: self.armed)
@@ -409,15 +439,20 @@ class URExecutorNode(LifecycleNode):
         return True, f"accepted: executing {len(plan.steps)} steps"
 
     def _run_attempt(self, grasp, plan: GraspPlan, guard: AttemptGuard) -> None:
-        """The worker: one attempt through ur_rtde; every way out publishes a final status."""
+        """The worker: one attempt through ur_rtde; every way out publishes a final status (unless the
+        node has abandoned this worker and published it already)."""
+        core = self.executor_core
         try:
-            report = self.executor_core.execute(grasp, guard, plan=plan)
+            report = core.execute(grasp, guard, plan=plan)
+            if threading.get_ident() in self.abandoned_workers:
+                return
             self._status({"attempt": self.attempts, "phase": "attempt", "status": "done",
                           "outcome": report.outcome})
         except BaseException as err:  # noqa: B036 - a worker must never die without a final status
+            if threading.get_ident() in self.abandoned_workers:
+                return
             if not isinstance(err, ExecutorError):
-                core = self.executor_core
-                self.last_stop = core.link.stop_arm(joint=True) if core is not None else "no robot link"
+                self.last_stop = core.link.stop_arm(joint=True)
             else:
                 self.last_stop = getattr(err, "stop", "")
             outcome = getattr(getattr(err, "report", None), "outcome", "aborted")

@@ -1,0 +1,118 @@
+"""The perception nodes (own processes) refuse frames whose header or calibration cannot be trusted,
+count them in /diagnostics, publish nothing for them, and keep working: future, negative and zero
+stamps, an empty frame_id, non-finite intrinsics, and colour/depth that never pair (reported with their
+measured offset)."""
+from __future__ import annotations
+
+import math
+
+import pytest
+from node_test_helpers import SHIPPED_DEPTH_MODEL, SHIPPED_GRASP_MODEL, Listener, camera_messages
+
+pytestmark = pytest.mark.ros
+
+STARTUP_TIMEOUT_S = 60.0
+MESSAGE_TIMEOUT_S = 30.0
+
+
+def _values(listener: Listener) -> dict:
+    return {kv.key: kv.value for kv in listener.received["/diagnostics"][-1].status[0].values}
+
+
+def _refused_until_logged(listener, node, publish, expected_log: str) -> None:
+    listener.wait_for_next("/diagnostics", MESSAGE_TIMEOUT_S, publish)
+    while expected_log not in node.output:
+        listener.wait_for_next("/diagnostics", MESSAGE_TIMEOUT_S, publish)
+
+
+@pytest.mark.timeout(180)
+def test_grasp_node_refuses_untrustworthy_headers_and_intrinsics(spawn_node, rclpy_context):
+    from diagnostic_msgs.msg import DiagnosticArray
+    from geometry_msgs.msg import PoseStamped
+    from sensor_msgs.msg import CameraInfo, Image
+
+    node = spawn_node("grasp_detection_node",
+                      params={"model_path": str(SHIPPED_GRASP_MODEL), "threads": 1, "max_age_s": 5.0,
+                              "max_future_s": 0.1},
+                      remappings={"depth_completed/image_raw": "/in/depth",
+                                  "depth_completed/camera_info": "/in/info"})
+    node.wait_for_output("grasp detection ready", STARTUP_TIMEOUT_S)
+    listener = Listener(rclpy_context, {"/grasp_pose": PoseStamped, "/diagnostics": DiagnosticArray})
+    pub_depth, pub_info = listener.publisher(Image, "/in/depth"), listener.publisher(CameraInfo, "/in/info")
+
+    def sender(edit_depth=None, edit_info=None):
+        def publish():
+            msgs = camera_messages(listener.now())
+            if edit_info:
+                edit_info(msgs.info)
+            if edit_depth:
+                edit_depth(msgs.depth)
+            pub_info.publish(msgs.info)
+            pub_depth.publish(msgs.depth)
+        return publish
+
+    try:
+        def future(depth):
+            depth.header.stamp.sec += 10
+
+        def negative(depth):
+            depth.header.stamp.sec, depth.header.stamp.nanosec = -5, 0
+
+        def zero(depth):
+            depth.header.stamp.sec, depth.header.stamp.nanosec = 0, 0
+
+        def no_frame(depth):
+            depth.header.frame_id = ""
+
+        def nan_fx(info):
+            info.k[0] = math.nan
+
+        _refused_until_logged(listener, node, sender(future), "s in the future (> max_future_s 0.1)")
+        _refused_until_logged(listener, node, sender(negative), "frame is unstamped")
+        _refused_until_logged(listener, node, sender(zero), "frame is unstamped")
+        _refused_until_logged(listener, node, sender(no_frame), "empty header.frame_id")
+        _refused_until_logged(listener, node, sender(edit_info=nan_fx), "no valid K matrix")
+        assert listener.received["/grasp_pose"] == []
+        values = _values(listener)
+        assert int(values["future_dropped"]) >= 1 and int(values["unstamped"]) >= 2
+        assert int(values["rejected"]) >= 2 and int(values["frames_out"]) == 0
+        listener.wait_for("/grasp_pose", 1, MESSAGE_TIMEOUT_S, sender())  # still working
+        assert node.is_running()
+    finally:
+        listener.close()
+
+
+@pytest.mark.timeout(180)
+def test_depth_node_reports_colour_and_depth_that_never_pair_with_their_offset(spawn_node, rclpy_context):
+    from diagnostic_msgs.msg import DiagnosticArray
+    from sensor_msgs.msg import CameraInfo, Image
+
+    node = spawn_node("depth_completion_node",
+                      params={"model_path": str(SHIPPED_DEPTH_MODEL), "threads": 1, "max_age_s": 5.0,
+                              "sync_slop_s": 0.05},
+                      remappings={"color/image_raw": "/in/color", "depth/image_raw": "/in/depth",
+                                  "depth/camera_info": "/in/info", "depth_completed/image_raw": "/out/depth"})
+    node.wait_for_output("depth completion ready", STARTUP_TIMEOUT_S)
+    listener = Listener(rclpy_context, {"/out/depth": Image, "/diagnostics": DiagnosticArray})
+    pubs = {name: listener.publisher(kind, f"/in/{name}") for name, kind in
+            (("color", Image), ("depth", Image), ("info", CameraInfo))}
+
+    def send(offset_s: float):
+        def publish():
+            msgs = camera_messages(listener.now())
+            ns = msgs.color.header.stamp.sec * 10**9 + msgs.color.header.stamp.nanosec + int(offset_s * 1e9)
+            msgs.color.header.stamp.sec, msgs.color.header.stamp.nanosec = ns // 10**9, ns % 10**9
+            pubs["info"].publish(msgs.info)
+            pubs["depth"].publish(msgs.depth)
+            pubs["color"].publish(msgs.color)
+        return publish
+
+    try:
+        _refused_until_logged(listener, node, send(-0.2), "colour and depth stamps are 0.200 s apart")
+        offsets = [float(kv.value) for d in listener.received["/diagnostics"] for kv in d.status[0].values
+                   if kv.key == "sync_offset_s"]
+        assert offsets and abs(offsets[-1] - 0.2) < 1e-3
+        assert listener.received["/out/depth"] == []
+        listener.wait_for("/out/depth", 1, MESSAGE_TIMEOUT_S, send(0.0))  # paired frames still work
+    finally:
+        listener.close()
