@@ -16,6 +16,7 @@ import numpy as np
 import tifffile
 
 from kd_grasp_ros.grasp.errors import GraspDataError
+from kd_grasp_ros.grasp.preprocess import missing_mask
 from kd_grasp_ros.grasp.rectangles import GraspRectangle
 
 CORNELL_DEPTH_SUFFIX = "d.tiff"
@@ -39,7 +40,8 @@ class Scene:
 
 
 def read_depth(path: str | Path) -> np.ndarray:
-    """A depth TIFF as float32 metres (HxW); NaN and infinities become 0 (= missing)."""
+    """A depth TIFF as float32 metres (HxW); missing depth (NaN, infinities, 0, negative values such as -1)
+    becomes 0, the one missing value inside the package."""
     path = Path(path)
     if not path.is_file():
         raise GraspDataError(f"depth image not found: {path}")
@@ -53,7 +55,7 @@ def read_depth(path: str | Path) -> np.ndarray:
     if depth.ndim != 2 or not np.issubdtype(depth.dtype, np.number):
         raise GraspDataError(f"{path}: expected a 2-D numeric depth image, got {depth.dtype} {depth.shape}")
     depth = depth.astype(np.float32)
-    depth[~np.isfinite(depth)] = 0.0
+    depth[missing_mask(depth)] = 0.0
     return depth
 
 

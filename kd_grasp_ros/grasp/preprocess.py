@@ -15,13 +15,14 @@ from kd_grasp_ros.grasp.rectangles import GraspRectangle
 
 
 def missing_mask(depth: np.ndarray) -> np.ndarray:
-    """True where depth is missing (0 or not finite)."""
-    return ~np.isfinite(depth) | (depth == 0)
+    """True where depth is missing: 0, NaN, +-inf or negative (some datasets write -1 for no return)."""
+    with np.errstate(invalid="ignore"):
+        return ~(np.isfinite(depth) & (depth > 0))
 
 
 def inpaint_missing(depth: np.ndarray) -> np.ndarray:
-    """Fill missing pixels with OpenCV Navier-Stokes inpainting (as the reference); float32 out."""
-    depth = np.where(np.isfinite(depth), depth, 0.0).astype(np.float32)
+    """Fill missing pixels (see missing_mask) with OpenCV Navier-Stokes inpainting (as the reference)."""
+    depth = np.where(missing_mask(depth), 0.0, depth).astype(np.float32)
     if not (depth == 0).any():
         return depth
     padded = cv2.copyMakeBorder(depth, 1, 1, 1, 1, cv2.BORDER_DEFAULT)
