@@ -1,4 +1,11 @@
-"""PyTorch dataset of augmented GG-CNN samples: labeled crops, plus optional unlabeled views for KD.
+"""PyTorch datasets of GG-CNN samples.
+
+GraspDataset: the reference augmentation (below). ViewDataset: the strong augmentation of augment.py for
+distillation, every depth image (labeled or not) seen under views_per_scene random views per epoch;
+each item's randomness is seeded by (seed, epoch, index), so any number of DataLoader workers gives the
+same samples.
+
+GraspDataset details:
 
 Index i < len(scenes): scene i with the reference augmentation (quarter-turn rotation, zoom U(0.5, 1))
 when augment is on; labeled if the scene has positive rectangles. Indices beyond that are extra
@@ -11,6 +18,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from kd_grasp_ros.grasp.augment import STRONG, AugmentConfig, augmented_view
 from kd_grasp_ros.grasp.constants import NETWORK_INPUT_SIZE, ZOOM_MIN
 from kd_grasp_ros.grasp.datasets import Scene, read_depth
 from kd_grasp_ros.grasp.labels import draw_label_maps
@@ -31,6 +39,11 @@ class DepthCache:
         if key not in self._depth:
             self._depth[key] = inpaint_missing(read_depth(scene.depth_path))
         return self._depth[key]
+
+    def preload(self, scenes: list[Scene]) -> None:
+        """Read every scene now (before DataLoader workers fork, so they share the images)."""
+        for scene in scenes:
+            self.get(scene)
 
 
 class GraspDataset(Dataset):
@@ -68,3 +81,38 @@ class GraspDataset(Dataset):
             np.zeros((4, self.size, self.size), np.float32)
         return {"depth": torch.from_numpy(sample.depth[None]), "target": torch.from_numpy(target),
                 "labeled": labeled, "index": index}
+
+
+class ViewDataset(Dataset):
+    """Strongly augmented views for distillation. Items as GraspDataset; labeled scenes carry their
+    transformed label maps, unlabeled ones zeros (KD term only). Call set_epoch(e) before each epoch."""
+
+    def __init__(self, scenes: list[Scene], cfg: AugmentConfig = STRONG, views_per_scene: int = 1,
+                 seed: int = 0, cache: DepthCache | None = None):
+        if not scenes:
+            raise ValueError("ViewDataset needs at least one scene")
+        self.scenes, self.cfg, self.views, self.seed = scenes, cfg, int(views_per_scene), int(seed)
+        self.cache = cache or DepthCache()
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = int(epoch)
+
+    def __len__(self) -> int:
+        return len(self.scenes) * self.views
+
+    def __getitem__(self, index: int) -> dict:
+        scene = self.scenes[index % len(self.scenes)]
+        depth = self.cache.get(scene)
+        rng = np.random.default_rng([self.seed, self.epoch, index])
+        h, w = depth.shape
+        if scene.labeled:
+            base = rectangles_center(scene.positives)
+        else:  # objects anywhere: wander over the middle half of the image
+            base = (h / 2 + rng.uniform(-h / 4, h / 4), w / 2 + rng.uniform(-w / 4, w / 4))
+        x, rects, _ = augmented_view(rng, depth, scene.positives, base, self.cfg)
+        size = self.cfg.size
+        target = draw_label_maps(rects, (size, size)) if scene.labeled else \
+            np.zeros((4, size, size), np.float32)
+        return {"depth": torch.from_numpy(x[None]), "target": torch.from_numpy(target),
+                "labeled": scene.labeled, "index": index}
