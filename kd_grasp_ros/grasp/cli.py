@@ -36,23 +36,57 @@ def _add_training_arguments(p: argparse.ArgumentParser, default_model: str) -> N
     p.add_argument("--max-minutes", type=float, default=0.0,
                    help="stop after the epoch passing this (0: off)")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
-    p.add_argument("--device", default="cpu")
+    p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
+    p.add_argument("--workers", type=int, default=0,
+                   help="DataLoader worker processes preparing augmented views (0: in the training process)")
+    p.add_argument("--channels-last", action="store_true", help="channels_last memory format (GPU)")
+    p.add_argument("--no-fast-train", action="store_true",
+                   help="train through nn.ConvTranspose2d and four head convs instead of the exact fast form")
     p.add_argument("--resume", help="last.pt of an interrupted run")
     p.add_argument("--out-dir", type=Path, required=True,
                    help="run directory: last.pt, best.pt, history.json")
     p.add_argument("--export", type=Path, help="copy best.pt here at the end (e.g. models/grasp_*.pt)")
 
 
+def _add_augment_argument(p: argparse.ArgumentParser, default: str) -> None:
+    p.add_argument("--augment", choices=("reference", "strong"), default=default,
+                   help="reference: quarter turns + zoom U(0.5, 1) around the grasps (GG-CNN paper); strong: "
+                        "views a real camera produces (augment.py), every scene labeled or not")
+    p.add_argument("--views-per-scene", type=int, default=4,
+                   help="strong: random views of every scene per epoch")
+
+
+def _add_distill_arguments(p: argparse.ArgumentParser, teacher_required: bool = True) -> None:
+    p.add_argument("--teacher", nargs="+", required=teacher_required,
+                   help="teacher checkpoint(s) or released GG-CNN / GG-CNN2 state dict(s); several: their "
+                        "maps are averaged (multi-teacher)")
+    p.add_argument("--alpha", type=float, default=0.5)
+    p.add_argument("--kd-views", type=int, default=1,
+                   help="reference augmentation: extra unlabeled views per training scene (KD term only)")
+    _add_augment_argument(p, "strong")
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
     train = verbs.add_parser("train", help="train a network on labeled scenes (alpha = 0)")
     _add_training_arguments(train, "ggcnn")
+    _add_augment_argument(train, "reference")
     distill = verbs.add_parser("distill", help="train a student with L = (1-a) L_GT + a L_KD")
     _add_training_arguments(distill, "student_v1")
-    distill.add_argument("--teacher", required=True, help="teacher checkpoint or released GG-CNN state dict")
-    distill.add_argument("--alpha", type=float, default=0.5)
-    distill.add_argument("--kd-views", type=int, default=1,
-                         help="extra unlabeled augmented views per training scene (KD term only)")
+    _add_distill_arguments(distill)
+    speed = verbs.add_parser("speed", help="training throughput (samples/s) of a train/distill setting")
+    _add_data_arguments(speed)
+    speed.add_argument("--model", choices=sorted(MODEL_CONFIGS), default="student_v1")
+    _add_distill_arguments(speed, teacher_required=False)
+    speed.add_argument("--batch-size", type=int, default=16)
+    speed.add_argument("--steps", type=int, default=20)
+    speed.add_argument("--warmup", type=int, default=3)
+    speed.add_argument("--threads", type=int, default=2)
+    speed.add_argument("--device", default="cpu")
+    speed.add_argument("--workers", type=int, default=0)
+    speed.add_argument("--channels-last", action="store_true")
+    speed.add_argument("--no-fast-train", action="store_true")
+    speed.add_argument("--out", type=Path, help="JSON result file")
     ev = verbs.add_parser("eval", help="rectangle-metric accuracy on the held-out split; JSON + PNGs")
     _add_data_arguments(ev)
     ev.add_argument("--model", required=True, help="checkpoint, shipped model name or released state dict")
@@ -93,7 +127,7 @@ def select_scenes(args) -> tuple[list[Scene], list[Scene]]:
     return split_groups(load_scenes(args.data, args.dataset_kind), args.split, args.test_fraction, args.seed)
 
 
-def _run_training(args, teacher: str | None, alpha: float, kd_views: int) -> int:
+def _run_training(args, teacher: list[str] | None, alpha: float, kd_views: int) -> int:
     import cv2
 
     from kd_grasp_ros.grasp.training import TrainingConfig, fit, tune_allocator
@@ -113,6 +147,8 @@ def _run_training(args, teacher: str | None, alpha: float, kd_views: int) -> int
     cfg = TrainingConfig(model=args.model, teacher=teacher, alpha=alpha, epochs=args.epochs,
                          batch_size=args.batch_size, lr=args.lr, kd_views=kd_views,
                          max_minutes=args.max_minutes, seed=args.seed, device=args.device,
+                         augment=args.augment, views_per_scene=args.views_per_scene, workers=args.workers,
+                         channels_last=args.channels_last, fast_train=not args.no_fast_train,
                          extra={"command": " ".join(["kd-grasp", "grasp", *sys.argv[2:]]),
                                 "data": [str(d) for d in args.data], "split": args.split,
                                 "train_scenes": [s.name for s in fit_scenes],
@@ -135,6 +171,15 @@ def run(args) -> int:
         if not 0.0 <= args.alpha <= 1.0:
             raise SystemExit(f"--alpha must be in [0, 1], got {args.alpha}")
         return _run_training(args, teacher=args.teacher, alpha=args.alpha, kd_views=args.kd_views)
+    if args.verb == "speed":
+        import cv2
+
+        from kd_grasp_ros.grasp.speed import run_speed
+
+        torch.set_num_threads(args.threads)
+        cv2.setNumThreads(1)
+        train, _ = select_scenes(args)
+        return run_speed(args, train)
     if args.verb == "eval":
         from kd_grasp_ros.grasp.eval_report import run_eval
 

@@ -150,8 +150,8 @@ class GGCNN2(nn.Module):
 def _heads_forward(model, x: torch.Tensor) -> torch.Tensor:
     if model.fused_heads is not None:
         return model.fused_heads(x)
-    if model.fast_train:
-        return fused_heads_forward(model.heads(), x)
+    if model.fast_train:  # a channels_last input halves the time of this wide, shallow conv's backward
+        return fused_heads_forward(model.heads(), x.contiguous(memory_format=torch.channels_last))
     return torch.cat([head(x) for head in model.heads()], 1)
 
 
