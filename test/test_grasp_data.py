@@ -137,4 +137,4 @@ def test_splits():
     assert [s.name for s in te1] == [s.name for s in te2] and len(te1) == 10
     assert {s.name for s in tr1} | {s.name for s in te1} == {s.name for s in scenes}
     with pytest.raises(GraspDataError):
-        split_scenes(scenes, "objectwise")
+        split_scenes(scenes, "bogus")

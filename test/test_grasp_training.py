@@ -1,4 +1,4 @@
-"""Distillation end to end on a tiny synthetic set: strong views, DataLoader workers, two teachers averaged."""
+"""Distillation end to end on a tiny synthetic set: strong views, a DataLoader worker, two teachers."""
 from __future__ import annotations
 
 import numpy as np

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import torch
 
-from kd_grasp_ros.grasp.datasets import Scene, load_scenes, split_scenes
+from kd_grasp_ros.grasp.datasets import SPLITS, Scene, load_scenes, split_scenes
 from kd_grasp_ros.grasp.models import MODEL_CONFIGS
 
 
@@ -18,8 +18,10 @@ def _add_data_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", nargs="+", required=True, help="dataset directories (each split on its own)")
     p.add_argument("--dataset-kind", choices=("cornell", "jacquard"), default="cornell",
                    help="file layout (the simulation's synthetic export uses the Cornell layout)")
-    p.add_argument("--split", choices=("sorted", "random"), default="sorted",
-                   help="sorted: first 90%% train / last 10%% test of each sorted list; random: image-wise")
+    p.add_argument("--split", choices=SPLITS, default="sorted",
+                   help="sorted: first 90%% train / last 10%% test of each sorted list; random: image-wise; "
+                        "objectwise: 5-fold object-wise split of Cornell-01 (--fold is the test fold)")
+    p.add_argument("--fold", type=int, default=0, help="objectwise: test fold 0-4")
     p.add_argument("--test-fraction", type=float, default=0.1)
     p.add_argument("--seed", type=int, default=0, help="seeds the random split, augmentation and init")
 
@@ -96,6 +98,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     ev.add_argument("--threads", type=int, default=1)
     ev.add_argument("--angle-smoothing", choices=("reference", "vector"), default="reference",
                     help="reference: smooth the angle map (published protocol); vector: smooth cos/sin")
+    agree = verbs.add_parser("agreement", help="student-teacher agreement (map MSE, top-1 match) on held-out "
+                                               "views, strong augmentation and plain crops")
+    _add_data_arguments(agree)
+    agree.add_argument("--model", required=True, help="student checkpoint or shipped model name")
+    agree.add_argument("--teacher", nargs="+", required=True, help="teacher(s); several are averaged")
+    agree.add_argument("--which", choices=("test", "train", "all"), default="test")
+    agree.add_argument("--views", type=int, default=4, help="strong views per scene (plus the plain crop)")
+    agree.add_argument("--threads", type=int, default=1)
+    agree.add_argument("--out", type=Path, required=True, help="JSON result file")
     bench = verbs.add_parser("bench", help="latency table of teacher, v1, v2 (and fast ConvT forms)")
     bench.add_argument("--models", nargs="+",
                        default=["grasp_ggcnn_teacher.pt", "grasp_student_v1.pt", "grasp_student_v2.pt"])
@@ -112,11 +123,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     card.add_argument("--note", action="append", default=[], help="a note line (repeatable)")
 
 
-def split_groups(groups: list[list[Scene]], split: str, fraction: float, seed: int):
+def split_groups(groups: list[list[Scene]], split: str, fraction: float, seed: int, fold: int = 0):
     """Split each directory's scene list on its own; returns the concatenated (first, second) parts."""
     first, second = [], []
     for scenes in groups:
-        a, b = split_scenes(scenes, split, fraction, seed)
+        a, b = split_scenes(scenes, split, fraction, seed, fold)
         first += a
         second += b
     return first, second
@@ -124,7 +135,8 @@ def split_groups(groups: list[list[Scene]], split: str, fraction: float, seed: i
 
 def select_scenes(args) -> tuple[list[Scene], list[Scene]]:
     """(train, test) over all --data directories, each split on its own."""
-    return split_groups(load_scenes(args.data, args.dataset_kind), args.split, args.test_fraction, args.seed)
+    return split_groups(load_scenes(args.data, args.dataset_kind), args.split, args.test_fraction, args.seed,
+                        args.fold)
 
 
 def _run_training(args, teacher: list[str] | None, alpha: float, kd_views: int) -> int:
@@ -137,10 +149,11 @@ def _run_training(args, teacher: list[str] | None, alpha: float, kd_views: int) 
     tune_allocator()
     train_groups = []
     for scenes in load_scenes(args.data, args.dataset_kind):
-        train, _ = split_scenes(scenes, args.split, args.test_fraction, args.seed)
+        train, _ = split_scenes(scenes, args.split, args.test_fraction, args.seed, args.fold)
         train_groups.append([s for s in train if s.labeled])
     labeled = [s for group in train_groups for s in group]
-    fit_scenes, val_scenes = split_groups(train_groups, args.split, args.val_fraction, args.seed + 1)
+    val_split = "sorted" if args.split == "objectwise" else args.split  # the last objects of the train part
+    fit_scenes, val_scenes = split_groups(train_groups, val_split, args.val_fraction, args.seed + 1)
     for d in args.unlabeled:
         for scenes in load_scenes([d], args.dataset_kind):
             fit_scenes += [replace(s, positives=[], negatives=[]) for s in scenes]
@@ -184,6 +197,11 @@ def run(args) -> int:
         from kd_grasp_ros.grasp.eval_report import run_eval
 
         return run_eval(args, select_scenes(args))
+    if args.verb == "agreement":
+        from kd_grasp_ros.grasp.agreement import run_agreement
+
+        train, test = select_scenes(args)
+        return run_agreement(args, {"test": test, "train": train, "all": train + test}[args.which])
     if args.verb == "bench":
         from kd_grasp_ros.grasp.bench import run_bench
 

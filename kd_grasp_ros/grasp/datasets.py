@@ -143,9 +143,20 @@ def load_scenes(roots: list[str | Path], kind: str = "cornell") -> list[list[Sce
     return [DATASET_LOADERS[kind](r) for r in roots]
 
 
-def split_scenes(scenes: list[Scene], split: str, test_fraction: float = 0.1, seed: int = 0,
+SPLITS = ("sorted", "random", "objectwise")
+
+
+def split_scenes(scenes: list[Scene], split: str, test_fraction: float = 0.1, seed: int = 0, fold: int = 0,
                  ) -> tuple[list[Scene], list[Scene]]:
-    """(train, test): 'sorted' = first (1 - f) / last f of the sorted list; 'random' = image-wise by seed."""
+    """(train, test): 'sorted' = first (1 - f) / last f of the sorted list; 'random' = image-wise by seed;
+    'objectwise' = fold `fold` of the 5-fold object-wise split of Cornell-01 (cornell_objects.py) as test."""
+    if split == "objectwise":
+        from kd_grasp_ros.grasp.cornell_objects import N_FOLDS, object_fold
+
+        if not 0 <= fold < N_FOLDS:
+            raise GraspDataError(f"fold must be in [0, {N_FOLDS - 1}], got {fold}")
+        test = [s for s in scenes if object_fold(s.name) == fold]
+        return [s for s in scenes if object_fold(s.name) != fold], test
     n_test = max(1, int(round(len(scenes) * test_fraction))) if scenes else 0
     if split == "sorted":
         return scenes[: len(scenes) - n_test], scenes[len(scenes) - n_test:]
@@ -154,4 +165,4 @@ def split_scenes(scenes: list[Scene], split: str, test_fraction: float = 0.1, se
         test_idx = set(order[:n_test].tolist())
         return ([s for i, s in enumerate(scenes) if i not in test_idx],
                 [s for i, s in enumerate(scenes) if i in test_idx])
-    raise GraspDataError(f"unknown split {split!r}; expected 'sorted' or 'random'")
+    raise GraspDataError(f"unknown split {split!r}; expected one of {SPLITS}")
