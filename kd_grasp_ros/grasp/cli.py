@@ -188,9 +188,11 @@ def run(args) -> int:
         import cv2
 
         from kd_grasp_ros.grasp.speed import run_speed
+        from kd_grasp_ros.grasp.training import tune_allocator
 
         torch.set_num_threads(args.threads)
         cv2.setNumThreads(1)
+        tune_allocator()  # as train/distill do
         train, _ = select_scenes(args)
         return run_speed(args, train)
     if args.verb == "eval":
