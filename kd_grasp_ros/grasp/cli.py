@@ -98,6 +98,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     ev.add_argument("--threads", type=int, default=1)
     ev.add_argument("--angle-smoothing", choices=("reference", "vector"), default="reference",
                     help="reference: smooth the angle map (published protocol); vector: smooth cos/sin")
+    ev.add_argument("--depth", choices=("stored", "z"), default="stored",
+                    help="stored: depth as in the files (published protocol; Cornell: range images); "
+                         "z: Cornell range converted to z-depth, as a real camera gives it")
     agree = verbs.add_parser("agreement", help="student-teacher agreement (map MSE, top-1 match) on held-out "
                                                "views, strong augmentation and plain crops")
     _add_data_arguments(agree)

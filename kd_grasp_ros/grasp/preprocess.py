@@ -32,6 +32,21 @@ def inpaint_missing(depth: np.ndarray) -> np.ndarray:
     return (filled[1:-1, 1:-1] * scale).astype(np.float32)
 
 
+# Cornell depth images are ranges (Euclidean distance to the camera, GG-CNN's from_pcd), not z: a flat
+# table is a bowl in them. Fitting d = a + b u + c v + e r^2 over the Cornell-01 tables gives
+# e = a / (2 f^2) with f ~ 568 px about the image centre (docs/grasp/evaluation-protocol.md).
+CORNELL_RANGE_FOCAL_PX = 568.0
+
+
+def range_to_z(depth: np.ndarray, focal_px: float = CORNELL_RANGE_FOCAL_PX) -> np.ndarray:
+    """z-depth (what RealSense and the simulation give) of a range image, principal point at the centre;
+    missing pixels stay missing."""
+    h, w = depth.shape
+    v, u = np.mgrid[0:h, 0:w].astype(np.float32)
+    k = np.sqrt(1.0 + ((u - (w - 1) / 2) / focal_px) ** 2 + ((v - (h - 1) / 2) / focal_px) ** 2)
+    return np.where(missing_mask(depth), 0.0, depth / k).astype(np.float32)
+
+
 def normalise(depth_crop: np.ndarray) -> np.ndarray:
     """Subtract the crop's mean and clip to [-1, 1] (the network's input range)."""
     return np.clip(depth_crop - depth_crop.mean(), -1.0, 1.0).astype(np.float32)

@@ -22,22 +22,25 @@ from kd_grasp_ros.grasp.augment import STRONG, AugmentConfig, augmented_view
 from kd_grasp_ros.grasp.constants import NETWORK_INPUT_SIZE, ZOOM_MIN
 from kd_grasp_ros.grasp.datasets import Scene, read_depth
 from kd_grasp_ros.grasp.labels import draw_label_maps
-from kd_grasp_ros.grasp.preprocess import inpaint_missing, make_sample, rectangles_center
+from kd_grasp_ros.grasp.preprocess import inpaint_missing, make_sample, range_to_z, rectangles_center
 
 QUARTER_TURNS = (0.0, np.pi / 2, np.pi, 3 * np.pi / 2)
 KD_VIEW_SHIFT_PX = 60
 
 
 class DepthCache:
-    """Inpainted depth images kept in memory after the first read."""
+    """Inpainted depth images kept in memory after the first read; as_z converts range images (Cornell)
+    to z-depth first, as a real camera would give them."""
 
-    def __init__(self):
+    def __init__(self, as_z: bool = False):
         self._depth: dict[str, np.ndarray] = {}
+        self.as_z = as_z
 
     def get(self, scene: Scene) -> np.ndarray:
         key = str(scene.depth_path)
         if key not in self._depth:
-            self._depth[key] = inpaint_missing(read_depth(scene.depth_path))
+            depth = read_depth(scene.depth_path)
+            self._depth[key] = inpaint_missing(range_to_z(depth) if self.as_z else depth)
         return self._depth[key]
 
     def preload(self, scenes: list[Scene]) -> None:
