@@ -30,6 +30,9 @@ def _add_training_arguments(p: argparse.ArgumentParser, default_model: str) -> N
     _add_data_arguments(p)
     p.add_argument("--model", choices=sorted(MODEL_CONFIGS), default=default_model)
     p.add_argument("--unlabeled", nargs="*", default=[], help="extra depth-only directories (KD term only)")
+    p.add_argument("--train-only", nargs="*", default=[],
+                   help="extra labeled directories used whole for training, never split (e.g. the sim "
+                        "export next to an object-wise split of Cornell)")
     p.add_argument("--val-fraction", type=float, default=0.1,
                    help="part of the train split held out for best-checkpoint selection")
     p.add_argument("--epochs", type=int, default=50)
@@ -157,6 +160,9 @@ def _run_training(args, teacher: list[str] | None, alpha: float, kd_views: int) 
     labeled = [s for group in train_groups for s in group]
     val_split = "sorted" if args.split == "objectwise" else args.split  # the last objects of the train part
     fit_scenes, val_scenes = split_groups(train_groups, val_split, args.val_fraction, args.seed + 1)
+    for d in args.train_only:
+        for scenes in load_scenes([d], args.dataset_kind):
+            fit_scenes += scenes
     for d in args.unlabeled:
         for scenes in load_scenes([d], args.dataset_kind):
             fit_scenes += [replace(s, positives=[], negatives=[]) for s in scenes]
