@@ -7,6 +7,7 @@ from dataclasses import replace
 import cv2
 import numpy as np
 import pytest
+import tifffile
 
 from kd_grasp_ros.grasp.augment import (
     NO_AUGMENTATION,
@@ -64,7 +65,7 @@ def test_marker_lands_on_the_transformed_corner():
     depth[end[0] - 1:end[0] + 2, end[1] - 1:end[1] + 2] = 0.4
     cfg = replace(NO_AUGMENTATION, rotation=True, flip_probability=1.0, magnification=(1.3, 1.3),
                   center_shift_px=30)
-    x, (moved,), view = augmented_view(np.random.default_rng(4), depth, [rect], (230, 330), cfg)
+    x, (moved,), view, _ = augmented_view(np.random.default_rng(4), depth, [rect], (230, 330), cfg)
     assert view.flip and view.magnification == pytest.approx(1.3)
     marker = np.unravel_index(np.argmin(x), x.shape)
     np.testing.assert_allclose(marker, moved.points[1], atol=2.0)
@@ -95,7 +96,6 @@ def test_noise_grows_with_distance():
 
 
 def test_view_dataset_reproducible_and_labels_consistent(tmp_path):
-    import tifffile
     import torch
 
     from kd_grasp_ros.grasp.torch_data import ViewDataset
@@ -113,3 +113,35 @@ def test_view_dataset_reproducible_and_labels_consistent(tmp_path):
     assert not torch.equal(data[0]["depth"], a["depth"])
     q = data[0]["target"][0].numpy() > 0.5
     assert data[0]["depth"][0].numpy()[q].mean() < data[0]["depth"][0].numpy().mean()
+
+
+def test_range_images_are_recognised(shared_dir):
+    from kd_grasp_ros.grasp.datasets import read_depth
+    from kd_grasp_ros.grasp.preprocess import looks_like_range_image, range_factor
+
+    v, u = np.mgrid[0:480, 0:640].astype(np.float32)
+    tilted_z = (0.8 + 2e-4 * u + 1e-4 * v).astype(np.float32)
+    tilted_z[200:260, 300:380] -= 0.05  # an object
+    assert not looks_like_range_image(tilted_z)
+    assert looks_like_range_image(tilted_z * range_factor(tilted_z.shape))
+    cornell = read_depth(shared_dir / "data/cornell-01/pcd0100d.tiff")
+    assert looks_like_range_image(cornell)
+
+
+def test_teacher_sees_the_range_form_of_the_students_view(tmp_path):
+    from kd_grasp_ros.grasp.preprocess import range_factor
+    from kd_grasp_ros.grasp.torch_data import DepthCache, ViewDataset
+
+    depth, rect = table_with_box()
+    tifffile.imwrite(tmp_path / "pcd0001d.tiff", depth * range_factor(depth.shape))  # stored as range
+    scene = Scene("a", tmp_path / "pcd0001d.tiff", positives=[rect])
+    cfg = replace(NO_AUGMENTATION, rotation=True, center_shift_px=40)
+    data = ViewDataset([scene], cfg, seed=1, cache=DepthCache(as_z="auto"), teacher_range_input=True)
+    item = data[0]
+    student, teacher = item["depth"][0].numpy(), item["teacher_depth"][0].numpy()
+    table = student > np.median(student) - 0.02  # not the box (6 cm nearer)
+    # the student's table is flat (z-depth), the teacher's bends away from the image centre
+    assert np.percentile(student[table], 95) - np.percentile(student[table], 5) < 0.01
+    assert np.percentile(teacher[table], 95) - np.percentile(teacher[table], 5) > 0.03
+    with pytest.raises(ValueError, match="as_z"):
+        ViewDataset([scene], cfg, teacher_range_input=True)

@@ -48,3 +48,12 @@ def test_distill_with_strong_views_workers_and_multi_teacher(tmp_path):
     assert info["training"]["teacher"] == teachers and info["training"]["augment"] == "strong"
     assert info["metrics"]["kd"] > 0 and np.isfinite(info["metrics"]["loss"])
     assert model.fast_train is False  # checkpoints load in the plain reference form
+
+
+def test_distill_with_teacher_range_input(tmp_path):
+    scenes = write_scenes(tmp_path / "data", n=2)
+    torch.manual_seed(0)
+    teacher = str(save_checkpoint(tmp_path / "t.pt", build_model("student_v1")))
+    cfg = TrainingConfig(model="student_v1", teacher=teacher, alpha=1.0, epochs=1, batch_size=2,
+                         augment="strong", views_per_scene=1, teacher_range_input=True, seed=1)
+    assert fit(cfg, scenes, scenes[:1], tmp_path / "run", progress=False)["epochs"] == 1

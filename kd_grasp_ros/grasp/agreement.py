@@ -72,7 +72,7 @@ def measure_agreement(student: torch.nn.Module, teacher: torch.nn.Module, scenes
         settings = [("reference", NO_AUGMENTATION, 0)] + [("augmented", cfg, v) for v in range(views)]
         for kind, aug, v in settings:
             rng = np.random.default_rng([seed, i, v])
-            x, _, _ = augmented_view(rng, depth, [], center, aug)
+            x, _, _, _ = augmented_view(rng, depth, [], center, aug)
             batch = torch.from_numpy(x)[None, None]
             results[kind].add(student(batch)[0], teacher(batch)[0])
     return {k: r.summary() for k, r in results.items()}

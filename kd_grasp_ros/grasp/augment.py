@@ -169,9 +169,18 @@ def network_input(crop_m: np.ndarray) -> np.ndarray:
 
 def augmented_view(rng: np.random.Generator, depth_m: np.ndarray, rects: list[GraspRectangle],
                    base_center: tuple[float, float], cfg: AugmentConfig = STRONG,
-                   ) -> tuple[np.ndarray, list[GraspRectangle], View]:
-    """(network input (size, size) float32, rectangles in the crop, the view) of one random view."""
+                   range_factor: np.ndarray | None = None,
+                   ) -> tuple[np.ndarray, list[GraspRectangle], View, np.ndarray | None]:
+    """(network input (size, size) float32, rectangles in the crop, the view, teacher input or None).
+
+    With range_factor (range / z per full-image pixel, preprocess.range_factor) and z-depth in depth_m,
+    the teacher input is the same corrupted view as a range image: what a teacher trained on Cornell's
+    range images expects, while the student gets the z-depth a real camera gives."""
     view = sample_view(rng, cfg, base_center)
     crop = warp_depth(depth_m, view.affine, cfg.size)
     crop = corrupt_depth(rng, crop, cfg)
-    return network_input(crop), warp_rectangles(rects, view.affine), view
+    teacher = None
+    if range_factor is not None:
+        factor = warp_depth(range_factor, view.affine, cfg.size)
+        teacher = network_input(np.where(np.isfinite(crop), crop * factor, crop))  # -1 stays negative
+    return network_input(crop), warp_rectangles(rects, view.affine), view, teacher

@@ -69,6 +69,9 @@ def _add_distill_arguments(p: argparse.ArgumentParser, teacher_required: bool = 
     p.add_argument("--kd-views", type=int, default=1,
                    help="reference augmentation: extra unlabeled views per training scene (KD term only)")
     _add_augment_argument(p, "strong")
+    p.add_argument("--teacher-range-input", action="store_true",
+                   help="strong: the student sees z-depth (Cornell range images converted), the teacher the "
+                        "same view as a range image, the kind of depth it was trained on")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -171,6 +174,7 @@ def _run_training(args, teacher: list[str] | None, alpha: float, kd_views: int) 
                          max_minutes=args.max_minutes, seed=args.seed, device=args.device,
                          augment=args.augment, views_per_scene=args.views_per_scene, workers=args.workers,
                          channels_last=args.channels_last, fast_train=not args.no_fast_train,
+                         teacher_range_input=getattr(args, "teacher_range_input", False),
                          extra={"command": " ".join(["kd-grasp", "grasp", *sys.argv[2:]]),
                                 "data": [str(d) for d in args.data], "split": args.split,
                                 "train_scenes": [s.name for s in fit_scenes],

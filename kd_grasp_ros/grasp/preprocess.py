@@ -38,13 +38,36 @@ def inpaint_missing(depth: np.ndarray) -> np.ndarray:
 CORNELL_RANGE_FOCAL_PX = 568.0
 
 
+def range_factor(shape: tuple[int, int], focal_px: float = CORNELL_RANGE_FOCAL_PX) -> np.ndarray:
+    """range / z of every pixel of an image of this shape (principal point at the centre)."""
+    h, w = shape
+    v, u = np.mgrid[0:h, 0:w].astype(np.float32)
+    return np.sqrt(1.0 + ((u - (w - 1) / 2) / focal_px) ** 2 + ((v - (h - 1) / 2) / focal_px) ** 2)
+
+
 def range_to_z(depth: np.ndarray, focal_px: float = CORNELL_RANGE_FOCAL_PX) -> np.ndarray:
     """z-depth (what RealSense and the simulation give) of a range image, principal point at the centre;
     missing pixels stay missing."""
+    return np.where(missing_mask(depth), 0.0, depth / range_factor(depth.shape, focal_px)).astype(np.float32)
+
+
+def looks_like_range_image(depth: np.ndarray, focal_px: float = CORNELL_RANGE_FOCAL_PX) -> bool:
+    """True if the dominant surface (the table) bends like a range image: a robust fit of
+    d = a + b u + c v + e r^2 (+ u^2 - v^2, uv) gives e within a factor 2 of a / (2 f^2)."""
     h, w = depth.shape
-    v, u = np.mgrid[0:h, 0:w].astype(np.float32)
-    k = np.sqrt(1.0 + ((u - (w - 1) / 2) / focal_px) ** 2 + ((v - (h - 1) / 2) / focal_px) ** 2)
-    return np.where(missing_mask(depth), 0.0, depth / k).astype(np.float32)
+    v, u = np.mgrid[0:h:4, 0:w:4].astype(np.float64)
+    d = depth[::4, ::4].astype(np.float64)
+    u, v = u - (w - 1) / 2, v - (h - 1) / 2
+    ok = ~missing_mask(d)
+    a = np.stack([np.ones_like(u), u, v, u * u + v * v, u * u - v * v, u * v], -1)[ok]
+    y = d[ok]
+    keep = np.ones(len(y), bool)
+    for _ in range(3):  # drop the objects: refit on the points near the surface
+        coef, *_ = np.linalg.lstsq(a[keep], y[keep], rcond=None)
+        res = np.abs(y - a @ coef)
+        keep = res < 2 * np.median(res) + 1e-4
+    expected = coef[0] / (2 * focal_px ** 2)
+    return bool(0.5 * expected < coef[3] < 2 * expected)
 
 
 def normalise(depth_crop: np.ndarray) -> np.ndarray:

@@ -15,8 +15,14 @@ from dataclasses import asdict
 import torch
 
 from kd_grasp_ros.grasp.datasets import Scene
-from kd_grasp_ros.grasp.torch_data import DepthCache
-from kd_grasp_ros.grasp.training import TrainingConfig, build_training, make_loader, set_seed, train_step
+from kd_grasp_ros.grasp.training import (
+    TrainingConfig,
+    build_training,
+    make_loader,
+    new_cache,
+    set_seed,
+    train_step,
+)
 
 
 def measure_speed(cfg: TrainingConfig, scenes: list[Scene], steps: int = 20, warmup: int = 3) -> dict:
@@ -24,7 +30,7 @@ def measure_speed(cfg: TrainingConfig, scenes: list[Scene], steps: int = 20, war
     set_seed(cfg.seed)
     model, optimizer, teacher = build_training(cfg)
     model.train()
-    _, loader = make_loader(cfg, scenes, DepthCache())
+    _, loader = make_loader(cfg, scenes, new_cache(cfg))
     batches = itertools.chain.from_iterable(itertools.repeat(loader))
 
     def step() -> int:
@@ -53,7 +59,8 @@ def run_speed(args, scenes: list[Scene]) -> int:
                          batch_size=args.batch_size, kd_views=args.kd_views, seed=args.seed,
                          device=args.device,
                          augment=args.augment, views_per_scene=1, workers=args.workers,
-                         channels_last=args.channels_last, fast_train=not args.no_fast_train)
+                         channels_last=args.channels_last, fast_train=not args.no_fast_train,
+                         teacher_range_input=args.teacher_range_input)
     result = measure_speed(cfg, scenes, steps=args.steps, warmup=args.warmup)
     print(f"{cfg.model} batch {cfg.batch_size} ({cfg.augment} augmentation, workers {cfg.workers}, "
           f"fast_train {cfg.fast_train}, channels_last {cfg.channels_last}, {result['threads']} threads): "

@@ -52,6 +52,7 @@ class TrainingConfig:
     workers: int = 0                 # DataLoader worker processes
     channels_last: bool = False
     fast_train: bool = True
+    teacher_range_input: bool = False  # strong: teacher sees the view as a range image, student as z-depth
     extra: dict = field(default_factory=dict)
 
 
@@ -81,8 +82,10 @@ def train_step(model, batch: dict, optimizer, teacher=None, alpha: float = 0.0, 
     labeled = batch["labeled"].to(device, non_blocking=True)
     teacher_pred = None
     if teacher is not None and alpha > 0:
+        teacher_in = batch["teacher_depth"].to(device, non_blocking=True).contiguous(memory_format=fmt) \
+            if "teacher_depth" in batch else depth
         with torch.no_grad():
-            teacher_pred = teacher(depth).contiguous()
+            teacher_pred = teacher(teacher_in).contiguous()
     out = grasp_loss(model(depth).contiguous(), target, labeled, teacher_pred, alpha)
     optimizer.zero_grad(set_to_none=True)
     out["loss"].backward()
@@ -140,10 +143,18 @@ def _worker_init(_: int) -> None:
     cv2.setNumThreads(1)
 
 
+def new_cache(cfg: TrainingConfig) -> DepthCache:
+    """With teacher_range_input the student trains and validates on z-depth (range images converted)."""
+    return DepthCache(as_z="auto") if cfg.teacher_range_input else DepthCache()
+
+
 def make_loader(cfg: TrainingConfig, scenes: list[Scene], cache: DepthCache):
     """(dataset, DataLoader) for cfg.augment; images are read before workers fork so they share them."""
+    if cfg.teacher_range_input and cfg.augment != "strong":
+        raise ValueError("teacher_range_input needs the strong augmentation")
     if cfg.augment == "strong":
-        data = ViewDataset(scenes, STRONG, views_per_scene=cfg.views_per_scene, seed=cfg.seed, cache=cache)
+        data = ViewDataset(scenes, STRONG, views_per_scene=cfg.views_per_scene, seed=cfg.seed, cache=cache,
+                           teacher_range_input=cfg.teacher_range_input)
     elif cfg.augment == "reference":
         data = GraspDataset(scenes, augment=True, kd_views=cfg.kd_views, seed=cfg.seed, cache=cache)
     else:
@@ -176,7 +187,7 @@ def fit(cfg: TrainingConfig, train_scenes: list[Scene], val_scenes: list[Scene],
     set_seed(cfg.seed)
     out_dir.mkdir(parents=True, exist_ok=True)
     model, optimizer, teacher = build_training(cfg)
-    cache = DepthCache()
+    cache = new_cache(cfg)
     data, loader = make_loader(cfg, train_scenes, cache)
     start_epoch, best_acc, history = 0, -1.0, []
     if resume:
