@@ -68,3 +68,13 @@ def test_agreement_of_an_unrelated_student_is_imperfect(tmp_path):
         teacher.pos_output.bias.fill_(0.5)
     result = measure_agreement(student, teacher, [_scene(tmp_path)], views=2, progress=False)
     assert result["augmented"]["mse_total"] > 1e-4
+
+
+def test_agreement_with_teacher_range_input_compares_range_teacher_and_z_student(tmp_path):
+    torch.manual_seed(0)
+    model = build_model("student_v1").eval()
+    scene = _scene(tmp_path)
+    same = measure_agreement(model, model, [scene], views=1, progress=False)
+    split = measure_agreement(model, model, [scene], views=1, progress=False, teacher_range_input=True)
+    assert same["augmented"]["mse_total"] == 0.0
+    assert split["augmented"]["mse_total"] > 0.0  # the two inputs differ by the range bowl

@@ -20,7 +20,7 @@ from kd_grasp_ros.grasp.constants import OUTPUT_NAMES
 from kd_grasp_ros.grasp.datasets import Scene
 from kd_grasp_ros.grasp.metric import rectangle_match
 from kd_grasp_ros.grasp.postprocess import decode_maps, find_grasps, grasp_rectangle
-from kd_grasp_ros.grasp.preprocess import rectangles_center
+from kd_grasp_ros.grasp.preprocess import range_factor, rectangles_center
 from kd_grasp_ros.grasp.torch_data import DepthCache
 
 
@@ -59,22 +59,26 @@ class AgreementResult:
 @torch.no_grad()
 def measure_agreement(student: torch.nn.Module, teacher: torch.nn.Module, scenes: list[Scene],
                       views: int = 4, seed: int = 0, cfg: AugmentConfig = STRONG, progress: bool = True,
-                      ) -> dict:
-    """{'augmented': summary over `views` strong views per scene, 'reference': summary of plain crops}."""
+                      teacher_range_input: bool = False) -> dict:
+    """{'augmented': summary over `views` strong views per scene, 'reference': summary of plain crops}.
+    teacher_range_input: the student sees z-depth, the teacher the same view as a range image (as trained
+    with distill --teacher-range-input)."""
     student.eval()
     teacher.eval()
-    cache = DepthCache()
+    cache = DepthCache(as_z="auto") if teacher_range_input else DepthCache()
     results = {"augmented": AgreementResult(), "reference": AgreementResult()}
     for i, scene in enumerate(tqdm(scenes, desc="agreement", disable=not progress, leave=False)):
         depth = cache.get(scene)
         h, w = depth.shape
+        factor = range_factor(depth.shape) if teacher_range_input else None
         center = rectangles_center(scene.positives) if scene.labeled else (h / 2, w / 2)
         settings = [("reference", NO_AUGMENTATION, 0)] + [("augmented", cfg, v) for v in range(views)]
         for kind, aug, v in settings:
             rng = np.random.default_rng([seed, i, v])
-            x, _, _, _ = augmented_view(rng, depth, [], center, aug)
+            x, _, _, teacher_x = augmented_view(rng, depth, [], center, aug, factor)
             batch = torch.from_numpy(x)[None, None]
-            results[kind].add(student(batch)[0], teacher(batch)[0])
+            teacher_batch = batch if teacher_x is None else torch.from_numpy(teacher_x)[None, None]
+            results[kind].add(student(batch)[0], teacher(teacher_batch)[0])
     return {k: r.summary() for k, r in results.items()}
 
 
@@ -86,11 +90,13 @@ def run_agreement(args, scenes: list[Scene]) -> int:
     torch.set_num_threads(args.threads)
     student, info = load_model(resolve_model(args.model))
     teacher = load_teacher([str(resolve_model(t)) for t in args.teacher], "cpu")
-    report = measure_agreement(student, teacher, scenes, views=args.views, seed=args.seed)
+    report = measure_agreement(student, teacher, scenes, views=args.views, seed=args.seed,
+                               teacher_range_input=args.teacher_range_input)
     report.update({"model": args.model, "model_name": info["model_cfg"]["name"], "teacher": args.teacher,
                    "data": [str(d) for d in args.data], "split": args.split, "which": args.which,
                    "fold": getattr(args, "fold", None), "scenes": [s.name for s in scenes],
-                   "views_per_scene": args.views, "seed": args.seed})
+                   "views_per_scene": args.views, "seed": args.seed,
+                   "teacher_range_input": args.teacher_range_input})
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1))
     for kind in ("reference", "augmented"):

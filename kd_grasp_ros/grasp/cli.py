@@ -114,6 +114,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     agree.add_argument("--teacher", nargs="+", required=True, help="teacher(s); several are averaged")
     agree.add_argument("--which", choices=("test", "train", "all"), default="test")
     agree.add_argument("--views", type=int, default=4, help="strong views per scene (plus the plain crop)")
+    agree.add_argument("--teacher-range-input", action="store_true",
+                       help="student sees z-depth, teacher the range form (as distill --teacher-range-input)")
     agree.add_argument("--threads", type=int, default=1)
     agree.add_argument("--out", type=Path, required=True, help="JSON result file")
     bench = verbs.add_parser("bench", help="latency table of teacher, v1, v2 (and fast ConvT forms)")
