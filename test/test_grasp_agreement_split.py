@@ -78,3 +78,13 @@ def test_agreement_with_teacher_range_input_compares_range_teacher_and_z_student
     split = measure_agreement(model, model, [scene], views=1, progress=False, teacher_range_input=True)
     assert same["augmented"]["mse_total"] == 0.0
     assert split["augmented"]["mse_total"] > 0.0  # the two inputs differ by the range bowl
+
+
+def test_reference_raster_iou_agrees_with_polygon_iou():
+    from kd_grasp_ros.grasp.protocol_check import raster_iou
+
+    a = GraspRectangle.from_grasp((100, 100), 0.3, 60.0, 30.0)
+    b = GraspRectangle.from_grasp((105, 110), 0.1, 60.0, 30.0)
+    far = GraspRectangle.from_grasp((300, 300), 0.0, 20.0, 10.0)
+    assert raster_iou(a, a) == 1.0 and raster_iou(a, far) == 0.0
+    assert raster_iou(a, b) == pytest.approx(a.iou(b), abs=0.05)

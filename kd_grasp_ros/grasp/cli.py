@@ -118,6 +118,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="student sees z-depth, teacher the range form (as distill --teacher-range-input)")
     agree.add_argument("--threads", type=int, default=1)
     agree.add_argument("--out", type=Path, required=True, help="JSON result file")
+    proto = verbs.add_parser("protocol", help="our eval beside the GG-CNN reference code's protocol variants")
+    _add_data_arguments(proto)
+    proto.add_argument("--model", required=True)
+    proto.add_argument("--which", choices=("test", "train", "all"), default="all")
+    proto.add_argument("--threads", type=int, default=1)
+    proto.add_argument("--out", type=Path, required=True, help="JSON result file")
     bench = verbs.add_parser("bench", help="latency table of teacher, v1, v2 (and fast ConvT forms)")
     bench.add_argument("--models", nargs="+",
                        default=["grasp_ggcnn_teacher.pt", "grasp_student_v1.pt", "grasp_student_v2.pt"])
@@ -219,6 +225,11 @@ def run(args) -> int:
 
         train, test = select_scenes(args)
         return run_agreement(args, {"test": test, "train": train, "all": train + test}[args.which])
+    if args.verb == "protocol":
+        from kd_grasp_ros.grasp.protocol_check import run_protocol
+
+        train, test = select_scenes(args)
+        return run_protocol(args, {"test": test, "train": train, "all": train + test}[args.which])
     if args.verb == "bench":
         from kd_grasp_ros.grasp.bench import run_bench
 
