@@ -137,4 +137,18 @@ def test_splits():
     assert [s.name for s in te1] == [s.name for s in te2] and len(te1) == 10
     assert {s.name for s in tr1} | {s.name for s in te1} == {s.name for s in scenes}
     with pytest.raises(GraspDataError):
-        split_scenes(scenes, "objectwise")
+        split_scenes(scenes, "bogus")
+
+
+def test_range_to_z_flattens_a_range_image_of_a_plane():
+    from kd_grasp_ros.grasp.preprocess import CORNELL_RANGE_FOCAL_PX, range_to_z
+
+    v, u = np.mgrid[0:480, 0:640].astype(np.float32)
+    k = np.sqrt(1 + ((u - 319.5) / CORNELL_RANGE_FOCAL_PX) ** 2 + ((v - 239.5) / CORNELL_RANGE_FOCAL_PX) ** 2)
+    ranges = (0.9 * k).astype(np.float32)
+    ranges[10, 10] = -1.0
+    z = range_to_z(ranges)
+    assert z[10, 10] == 0.0
+    z[10, 10] = 0.9
+    np.testing.assert_allclose(z, 0.9, rtol=1e-5)
+    assert ranges[0, 0] - ranges[240, 320] > 0.2  # the bowl a range image makes of a flat table

@@ -48,8 +48,8 @@ def build_card(checkpoint: Path, evals: list[dict], peer_evals: list[dict], benc
 def card_markdown(card: dict) -> str:
     c = card
     lines = [f"# {c['file']} ({c['model_name']})", "",
-             f"- Architecture: GG-CNN, filters ({', '.join(str(f) for f in c['model_cfg']['filters'])}),"
-             f" {c['parameters']:,} parameters,"
+             f"- Architecture: {'GG-CNN2' if c['model_name'] == 'ggcnn2' else 'GG-CNN'}, filters "
+             f"({', '.join(str(f) for f in c['model_cfg']['filters'])}), {c['parameters']:,} parameters,"
              f" {c['size_mb']:.3f} MB on disk.",
              "- Commands (run in this order; later ones resume the run):",
              *[f"  - `{cmd}`" for cmd in c["commands"]],

@@ -12,7 +12,12 @@ from typing import Any
 import torch
 
 from kd_grasp_ros.grasp.errors import GraspModelError
-from kd_grasp_ros.grasp.models import GGCNN, GGCNNConfig, model_config
+from kd_grasp_ros.grasp.models import (
+    GGCNNConfig,
+    build_from_config,
+    config_from_dict,
+    model_config,
+)
 
 RELEASED_GGCNN_KEYS = frozenset(
     f"{layer}.{p}"
@@ -20,9 +25,14 @@ RELEASED_GGCNN_KEYS = frozenset(
                   "pos_output", "cos_output", "sin_output", "width_output")
     for p in ("weight", "bias")
 )
+# The released GG-CNN2 (IJRR 2019 code): conv layers inside a Sequential at these indices.
+RELEASED_GGCNN2_KEYS = frozenset(
+    [f"features.{i}.{p}" for i in (0, 2, 5, 7, 10, 12, 15, 18) for p in ("weight", "bias")]
+    + [f"{h}_output.{p}" for h in ("pos", "cos", "sin", "width") for p in ("weight", "bias")]
+)
 
 
-def save_checkpoint(path: str | Path, model: GGCNN, **extra: Any) -> Path:
+def save_checkpoint(path: str | Path, model: torch.nn.Module, **extra: Any) -> Path:
     """Write {'model', 'model_cfg', **extra} (extra: epoch, metrics, optimizer, args, ...) atomically."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -59,8 +69,9 @@ def _config_from_released(state: dict, path: Path) -> GGCNNConfig:
     raise GraspModelError(f"{path}: state dict filters {(f1, f2, f3)} match no registered GG-CNN variant")
 
 
-def load_model(path: str | Path) -> tuple[GGCNN, dict]:
-    """Network (eval mode, CPU) and checkpoint dict from our checkpoint or a released GG-CNN state dict.
+def load_model(path: str | Path) -> tuple[torch.nn.Module, dict]:
+    """Network (eval mode, CPU) and checkpoint dict from our checkpoint or a released GG-CNN / GG-CNN2
+    state dict (loaded strictly: every key and shape must match).
 
     For a released state dict the returned dict is {'model_cfg': ..., 'source': 'released_state_dict'}.
     """
@@ -68,21 +79,23 @@ def load_model(path: str | Path) -> tuple[GGCNN, dict]:
     obj = read_checkpoint(path)
     if "model" in obj and "model_cfg" in obj:
         try:
-            cfg = GGCNNConfig(**obj["model_cfg"])
-        except TypeError as exc:
-            raise GraspModelError(f"{path}: bad model_cfg {obj['model_cfg']!r}: {exc}") from exc
-        model_config(cfg.name)  # unknown names fail loudly
+            cfg = config_from_dict(obj["model_cfg"])  # unknown names fail loudly
+        except GraspModelError as exc:
+            raise GraspModelError(f"{path}: {exc}") from exc
         state, info = obj["model"], obj
     elif set(obj) == RELEASED_GGCNN_KEYS:
         cfg = _config_from_released(obj, path)
         state, info = obj, {"model_cfg": asdict(cfg), "source": "released_state_dict"}
+    elif set(obj) == RELEASED_GGCNN2_KEYS:
+        cfg = model_config("ggcnn2")
+        state, info = obj, {"model_cfg": asdict(cfg), "source": "released_state_dict"}
     else:
         raise GraspModelError(
-            f"{path}: expected a checkpoint dict with 'model' and 'model_cfg' or a GG-CNN state dict, "
+            f"{path}: expected a checkpoint dict with 'model' and 'model_cfg' or a GG-CNN(2) state dict, "
             f"got keys {sorted(obj)[:8]}")
-    model = GGCNN(cfg)
+    model = build_from_config(cfg)
     try:
-        model.load_state_dict(state)
+        model.load_state_dict(state, strict=True)
     except (RuntimeError, KeyError) as exc:
         raise GraspModelError(f"{path}: weights do not fit {cfg}: {exc}") from exc
     model.eval()

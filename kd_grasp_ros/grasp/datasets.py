@@ -16,6 +16,7 @@ import numpy as np
 import tifffile
 
 from kd_grasp_ros.grasp.errors import GraspDataError
+from kd_grasp_ros.grasp.preprocess import missing_mask
 from kd_grasp_ros.grasp.rectangles import GraspRectangle
 
 CORNELL_DEPTH_SUFFIX = "d.tiff"
@@ -39,7 +40,8 @@ class Scene:
 
 
 def read_depth(path: str | Path) -> np.ndarray:
-    """A depth TIFF as float32 metres (HxW); NaN and infinities become 0 (= missing)."""
+    """A depth TIFF as float32 metres (HxW); missing depth (NaN, infinities, 0, negative values such as -1)
+    becomes 0, the one missing value inside the package."""
     path = Path(path)
     if not path.is_file():
         raise GraspDataError(f"depth image not found: {path}")
@@ -53,7 +55,7 @@ def read_depth(path: str | Path) -> np.ndarray:
     if depth.ndim != 2 or not np.issubdtype(depth.dtype, np.number):
         raise GraspDataError(f"{path}: expected a 2-D numeric depth image, got {depth.dtype} {depth.shape}")
     depth = depth.astype(np.float32)
-    depth[~np.isfinite(depth)] = 0.0
+    depth[missing_mask(depth)] = 0.0
     return depth
 
 
@@ -141,9 +143,20 @@ def load_scenes(roots: list[str | Path], kind: str = "cornell") -> list[list[Sce
     return [DATASET_LOADERS[kind](r) for r in roots]
 
 
-def split_scenes(scenes: list[Scene], split: str, test_fraction: float = 0.1, seed: int = 0,
+SPLITS = ("sorted", "random", "objectwise")
+
+
+def split_scenes(scenes: list[Scene], split: str, test_fraction: float = 0.1, seed: int = 0, fold: int = 0,
                  ) -> tuple[list[Scene], list[Scene]]:
-    """(train, test): 'sorted' = first (1 - f) / last f of the sorted list; 'random' = image-wise by seed."""
+    """(train, test): 'sorted' = first (1 - f) / last f of the sorted list; 'random' = image-wise by seed;
+    'objectwise' = fold `fold` of the 5-fold object-wise split of Cornell-01 (cornell_objects.py) as test."""
+    if split == "objectwise":
+        from kd_grasp_ros.grasp.cornell_objects import N_FOLDS, object_fold
+
+        if not 0 <= fold < N_FOLDS:
+            raise GraspDataError(f"fold must be in [0, {N_FOLDS - 1}], got {fold}")
+        test = [s for s in scenes if object_fold(s.name) == fold]
+        return [s for s in scenes if object_fold(s.name) != fold], test
     n_test = max(1, int(round(len(scenes) * test_fraction))) if scenes else 0
     if split == "sorted":
         return scenes[: len(scenes) - n_test], scenes[len(scenes) - n_test:]
@@ -152,4 +165,4 @@ def split_scenes(scenes: list[Scene], split: str, test_fraction: float = 0.1, se
         test_idx = set(order[:n_test].tolist())
         return ([s for i, s in enumerate(scenes) if i not in test_idx],
                 [s for i, s in enumerate(scenes) if i in test_idx])
-    raise GraspDataError(f"unknown split {split!r}; expected 'sorted' or 'random'")
+    raise GraspDataError(f"unknown split {split!r}; expected one of {SPLITS}")

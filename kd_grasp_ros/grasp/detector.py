@@ -1,8 +1,8 @@
 """GraspDetector: depth image in metres -> GG-CNN grasps in full-image pixels (used by the ROS node).
 
 Plain module, no ROS. The crop (crop_size, default the network's 300 px) is taken around crop_center
-(default the image centre), clamped inside the image; missing depth (0 or NaN) is inpainted as in
-training; a crop of another size is resized to the network input and the grasps mapped back.
+(default the image centre), clamped inside the image; missing depth (0, NaN or negative) is inpainted
+as in training; a crop of another size is resized to the network input and the grasps mapped back.
 Angles are smoothed as vectors (cos 2θ, sin 2θ), which avoids the reference's wrap error at ±90°
 (see postprocess.decode_maps); evaluation keeps the reference smoothing.
 """
@@ -48,7 +48,7 @@ def validate_depth(depth_m: np.ndarray) -> None:
         raise GraspInputError(
             f"depth must be float32 metres, got dtype {depth_m.dtype} (convert mm to m first)")
     if missing_mask(depth_m).all():
-        raise GraspInputError(f"depth image {depth_m.shape} has no valid pixel (all 0 or NaN)")
+        raise GraspInputError(f"depth image {depth_m.shape} has no valid pixel (all 0, NaN or negative)")
 
 
 class GraspDetector:
@@ -71,7 +71,7 @@ class GraspDetector:
 
     def detect(self, depth_m: np.ndarray, max_grasps: int = 5, min_quality: float = PEAK_THRESHOLD,
                crop_center: tuple[int, int] | None = None) -> GraspDetection:
-        """Grasps in depth_m (HxW float metres, 0/NaN missing), sorted by quality, in full-image pixels."""
+        """Grasps in depth_m (HxW float metres; 0, NaN or negative = missing), best first, full-image px."""
         t0 = time.perf_counter()
         validate_depth(depth_m)
         if max_grasps < 1:

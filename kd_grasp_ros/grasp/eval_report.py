@@ -8,6 +8,7 @@ import torch
 from kd_grasp_ros.grasp.checkpoint import load_model
 from kd_grasp_ros.grasp.evaluation import evaluate
 from kd_grasp_ros.grasp.models import count_parameters
+from kd_grasp_ros.grasp.torch_data import DepthCache
 from kd_grasp_ros.grasp.visualize import save_result_png
 from kd_grasp_ros.resources import resolve_model
 
@@ -19,7 +20,9 @@ def run_eval(args, split: tuple[list, list]) -> int:
     model, info = load_model(path)
     train, test = split
     scenes = {"test": test, "train": train, "all": train + test}[args.which]
-    result = evaluate(model, scenes, keep_maps=True, progress=True, angle_smoothing=args.angle_smoothing)
+    cache = DepthCache(as_z=args.depth == "z")
+    result = evaluate(model, scenes, cache, keep_maps=True, progress=True,
+                      angle_smoothing=args.angle_smoothing)
     png_dir = args.png_dir or args.out.with_suffix("")
     label = f"{info['model_cfg']['name']} ({path.name})"
     per_image = []
@@ -32,7 +35,8 @@ def run_eval(args, split: tuple[list, list]) -> int:
     report = {"model": str(path), "model_name": info["model_cfg"]["name"],
               "source": info.get("source", "checkpoint"), "parameters": count_parameters(model),
               "dataset": [str(d) for d in args.data], "split": args.split, "which": args.which,
-              "test_fraction": args.test_fraction, "angle_smoothing": args.angle_smoothing,
+              "test_fraction": args.test_fraction, "fold": args.fold,
+              "angle_smoothing": args.angle_smoothing, "depth": args.depth,
               "seed": args.seed, "n": result.n,
               "accuracy": result.accuracy, "correct": sum(r.success for r in result.per_scene),
               "per_image": per_image}

@@ -35,7 +35,7 @@ class EvalResult:
 @torch.no_grad()
 def evaluate(model: torch.nn.Module, scenes: list[Scene], cache: DepthCache | None = None,
              keep_maps: bool = False, progress: bool = False, angle_smoothing: str = "reference",
-             ) -> EvalResult:
+             device: str = "cpu") -> EvalResult:
     """Top-1 rectangle-metric accuracy over labeled scenes (unlabeled ones are skipped)."""
     model.eval()
     cache = cache or DepthCache()
@@ -43,7 +43,7 @@ def evaluate(model: torch.nn.Module, scenes: list[Scene], cache: DepthCache | No
     labeled = [s for s in scenes if s.labeled]
     for scene in tqdm(labeled, desc="eval", disable=not progress, leave=False):
         sample = make_sample(cache.get(scene), scene.positives)
-        out = model(torch.from_numpy(sample.depth)[None, None])
+        out = model(torch.from_numpy(sample.depth)[None, None].to(device)).cpu()
         maps = decode_maps(out[0], angle_smoothing)
         grasps = find_grasps(maps, max_grasps=1)
         results.append(SceneResult(scene, sample, grasps, grasp_success(grasps, sample.rectangles),

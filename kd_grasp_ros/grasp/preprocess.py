@@ -15,13 +15,14 @@ from kd_grasp_ros.grasp.rectangles import GraspRectangle
 
 
 def missing_mask(depth: np.ndarray) -> np.ndarray:
-    """True where depth is missing (0 or not finite)."""
-    return ~np.isfinite(depth) | (depth == 0)
+    """True where depth is missing: 0, NaN, +-inf or negative (some datasets write -1 for no return)."""
+    with np.errstate(invalid="ignore"):
+        return ~(np.isfinite(depth) & (depth > 0))
 
 
 def inpaint_missing(depth: np.ndarray) -> np.ndarray:
-    """Fill missing pixels with OpenCV Navier-Stokes inpainting (as the reference); float32 out."""
-    depth = np.where(np.isfinite(depth), depth, 0.0).astype(np.float32)
+    """Fill missing pixels (see missing_mask) with OpenCV Navier-Stokes inpainting (as the reference)."""
+    depth = np.where(missing_mask(depth), 0.0, depth).astype(np.float32)
     if not (depth == 0).any():
         return depth
     padded = cv2.copyMakeBorder(depth, 1, 1, 1, 1, cv2.BORDER_DEFAULT)
@@ -29,6 +30,44 @@ def inpaint_missing(depth: np.ndarray) -> np.ndarray:
     scale = float(np.abs(padded).max()) or 1.0
     filled = cv2.inpaint(padded / scale, mask, 1, cv2.INPAINT_NS)
     return (filled[1:-1, 1:-1] * scale).astype(np.float32)
+
+
+# Cornell depth images are ranges (Euclidean distance to the camera, GG-CNN's from_pcd), not z: a flat
+# table is a bowl in them. Fitting d = a + b u + c v + e r^2 over the Cornell-01 tables gives
+# e = a / (2 f^2) with f ~ 568 px about the image centre (docs/grasp/evaluation-protocol.md).
+CORNELL_RANGE_FOCAL_PX = 568.0
+
+
+def range_factor(shape: tuple[int, int], focal_px: float = CORNELL_RANGE_FOCAL_PX) -> np.ndarray:
+    """range / z of every pixel of an image of this shape (principal point at the centre)."""
+    h, w = shape
+    v, u = np.mgrid[0:h, 0:w].astype(np.float32)
+    return np.sqrt(1.0 + ((u - (w - 1) / 2) / focal_px) ** 2 + ((v - (h - 1) / 2) / focal_px) ** 2)
+
+
+def range_to_z(depth: np.ndarray, focal_px: float = CORNELL_RANGE_FOCAL_PX) -> np.ndarray:
+    """z-depth (what RealSense and the simulation give) of a range image, principal point at the centre;
+    missing pixels stay missing."""
+    return np.where(missing_mask(depth), 0.0, depth / range_factor(depth.shape, focal_px)).astype(np.float32)
+
+
+def looks_like_range_image(depth: np.ndarray, focal_px: float = CORNELL_RANGE_FOCAL_PX) -> bool:
+    """True if the dominant surface (the table) bends like a range image: a robust fit of
+    d = a + b u + c v + e r^2 (+ u^2 - v^2, uv) gives e within a factor 2 of a / (2 f^2)."""
+    h, w = depth.shape
+    v, u = np.mgrid[0:h:4, 0:w:4].astype(np.float64)
+    d = depth[::4, ::4].astype(np.float64)
+    u, v = u - (w - 1) / 2, v - (h - 1) / 2
+    ok = ~missing_mask(d)
+    a = np.stack([np.ones_like(u), u, v, u * u + v * v, u * u - v * v, u * v], -1)[ok]
+    y = d[ok]
+    keep = np.ones(len(y), bool)
+    for _ in range(3):  # drop the objects: refit on the points near the surface
+        coef, *_ = np.linalg.lstsq(a[keep], y[keep], rcond=None)
+        res = np.abs(y - a @ coef)
+        keep = res < 2 * np.median(res) + 1e-4
+    expected = coef[0] / (2 * focal_px ** 2)
+    return bool(0.5 * expected < coef[3] < 2 * expected)
 
 
 def normalise(depth_crop: np.ndarray) -> np.ndarray:

@@ -1,0 +1,106 @@
+"""Grasp width in metres on a constructed scene: a table plane and a box of known width seen by the
+D435 model (kd_grasp_ros.common) from 0.5 m and 1.0 m, lifted to a pose by the detector's pose code.
+
+The conversion (network pixels -> crop pixels -> metres) is checked without any network; the behaviour
+with the released GG-CNN. GG-CNN widths are learned in pixels at the training data's scale, so the crop
+is matched to the distance (crop = 300 px * 0.7 m / distance, resized to the 300 px input): the same
+box then gets the same opening at 0.5 m and 1.0 m.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from kd_grasp_ros.common.grasp_types import ImageGrasp
+from kd_grasp_ros.common.intrinsics import D435_640X480 as CAMERA
+from kd_grasp_ros.grasp.checkpoint import save_checkpoint
+from kd_grasp_ros.grasp.constants import NETWORK_INPUT_SIZE, WIDTH_SCALE_PX
+from kd_grasp_ros.grasp.detector import GraspDetector
+from kd_grasp_ros.grasp.grasp_pose import image_grasp_to_pose
+from kd_grasp_ros.grasp.models import build_model
+
+RELEASED = "weights/ggcnn-cornell-official/ggcnn_epoch_23_cornell_statedict.pt"
+BOX_LENGTH_M, BOX_HEIGHT_M = 0.15, 0.05
+REFERENCE_DISTANCE_M = 0.7
+
+
+def box_scene(distance_m: float, width_m: float) -> np.ndarray:
+    """Depth (metres) looking straight down: box top at distance_m, table BOX_HEIGHT_M below it. The box
+    is width_m along the image x axis and BOX_LENGTH_M along y, centred on the optical axis."""
+    v, u = np.mgrid[0:CAMERA.height, 0:CAMERA.width].astype(np.float64)
+    x = (u - CAMERA.cx) * distance_m / CAMERA.fx
+    y = (v - CAMERA.cy) * distance_m / CAMERA.fy
+    box = (np.abs(x) <= width_m / 2) & (np.abs(y) <= BOX_LENGTH_M / 2)
+    return np.where(box, distance_m, distance_m + BOX_HEIGHT_M).astype(np.float32)
+
+
+def matched_crop(distance_m: float) -> int:
+    return int(round(NETWORK_INPUT_SIZE * REFERENCE_DISTANCE_M / distance_m))
+
+
+@pytest.mark.parametrize("distance_m", [0.5, 1.0])
+@pytest.mark.parametrize("width_m", [0.04, 0.06])
+def test_pixel_width_of_the_box_converts_back_to_its_width(distance_m, width_m):
+    depth = box_scene(distance_m, width_m)
+    row = int(round(CAMERA.cy))
+    cols = np.flatnonzero(depth[row] == np.float32(distance_m))
+    width_px = cols[-1] - cols[0] + 1
+    grasp = ImageGrasp(row=CAMERA.cy, col=CAMERA.cx, angle=0.0, width_px=float(width_px), quality=1.0,
+                       length_px=width_px / 2)
+    pose = image_grasp_to_pose(grasp, depth, CAMERA)
+    assert pose.position[2] == pytest.approx(distance_m)
+    assert pose.width_m == pytest.approx(width_m, abs=distance_m / CAMERA.fx)  # within one pixel
+    np.testing.assert_allclose(pose.rotation[:, 1], [1.0, 0.0, 0.0], atol=1e-9)  # jaws close along x
+
+
+class ConstantMaps(nn.Module):
+    """A stand-in network: one quality peak at the crop centre, angle 0, width `width_px` (network px)."""
+
+    def __init__(self, width_px: float):
+        super().__init__()
+        self.width_px = width_px
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n, _, h, w = x.shape
+        r = torch.arange(h, dtype=torch.float32)[:, None] - (h - 1) / 2
+        c = torch.arange(w, dtype=torch.float32)[None, :] - (w - 1) / 2
+        quality = torch.exp(-(r ** 2 + c ** 2) / 200.0)
+        maps = torch.stack([quality, torch.ones_like(quality), torch.zeros_like(quality),
+                            torch.full_like(quality, self.width_px / WIDTH_SCALE_PX)])
+        return maps[None].expand(n, -1, -1, -1)
+
+
+@pytest.mark.parametrize("distance_m", [0.5, 1.0])
+def test_detector_scales_network_pixels_by_the_crop(tmp_path, distance_m):
+    path = save_checkpoint(tmp_path / "m.pt", build_model("student_v1"))
+    crop = matched_crop(distance_m)
+    detector = GraspDetector(path, crop_size=crop, threads=1)
+    detector.model = ConstantMaps(width_px=60.0)
+    depth = box_scene(distance_m, 0.05)
+    (grasp,) = detector.detect(depth, max_grasps=1).grasps
+    assert grasp.width_px == pytest.approx(60.0 * crop / NETWORK_INPUT_SIZE, rel=1e-3)
+    pose = image_grasp_to_pose(grasp, depth, CAMERA)
+    assert pose.width_m == pytest.approx(grasp.width_px * distance_m / CAMERA.fx, rel=1e-6)
+    # the same network output means the same metres at every distance once the crop is matched
+    assert pose.width_m == pytest.approx(60.0 * REFERENCE_DISTANCE_M / CAMERA.fx, rel=0.01)
+
+
+@pytest.fixture(scope="module")
+def released_detectors(shared_dir):
+    return {d: GraspDetector(shared_dir / RELEASED, crop_size=matched_crop(d), threads=2) for d in (0.5, 1.0)}
+
+
+@pytest.mark.parametrize("width_m", [0.04, 0.06])
+def test_released_ggcnn_opening_fits_the_box_at_both_distances(released_detectors, width_m):
+    openings = {}
+    for distance_m, detector in released_detectors.items():
+        depth = box_scene(distance_m, width_m)
+        grasp = detector.detect(depth, max_grasps=1).grasps[0]
+        pose = image_grasp_to_pose(grasp, depth, CAMERA)
+        assert pose.position[2] == pytest.approx(distance_m, abs=1e-3)  # centred on the box top
+        # the jaws open wider than the box but not absurdly (Cornell labels include a margin)
+        assert width_m < pose.width_m < width_m + 0.08, (distance_m, pose.width_m)
+        openings[distance_m] = pose.width_m
+    assert openings[1.0] == pytest.approx(openings[0.5], rel=0.15)
