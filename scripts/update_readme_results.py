@@ -123,7 +123,10 @@ def generated_files(readme: Path, results_dir: Path, models_dir: Path) -> dict[P
     results = results_texts(results_dir)
     out = {results_dir / name: text for name, text in results.items()}
     readme_text = replace_between_markers(readme.read_text(), results_block(results, shown))
-    out[readme] = replace_between_markers(readme_text, safety_block(results_dir), SAFETY_START, SAFETY_END)
+    if SAFETY_START in readme_text or SAFETY_END in readme_text:  # the safety table, where it is wanted
+        readme_text = replace_between_markers(readme_text, safety_block(results_dir),
+                                              SAFETY_START, SAFETY_END)
+    out[readme] = readme_text
     for card_json in sorted(models_dir.glob("*.json")):
         out[card_json.with_suffix(".md")] = card_text(card_json)
     return out

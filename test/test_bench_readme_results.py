@@ -121,3 +121,24 @@ def test_a_hand_edit_of_a_generated_text_fails_the_check(updater, repo_copy, cap
     assert updater.main(args) == 1
     err = capsys.readouterr().err
     assert f"{stale} is stale" in err and err.count("is stale") == 1
+
+
+def test_the_safety_table_is_generated_from_the_fault_report(updater, results_dir, tmp_path, capsys):
+    import json
+
+    readme = tmp_path / "README.md"
+    readme.write_text("<!-- results:start -->\n<!-- results:end -->\n## Safety\n<!-- safety:start -->\n"
+                      "<!-- safety:end -->\n")
+    assert updater.main(_args(readme, results_dir)) == 1  # markers but no fault report
+    assert "faults.json does not exist" in capsys.readouterr().err
+    report = {"command": "pytest test/test_executor_faults.py", "rows": [
+        {"fault": "protective stop", "injected": 3, "motions_after": 0, "median_stop_request_ms": 0.4,
+         "median_at_rest_ms": 0.4},
+        {"fault": "stale grasp", "injected": 1, "motions_after": 0, "median_stop_request_ms": None,
+         "median_at_rest_ms": None}]}
+    (results_dir / "faults.json").write_text(json.dumps(report))
+    assert updater.main(_args(readme, results_dir)) == 0
+    text = readme.read_text()
+    assert "| protective stop | 3 | 0 | 0 | 0 |" in text and "| stale grasp | 1 | 0 | - | - |" in text
+    readme.write_text(text.replace("| protective stop | 3 | 0 |", "| protective stop | 3 | 1 |"))
+    assert updater.main(_args(readme, results_dir, "--check")) == 1

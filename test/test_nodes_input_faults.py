@@ -99,9 +99,14 @@ def test_depth_node_reports_colour_and_depth_that_never_pair_with_their_offset(s
 
     def send(offset_s: float):
         def publish():
+            from builtin_interfaces.msg import Time
+            from std_msgs.msg import Header
+
             msgs = camera_messages(listener.now())
-            ns = msgs.color.header.stamp.sec * 10**9 + msgs.color.header.stamp.nanosec + int(offset_s * 1e9)
-            msgs.color.header.stamp.sec, msgs.color.header.stamp.nanosec = ns // 10**9, ns % 10**9
+            stamp = msgs.color.header.stamp  # shared by the three messages: give colour its own header
+            ns = stamp.sec * 10**9 + stamp.nanosec + int(offset_s * 1e9)
+            msgs.color.header = Header(stamp=Time(sec=ns // 10**9, nanosec=ns % 10**9),
+                                       frame_id=msgs.color.header.frame_id)
             pubs["info"].publish(msgs.info)
             pubs["depth"].publish(msgs.depth)
             pubs["color"].publish(msgs.color)
