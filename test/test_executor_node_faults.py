@@ -107,6 +107,15 @@ class ExecutorUnderTest:
                         and self.node.quality[1] >= self.node.latest_pose_arrival, "the grasp to arrive")
         return msg
 
+    def start_attempt_until_approach(self, emulator) -> int:
+        """A fresh grasp, execute_latest, and wait until the approach (second motion) is under way;
+        returns the index of the first status of this attempt."""
+        self.send_grasp()
+        since, motions = len(self.statuses), emulator.motions_started()
+        assert self.call("execute").success
+        self.spin_until(lambda: emulator.motions_started() >= motions + 2, "the approach to start")
+        return since
+
     def final_status(self, since: int) -> dict:
         self.spin_until(lambda: any(s.get("phase") == "attempt" for s in self.statuses[since:]),
                         "the attempt's final status")
@@ -152,10 +161,7 @@ def test_cancel_right_after_execute_is_accepted_moves_nothing(robot, emulator):
 @pytest.mark.ros
 @pytest.mark.timeout(90)
 def test_cancel_service_mid_motion_answers_once_the_arm_has_stopped(robot, emulator):
-    robot.send_grasp()
-    since, motions = len(robot.statuses), emulator.motions_started()
-    assert robot.call("execute").success
-    robot.spin_until(lambda: emulator.motions_started() >= motions + 2, "the approach to start")
+    since = robot.start_attempt_until_approach(emulator)
     t_fault = time.monotonic()
     reply = robot.call("cancel")
     t_reply = time.monotonic()
@@ -169,10 +175,7 @@ def test_cancel_service_mid_motion_answers_once_the_arm_has_stopped(robot, emula
 @pytest.mark.ros
 @pytest.mark.timeout(90)
 def test_deactivate_mid_motion_returns_once_the_arm_has_stopped(robot, emulator):
-    robot.send_grasp()
-    since, motions = len(robot.statuses), emulator.motions_started()
-    assert robot.call("execute").success
-    robot.spin_until(lambda: emulator.motions_started() >= motions + 2, "the approach to start")
+    since = robot.start_attempt_until_approach(emulator)
     t_fault = time.monotonic()
     assert robot.transition(Transition.TRANSITION_DEACTIVATE)
     t_reply = time.monotonic()
@@ -186,10 +189,7 @@ def test_deactivate_mid_motion_returns_once_the_arm_has_stopped(robot, emulator)
 @pytest.mark.ros
 @pytest.mark.timeout(90)
 def test_dry_run_switched_on_mid_motion_stops_the_attempt_and_the_next_one_only_plans(robot, emulator):
-    robot.send_grasp()
-    since, motions = len(robot.statuses), emulator.motions_started()
-    assert robot.call("execute").success
-    robot.spin_until(lambda: emulator.motions_started() >= motions + 2, "the approach to start")
+    since = robot.start_attempt_until_approach(emulator)
     t_fault = time.monotonic()
     assert robot.set_parameter("dry_run", True).successful
     assert robot.final_status(since)["outcome"] == "aborted"

@@ -1,9 +1,11 @@
 """Executor core without a robot: frames, hand-eye, yaw symmetry, safety checks, dry run, trajectory."""
 
+import dataclasses
+
 import numpy as np
 import pytest
+from executor_test_helpers import CAMERA, camera_grasp
 
-from kd_grasp_ros.common.grasp_types import GraspPose
 from kd_grasp_ros.common.transforms import make_transform, rot_x, rot_z
 from kd_grasp_ros.executor.config import ExecutorConfig
 from kd_grasp_ros.executor.errors import ExecutorConfigError, UnsafeGraspError
@@ -15,19 +17,11 @@ from kd_grasp_ros.executor.safety import check_plan
 from kd_grasp_ros.executor.trajectory import plan_to_trajectory
 from kd_grasp_ros.robot.ur10e_params import HOME_Q
 
-CAMERA = "camera_color_optical_frame"
 NOW = 1000.0
 
 
 def grasp(position, yaw=0.0, quality=0.9, stamp=NOW, width=0.04, frame=CAMERA):
-    return GraspPose(
-        position=np.asarray(position, dtype=float),
-        rotation=rot_z(yaw),
-        width_m=width,
-        quality=quality,
-        frame_id=frame,
-        stamp_s=stamp,
-    )
+    return dataclasses.replace(camera_grasp(position, yaw, quality, width, stamp), frame_id=frame)
 
 
 def dry_executor(**overrides) -> GraspExecutor:

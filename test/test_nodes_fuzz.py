@@ -28,8 +28,8 @@ from std_srvs.srv import Trigger  # noqa: E402
 
 from kd_grasp_ros.robot.emulator_process import EmulatorProcess  # noqa: E402
 
-# A node with torch and a model loaded resides in ~0.3-0.5 GB here; 1 GiB leaves room for the frames
-# and fails on a single message that makes the node allocate gigabytes (seen before the fix: 4 GB).
+# A node with torch and its model loaded, plus room for camera frames: well under 1 GiB. The bound fails
+# a node that lets one message make it allocate gigabytes (a declared step of 2^32-1 did before).
 PEAK_RSS_BOUND_BYTES = 1 << 30
 EXAMPLES = 6  # batches per node
 BATCH = 12  # messages per batch
@@ -103,56 +103,42 @@ def fuzz_topics(listener: Listener, publishers: dict, strategy) -> None:
     send()
 
 
+# executable: (ready line, model, remappings, inputs {topic: type}, output (topic, type))
+PERCEPTION_NODES = {
+    "grasp_detection_node": (
+        "grasp detection ready", SHIPPED_GRASP_MODEL,
+        {"depth_completed/image_raw": "/fz/depth", "depth_completed/camera_info": "/fz/info"},
+        {"/fz/depth": Image, "/fz/info": CameraInfo}, ("/grasp_pose", PoseStamped)),
+    "depth_completion_node": (
+        "depth completion ready", SHIPPED_DEPTH_MODEL,
+        {"color/image_raw": "/fz/color", "depth/image_raw": "/fz/depth", "depth/camera_info": "/fz/info",
+         "depth_completed/image_raw": "/fz/completed"},
+        {"/fz/color": Image, "/fz/depth": Image, "/fz/info": CameraInfo}, ("/fz/completed", Image)),
+}
+
+
 @pytest.mark.ros
 @pytest.mark.timeout(300)
-def test_grasp_detection_node_survives_fuzzed_images_and_camera_infos(rclpy_context, spawn_node):
-    node = spawn_node("grasp_detection_node",
-                      params={"model_path": str(SHIPPED_GRASP_MODEL), "threads": 1, "max_age_s": 5.0},
-                      remappings={"depth_completed/image_raw": "/fz/depth",
-                                  "depth_completed/camera_info": "/fz/info"})
-    node.wait_for_output("grasp detection ready", STARTUP_TIMEOUT_S)
-    listener = Listener(rclpy_context, {"/grasp_pose": PoseStamped})
+@pytest.mark.parametrize("executable", sorted(PERCEPTION_NODES))
+def test_perception_node_survives_fuzzed_images_and_camera_infos(rclpy_context, spawn_node, executable):
+    ready, model, remappings, inputs, (output, output_type) = PERCEPTION_NODES[executable]
+    node = spawn_node(executable, params={"model_path": str(model), "threads": 1, "max_age_s": 5.0},
+                      remappings=remappings)
+    node.wait_for_output(ready, STARTUP_TIMEOUT_S)
+    listener = Listener(rclpy_context, {output: output_type})
     try:
-        pubs = {"/fz/depth": listener.publisher(Image, "/fz/depth"),
-                "/fz/info": listener.publisher(CameraInfo, "/fz/info")}
-        fuzz_topics(listener, pubs, {"/fz/depth": images(), "/fz/info": camera_infos()})
+        pubs = {topic: listener.publisher(kind, topic) for topic, kind in inputs.items()}
+        fuzz_topics(listener, pubs, {t: camera_infos() if t == "/fz/info" else images() for t in pubs})
         assert node.is_running(), node.output[-3000:]
 
         def valid_frame():
             msgs = camera_messages(listener.now())
             pubs["/fz/info"].publish(msgs.info)
+            if "/fz/color" in pubs:
+                pubs["/fz/color"].publish(msgs.color)
             pubs["/fz/depth"].publish(msgs.depth)
 
-        listener.wait_for("/grasp_pose", 1, ANSWER_TIMEOUT_S, valid_frame)
-        assert peak_rss_bytes(node.popen.pid) < PEAK_RSS_BOUND_BYTES
-    finally:
-        listener.close()
-
-
-@pytest.mark.ros
-@pytest.mark.timeout(300)
-def test_depth_completion_node_survives_fuzzed_images_and_camera_infos(rclpy_context, spawn_node):
-    node = spawn_node("depth_completion_node",
-                      params={"model_path": str(SHIPPED_DEPTH_MODEL), "threads": 1, "max_age_s": 5.0},
-                      remappings={"color/image_raw": "/fz/color", "depth/image_raw": "/fz/depth",
-                                  "depth/camera_info": "/fz/info",
-                                  "depth_completed/image_raw": "/fz/completed"})
-    node.wait_for_output("depth completion ready", STARTUP_TIMEOUT_S)
-    listener = Listener(rclpy_context, {"/fz/completed": Image})
-    try:
-        pubs = {t: listener.publisher(m, t) for t, m in
-                (("/fz/color", Image), ("/fz/depth", Image), ("/fz/info", CameraInfo))}
-        strategies = {"/fz/color": images(), "/fz/depth": images(), "/fz/info": camera_infos()}
-        fuzz_topics(listener, pubs, strategies)
-        assert node.is_running(), node.output[-3000:]
-
-        def valid_frame():
-            msgs = camera_messages(listener.now())
-            pubs["/fz/info"].publish(msgs.info)
-            pubs["/fz/color"].publish(msgs.color)
-            pubs["/fz/depth"].publish(msgs.depth)
-
-        listener.wait_for("/fz/completed", 1, ANSWER_TIMEOUT_S, valid_frame)
+        listener.wait_for(output, 1, ANSWER_TIMEOUT_S, valid_frame)
         assert peak_rss_bytes(node.popen.pid) < PEAK_RSS_BOUND_BYTES
     finally:
         listener.close()

@@ -338,6 +338,8 @@ class URLink:
                 raise ProtectiveStopError(f"{phase}: the robot went into a protective stop; attempt aborted")
             state = self.runtime_state()
             if state != RUNTIME_PLAYING:
+                if self.protective_stopped():  # a protective stop also stops the program: name the cause
+                    raise ProtectiveStopError(f"{phase}: the robot went into a protective stop; aborted")
                 what = "was paused" if state == RUNTIME_PAUSED else "stopped"
                 raise RobotStateError(f"{phase}: the control program {what} during the motion")
             if now - t_start > timeout:

@@ -112,6 +112,7 @@ class URExecutorNode(LifecycleNode):
         self.watch: ConnectionWatch | None = None
         self.armed = False
         self.worker: threading.Thread | None = None
+        self.attempt_active = threading.Event()  # cleared just before an attempt's final status
         self.token: CancelToken | None = None
         self.last_stop = ""
         self.lost_since: float | None = None
@@ -280,12 +281,12 @@ class URExecutorNode(LifecycleNode):
         self.watch = None
 
     def _attempt_running(self) -> bool:
-        return self.worker is not None and self.worker.is_alive()
+        return self.attempt_active.is_set()
 
     def _stop_attempt(self, reason: str) -> bool:
         """Cancel a running attempt and wait until the arm has stopped; False if that is not certain."""
         core = self.executor_core
-        if not self._attempt_running():
+        if not self._attempt_running() or self.worker is None:
             return True
         self.token.cancel(reason)
         self.worker.join(CANCEL_TIMEOUT_S)
@@ -350,6 +351,7 @@ class URExecutorNode(LifecycleNode):
             return
         old = self.executor_core
         self.abandoned_workers.add(self.worker.ident)
+        self.attempt_active.clear()
         self.last_stop = (f"STOP FAILED: the controller {old.cfg.robot_ip} does not answer; the attempt "
                           f"was blocked in a ur_rtde call and is abandoned (its token is cancelled)")
         self._status({"attempt": self.attempts, "phase": "attempt", "status": "failed",
@@ -434,6 +436,7 @@ class URExecutorNode(LifecycleNode):
         self.attempts += 1
         self.last_stop = ""
         target = self._run_trajectory if self.trajectory_execution else self._run_attempt
+        self.attempt_active.set()
         self.worker = threading.Thread(target=target, args=(grasp, plan, guard), daemon=True)
         self.worker.start()
         return True, f"accepted: executing {len(plan.steps)} steps"
@@ -446,6 +449,7 @@ class URExecutorNode(LifecycleNode):
             report = core.execute(grasp, guard, plan=plan)
             if threading.get_ident() in self.abandoned_workers:
                 return
+            self.attempt_active.clear()
             self._status({"attempt": self.attempts, "phase": "attempt", "status": "done",
                           "outcome": report.outcome})
         except BaseException as err:  # noqa: B036 - a worker must never die without a final status
@@ -456,6 +460,7 @@ class URExecutorNode(LifecycleNode):
             else:
                 self.last_stop = getattr(err, "stop", "")
             outcome = getattr(getattr(err, "report", None), "outcome", "aborted")
+            self.attempt_active.clear()
             self._status({"attempt": self.attempts, "phase": "attempt", "status": "failed",
                           "outcome": outcome, "error": type(err).__name__, "reason": str(err),
                           "stop": self.last_stop})
@@ -476,10 +481,12 @@ class URExecutorNode(LifecycleNode):
         except ExecutorError as err:
             self.exec_traj_pub.publish(JointTrajectory(header=self._header(), joint_names=list(JOINT_NAMES)))
             self.last_stop = "empty trajectory sent: the controller holds position"
+            self.attempt_active.clear()
             self._status({"attempt": self.attempts, "phase": "attempt", "status": "failed",
                           "outcome": "aborted", "error": type(err).__name__, "reason": str(err),
                           "stop": self.last_stop})
             return
+        self.attempt_active.clear()
         self._status({"attempt": self.attempts, "phase": "attempt", "status": "done", "outcome": "sent"})
 
     def _on_execute(self, request, response):
