@@ -103,8 +103,8 @@ def test_bad_input_raises_named_errors():
         detector.detect(np.zeros((480, 640), np.float32))
     with pytest.raises(GraspInputError, match="no valid pixel"):
         detector.detect(np.full((480, 640), np.nan, np.float32))
-    with pytest.raises(GraspInputError, match="bigger than the depth image"):
-        detector.detect(np.full((240, 320), 0.7, np.float32))
+    small = detector.detect(np.full((240, 320), 0.7, np.float32))  # smaller than the crop: it adapts
+    assert small.crop_box == (0, 40, 240) and small.quality.shape == (240, 320)
     partial = np.zeros((480, 640), np.float32)
     partial[:, :50] = 0.7
     with pytest.raises(GraspInputError, match="no valid depth in the 300x300 crop"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from node_test_helpers import SHIPPED_DEPTH_MODEL, SHIPPED_GRASP_MODEL, Listener, camera_messages
 
@@ -119,5 +120,43 @@ def test_depth_node_reports_colour_and_depth_that_never_pair_with_their_offset(s
         assert offsets and abs(offsets[-1] - 0.2) < 1e-3
         assert listener.received["/out/depth"] == []
         listener.wait_for("/out/depth", 1, MESSAGE_TIMEOUT_S, send(0.0))  # paired frames still work
+    finally:
+        listener.close()
+
+
+@pytest.mark.timeout(180)
+@pytest.mark.parametrize(("width", "height"), [(640, 360), (320, 240)])
+def test_grasp_node_adapts_its_crop_to_small_frames(spawn_node, rclpy_context, width, height):
+    """camera_node offers 640x360 and 320x240: the 384 px crop becomes the shorter side, and says so."""
+    from dataclasses import replace
+
+    from diagnostic_msgs.msg import DiagnosticArray
+    from geometry_msgs.msg import PoseStamped
+    from node_test_helpers import INTRINSICS, TEST_SCENE
+    from sensor_msgs.msg import CameraInfo, Image
+
+    intrinsics = replace(INTRINSICS, width=width, height=height, cy=(height - 1) / 2.0) if width == 640 \
+        else INTRINSICS.scaled(width, height)
+    node = spawn_node("grasp_detection_node",
+                      params={"model_path": str(SHIPPED_GRASP_MODEL), "threads": 1, "max_age_s": 5.0},
+                      remappings={"depth_completed/image_raw": "/in/depth",
+                                  "depth_completed/camera_info": "/in/info"})
+    node.wait_for_output("grasp detection ready", STARTUP_TIMEOUT_S)
+    listener = Listener(rclpy_context, {"/grasp_pose": PoseStamped, "/diagnostics": DiagnosticArray})
+    pub_depth, pub_info = listener.publisher(Image, "/in/depth"), listener.publisher(CameraInfo, "/in/info")
+
+    def publish():
+        msgs = camera_messages(listener.now(), intrinsics=intrinsics)
+        pub_info.publish(msgs.info)
+        pub_depth.publish(msgs.depth)
+
+    try:
+        pose = listener.wait_for("/grasp_pose", 1, MESSAGE_TIMEOUT_S, publish)[0].pose.position
+        box_top_z = TEST_SCENE.table_depth_m - TEST_SCENE.box_size_m[2]
+        assert abs(pose.z - box_top_z) < 0.02  # on the box top, not the table
+        assert np.hypot(pose.x - TEST_SCENE.box_centre_xy_m[0], pose.y - TEST_SCENE.box_centre_xy_m[1]) < 0.05
+        listener.wait_for_next("/diagnostics", MESSAGE_TIMEOUT_S, publish)
+        assert _values(listener)["crop_px"] == str(height)
+        assert "instead of crop_size 384" in node.output
     finally:
         listener.close()

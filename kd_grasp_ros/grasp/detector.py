@@ -1,8 +1,10 @@
 """GraspDetector: depth image in metres -> GG-CNN grasps in full-image pixels (used by the ROS node).
 
 Plain module, no ROS. The crop (crop_size, default the network's 300 px) is taken around crop_center
-(default the image centre), clamped inside the image; missing depth (0, NaN or negative) is inpainted
-as in training; a crop of another size is resized to the network input and the grasps mapped back.
+(default the image centre), clamped inside the image; an image smaller than crop_size on a side gets
+a crop of its shorter side instead (GraspDetection.crop_box says which was used); missing depth (0, NaN
+or negative) is inpainted as in training; a crop of another size is resized to the network input
+and the grasps mapped back.
 Angles are smoothed as vectors (cos 2θ, sin 2θ), which avoids the reference's wrap error at ±90°
 (see postprocess.decode_maps); evaluation keeps the reference smoothing.
 """
@@ -77,9 +79,7 @@ class GraspDetector:
         if max_grasps < 1:
             raise GraspInputError(f"max_grasps must be >= 1, got {max_grasps}")
         h, w = depth_m.shape
-        size = self.crop_size
-        if size > h or size > w:
-            raise GraspInputError(f"crop_size {size} is bigger than the depth image {h}x{w}")
+        size = min(self.crop_size, h, w)  # small images (320x240, 640x360): the largest square crop
         center = (h // 2, w // 2) if crop_center is None else (int(crop_center[0]), int(crop_center[1]))
         top, left = crop_origin(center, (h, w), size)
         crop = depth_m[top:top + size, left:left + size].astype(np.float32)
@@ -95,20 +95,21 @@ class GraspDetector:
             out = self.model(x)[0].cpu()
         t2 = time.perf_counter()
         maps = decode_maps(out, angle_smoothing="vector")
-        grasps = [self._to_full(g, top, left) for g in find_grasps(maps, max_grasps, min_quality)]
-        quality, angle, width = self._full_maps(maps, top, left, (h, w))
+        grasps = [self._to_full(g, top, left, size) for g in find_grasps(maps, max_grasps, min_quality)]
+        quality, angle, width = self._full_maps(maps, top, left, size, (h, w))
         t3 = time.perf_counter()
         timings = {"preprocess": (t1 - t0) * 1e3, "network": (t2 - t1) * 1e3, "postprocess": (t3 - t2) * 1e3}
         return GraspDetection(grasps, quality, angle, width, timings, (top, left, size))
 
-    def _to_full(self, g: ImageGrasp, top: int, left: int) -> ImageGrasp:
-        s = self.crop_size / NETWORK_INPUT_SIZE
+    @staticmethod
+    def _to_full(g: ImageGrasp, top: int, left: int, size: int) -> ImageGrasp:
+        s = size / NETWORK_INPUT_SIZE
         return ImageGrasp(row=top + (g.row + 0.5) * s - 0.5, col=left + (g.col + 0.5) * s - 0.5,
                           angle=g.angle, width_px=g.width_px * s, quality=g.quality,
                           length_px=g.length_px * s)
 
-    def _full_maps(self, maps: GraspMaps, top: int, left: int, shape: tuple[int, int]):
-        size = self.crop_size
+    @staticmethod
+    def _full_maps(maps: GraspMaps, top: int, left: int, size: int, shape: tuple[int, int]):
         s = size / NETWORK_INPUT_SIZE
         full = [np.zeros(shape, np.float32) for _ in range(3)]
         for dst, src, interp, scale in ((full[0], maps.quality, cv2.INTER_LINEAR, 1.0),

@@ -73,8 +73,8 @@ class DepthCompletionNode(FrameProcessingNode):
         self.sync = ApproximateTimeSynchronizer(("color", "depth"), queue_size, slop)
         self.pub_depth = self.create_publisher(Image, topics.COMPLETED_DEPTH, IMAGE_PUBLISHER_QOS)
         self.pub_info = self.create_publisher(CameraInfo, topics.COMPLETED_DEPTH_INFO, IMAGE_PUBLISHER_QOS)
-        self.create_subscription(Image, topics.COLOR_IN, self._on_color, self.input_qos)
-        self.create_subscription(Image, topics.DEPTH_IN, self._on_depth, self.input_qos)
+        self.create_subscription(Image, topics.COLOR_IN, self.guarded(self._on_color), self.input_qos)
+        self.create_subscription(Image, topics.DEPTH_IN, self.guarded(self._on_depth), self.input_qos)
         self.create_subscription(CameraInfo, topics.DEPTH_INFO_IN, self.on_camera_info, self.input_qos)
         self.get_logger().info(
             f"depth completion ready: model {model} on {device}, input {input_width}x{input_height}, "

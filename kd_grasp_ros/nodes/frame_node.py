@@ -1,6 +1,8 @@
 """Shared by the depth-completion and grasp nodes: camera_info cache, stale gate, refusals, diagnostics."""
 from __future__ import annotations
 
+import traceback
+
 from diagnostic_msgs.msg import DiagnosticArray
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.node import Node
@@ -42,6 +44,7 @@ class FrameProcessingNode(Node):
         self.camera_info: CameraInfo | None = None
         self.frames_out = 0
         self.rejected = 0
+        self.internal_errors = 0
         self.pub_diag = self.create_publisher(DiagnosticArray, topics.DIAGNOSTICS, 10)
 
     def on_set_common_parameters(self, params) -> SetParametersResult:
@@ -91,10 +94,23 @@ class FrameProcessingNode(Node):
                                 throttle_duration_sec=LOG_THROTTLE_S)
         self.publish_diagnostics(ERROR, reason, {})
 
+    def guarded(self, callback):
+        """`callback` that never lets an exception kill the node: a bug met by one frame is logged with
+        its traceback (throttled), counted as internal_errors and reported; the next frame is tried."""
+        def run(msg) -> None:
+            try:
+                callback(msg)
+            except Exception as exc:  # noqa: BLE001 - the node must outlive any single frame
+                self.internal_errors += 1
+                self.get_logger().error(f"internal error on a frame: {type(exc).__name__}: {exc}\n"
+                                        f"{traceback.format_exc()}", throttle_duration_sec=LOG_THROTTLE_S)
+                self.publish_diagnostics(ERROR, f"internal error: {type(exc).__name__}: {exc}", {})
+        return run
+
     def counters(self) -> dict:
         return {"frames_out": self.frames_out, "stale_dropped": self.stale.dropped,
                 "future_dropped": self.stale.future_dropped, "unstamped": self.stale.unstamped,
-                "rejected": self.rejected}
+                "rejected": self.rejected, "internal_errors": self.internal_errors}
 
     def publish_diagnostics(self, level: bytes, message: str, values: dict) -> None:
         self.pub_diag.publish(diagnostic_array(

@@ -100,7 +100,7 @@ class GraspDetectionNode(FrameProcessingNode):
         self.pub_info = self.create_publisher(Float32MultiArray, topics.GRASP_CANDIDATES_INFO, 10)
         self.pub_markers = self.create_publisher(MarkerArray, topics.GRASP_MARKERS, 10)
         self.pub_heatmap = self.create_publisher(Image, topics.GRASP_QUALITY_IMAGE, IMAGE_PUBLISHER_QOS)
-        self.create_subscription(Image, topics.COMPLETED_DEPTH, self._on_depth, self.input_qos)
+        self.create_subscription(Image, topics.COMPLETED_DEPTH, self.guarded(self._on_depth), self.input_qos)
         self.create_subscription(CameraInfo, topics.COMPLETED_DEPTH_INFO, self.on_camera_info, self.input_qos)
         self.get_logger().info(
             f"grasp detection ready: model {model} on {device}, crop {crop_size} px, top_k "
@@ -150,7 +150,12 @@ class GraspDetectionNode(FrameProcessingNode):
             "age_at_publish_ms": (now_seconds(self) - stamp_s) * 1000.0,
             "grasps": len(result.poses), "best_quality": float(best.quality) if best else 0.0,
             "outside_workspace": result.outside_workspace, "without_depth": result.without_depth,
+            "crop_px": result.crop[2],
         })
+        if result.crop[2] != self.detector.crop_size:
+            self.get_logger().info(
+                f"{msg.width}x{msg.height} frames: crop {result.crop[2]} px instead of crop_size "
+                f"{self.detector.crop_size} (the shorter image side)", throttle_duration_sec=60.0)
 
     def _publish(self, header, result) -> None:
         if result.best is not None:

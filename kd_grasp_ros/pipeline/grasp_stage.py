@@ -66,6 +66,7 @@ class GraspResult:
     timings_ms: dict[str, float] = field(default_factory=dict)
     outside_workspace: int = 0
     without_depth: int = 0
+    crop: tuple[int, int, int] = (0, 0, 0)  # (top, left, size) of the network's crop, full-image px
 
     @property
     def best(self) -> GraspPose | None:
@@ -83,7 +84,7 @@ def detect_grasp_poses(detector, image_grasp_to_pose, depth_m: np.ndarray, intri
                                 min_quality=cfg.min_quality, crop_center=cfg.crop_center)
     start = time.perf_counter()
     result = GraspResult(grasps=[], poses=[], quality_map=detection.quality,
-                         timings_ms=dict(detection.timings_ms))
+                         timings_ms=dict(detection.timings_ms), crop=detection.crop_box)
     for grasp in detection.grasps:
         if len(result.poses) == cfg.top_k:
             break
