@@ -16,13 +16,46 @@ import os
 import signal
 import sys
 import threading
+import time
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 # launch sends SIGTERM 5 s after SIGINT: the clean-up must be over well before.
 SHUTDOWN_DEADLINE_S = 4.0
 EXIT_CODE_DEADLINE = 3
 
-__all__ = ["EXIT_CODE_DEADLINE", "SHUTDOWN_DEADLINE_S", "exit_deadline", "exit_with_parent"]
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+__all__ = ["EXIT_CODE_DEADLINE", "SHUTDOWN_DEADLINE_S", "STOP_SIGNALS", "StopRequest", "exit_deadline",
+           "exit_with_parent", "stop_on_signals"]
+
+
+class StopRequest:
+    """Set by a stop signal; read by the main loop. Deliberately lock-free: a Python signal handler runs
+    on the main thread between two bytecodes, possibly while that thread holds a lock the handler would
+    take (threading.Event.set() inside Event.wait(), or a second signal inside the first's set()), and
+    that deadlocks the process for good. Poll it; never block on it without a timeout."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def set(self, *_signal_args) -> None:
+        self.requested = True
+
+    def is_set(self) -> bool:
+        return self.requested
+
+    def wait(self, poll_s: float) -> None:
+        """Return once a stop was requested, looking every `poll_s` seconds."""
+        while not self.requested:
+            time.sleep(poll_s)
+
+
+def stop_on_signals(signals: tuple[int, ...] = STOP_SIGNALS) -> StopRequest:
+    """A StopRequest set by any of `signals` (instead of KeyboardInterrupt / termination)."""
+    stop = StopRequest()
+    for sig in signals:
+        signal.signal(sig, stop.set)
+    return stop
 
 
 def exit_with_parent(sig: int = signal.SIGINT) -> bool:

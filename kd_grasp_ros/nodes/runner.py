@@ -9,8 +9,6 @@ SHUTDOWN_DEADLINE_S, after which the process exits regardless.
 """
 from __future__ import annotations
 
-import signal
-import threading
 from collections.abc import Callable
 
 import rclpy
@@ -18,22 +16,13 @@ from rclpy.executors import Executor, ExternalShutdownException, SingleThreadedE
 from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
 
-from kd_grasp_ros.common.process_lifetime import exit_deadline, exit_with_parent
+from kd_grasp_ros.common.process_lifetime import exit_deadline, exit_with_parent, stop_on_signals
 
 SPIN_PERIOD_S = 0.1  # how often the spin loop looks for a shutdown request
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 class NodeStartupError(RuntimeError):
     """A node cannot start: its model, configuration or resource is unusable (message says which)."""
-
-
-def _request_stop_on_signals() -> threading.Event:
-    """An event set by SIGINT or SIGTERM (instead of KeyboardInterrupt / termination)."""
-    stop = threading.Event()
-    for sig in STOP_SIGNALS:
-        signal.signal(sig, lambda *_: stop.set())
-    return stop
 
 
 def _single_threaded(nodes: list[Node]) -> Executor:
@@ -46,7 +35,7 @@ def run_nodes(make_nodes: Callable[[], list[Node]], args=None, logger_name: str 
     or rclpy shutdown, then destroy them; 1 (the error logged as fatal on `logger_name`) if they could
     not start."""
     exit_with_parent()
-    stop = _request_stop_on_signals()
+    stop = stop_on_signals()
     rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
     nodes: list[Node] = []
     executor: Executor | None = None

@@ -9,17 +9,16 @@ accepts connections. Stop it with Ctrl-C / SIGTERM. Use a different loopback add
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 
 import numpy as np
 
-from kd_grasp_ros.common.process_lifetime import exit_deadline, exit_with_parent
+from kd_grasp_ros.common.process_lifetime import exit_deadline, exit_with_parent, stop_on_signals
 from kd_grasp_ros.robot.emulator import DEFAULT_FREQUENCY_HZ, URControllerEmulator
 from kd_grasp_ros.robot.ur10e_params import HOME_Q
 
 READY_LINE = "ur-emulator ready on"
+STOP_POLL_S = 0.2  # how often the main thread looks for a stop request
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -62,11 +61,9 @@ def run(args: argparse.Namespace) -> int:
     except OSError as err:
         print(f"ur-emulator: cannot bind {args.host}: {err}", file=sys.stderr)
         return 1
-    done = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: done.set())
+    stop = stop_on_signals()
     print(f"{READY_LINE} {args.host}", flush=True)
-    done.wait()
+    stop.wait(STOP_POLL_S)
     with exit_deadline("ur-emulator"):
         emulator.close()
     return 0
