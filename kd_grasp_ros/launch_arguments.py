@@ -1,7 +1,7 @@
 """Launch arguments shared by the launch files in launch/, and the shared actions that read them.
 
 Every launch file that starts the grasp pipeline declares the same pipeline arguments
-(depth_completion, use_composition, use_sim_time, device, input_qos) and passes them on to
+(depth_completion, use_composition, use_sim_time, device, backend, input_qos) and passes them on to
 pipeline.launch.py; the robot launch files also share ur_type, autostart, dry_run and launch_rviz.
 They are declared here once, with the values that differ between files (defaults, and descriptions
 where the context matters, e.g. which /clock use_sim_time means) as parameters, next to the actions
@@ -12,6 +12,7 @@ this module is imported (for its constants) where ROS 2 launch is not installed.
 """
 from __future__ import annotations
 
+from kd_grasp_ros.common.inference import BACKENDS, DEFAULT_BACKEND
 from kd_grasp_ros.resources import PACKAGE
 
 BOOL_CHOICES = ["true", "false"]
@@ -19,7 +20,8 @@ UR_TYPES = ["ur3e", "ur5e", "ur10e", "ur16e", "ur20", "ur30"]
 DEFAULT_UR_TYPE = "ur10e"
 QOS_CHOICES = ["sensor_data", "reliable"]
 EMULATOR_IP = "127.0.0.2"  # loopback address the emulated UR controller listens on by default
-PIPELINE_ARGUMENT_NAMES = ("depth_completion", "use_composition", "use_sim_time", "device", "input_qos")
+PIPELINE_ARGUMENT_NAMES = ("depth_completion", "use_composition", "use_sim_time", "device", "backend",
+                           "input_qos")
 DDS_PROFILE_VARIABLE = "FASTDDS_DEFAULT_PROFILES_FILE"
 DDS_PROFILE_FILE = "fastdds_large_images.xml"  # in config/: buffers big enough for 640x480 images
 
@@ -75,7 +77,8 @@ def pipeline_arguments(*, depth_completion: bool = True, use_sim_time: bool = Fa
                        sim_time_description: str = "use /clock (bag replay, simulation) instead of the "
                                                    "system clock") -> list:
     """The arguments of pipeline.launch.py that every launch file starting the pipeline declares:
-    depth_completion, use_composition (default true), use_sim_time, input_qos, device (default cpu)."""
+    depth_completion, use_composition (default true), use_sim_time, input_qos, device (default cpu),
+    backend (default onnxruntime)."""
     from launch.actions import DeclareLaunchArgument
 
     if input_qos not in QOS_CHOICES:
@@ -88,7 +91,10 @@ def pipeline_arguments(*, depth_completion: bool = True, use_sim_time: bool = Fa
                               description="pipeline image subscriptions: sensor_data (best effort, matches "
                                           "any publisher) or reliable (no drops; needs reliable publishers)"),
         DeclareLaunchArgument("device", default_value="cpu",
-                              description="torch device of both networks (cpu, cuda, cuda:0)"),
+                              description="device of both networks (cpu; cuda, cuda:0 need backend:=torch)"),
+        DeclareLaunchArgument("backend", default_value=DEFAULT_BACKEND, choices=list(BACKENDS),
+                              description="inference backend of both networks: onnxruntime (CPU, a thread "
+                                          "budget per node) or torch"),
     ]
 
 

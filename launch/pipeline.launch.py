@@ -27,7 +27,7 @@ def launch_setup(context):
     completion = _flag(context, "depth_completion")
     color, depth, info = (LaunchConfiguration(n) for n in ("color_topic", "depth_topic", "camera_info_topic"))
     overrides = {"use_sim_time": _flag(context, "use_sim_time"), "device": LaunchConfiguration("device"),
-                 "input_qos": LaunchConfiguration("input_qos")}
+                 "backend": LaunchConfiguration("backend"), "input_qos": LaunchConfiguration("input_qos")}
     depth_params = LaunchConfiguration("depth_params_file")
     grasp_params = LaunchConfiguration("grasp_params_file")
     camera_remaps = [(topics.COLOR_IN, color), (topics.DEPTH_IN, depth), (topics.DEPTH_INFO_IN, info)]

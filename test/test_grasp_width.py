@@ -77,7 +77,7 @@ def test_detector_scales_network_pixels_by_the_crop(tmp_path, distance_m):
     path = save_checkpoint(tmp_path / "m.pt", build_model("student_v1"))
     crop = matched_crop(distance_m)
     detector = GraspDetector(path, crop_size=crop, threads=1)
-    detector.model = ConstantMaps(width_px=60.0)
+    detector.network = ConstantMaps(width_px=60.0)
     depth = box_scene(distance_m, 0.05)
     (grasp,) = detector.detect(depth, max_grasps=1).grasps
     assert grasp.width_px == pytest.approx(60.0 * crop / NETWORK_INPUT_SIZE, rel=1e-3)

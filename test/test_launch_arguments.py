@@ -20,9 +20,9 @@ EXPECTED_ARGUMENTS = {
                              "depth_completion", "color_topic", "depth_topic", "camera_info_topic",
                              "dry_run", "autostart"},
     "pipeline.launch.py": {"color_topic", "depth_topic", "camera_info_topic", "depth_params_file",
-                           "grasp_params_file", "device", "input_qos"},
+                           "grasp_params_file", "device", "backend", "input_qos"},
 }
-CLOSED_SETS = {"ur_type", "input_qos", "player"}
+CLOSED_SETS = {"ur_type", "input_qos", "player", "backend"}
 
 
 def launch_arguments(name: str) -> dict:

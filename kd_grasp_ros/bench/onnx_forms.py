@@ -1,20 +1,18 @@
 """ONNX Runtime forms of a network: fp32, int8 dynamic and int8 static (QDQ) quantisation.
 
-Export uses the TorchScript-based exporter (the torch.export one needs onnxscript, not a dependency).
+Export and sessions are the nodes' own (kd_grasp_ros.common.inference).
 Static quantisation calibrates activations on the benchmark's calibration frames.
 """
 from __future__ import annotations
 
-import contextlib
-import io
 import logging
-import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
 
-OPSET = 17
+from kd_grasp_ros.common.inference import InferenceBackendError, export_onnx, onnx_session
+
 ORT_FORMS = ("onnxruntime fp32", "onnxruntime int8 dynamic", "onnxruntime int8 static")
 
 
@@ -23,16 +21,12 @@ class OnnxFormError(RuntimeError):
 
 
 def export(model: torch.nn.Module, inputs: dict[str, np.ndarray], path: Path) -> Path:
-    """Export model(*inputs.values()) to path (output name 'out')."""
+    """Export model(*inputs.values()) to path (output name 'out'), as the nodes' backend does."""
     args = tuple(torch.from_numpy(v) for v in inputs.values())
     try:
-        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-            warnings.simplefilter("ignore")
-            torch.onnx.export(model, args, str(path), dynamo=False, opset_version=OPSET,
-                              input_names=list(inputs), output_names=["out"])
-    except Exception as exc:  # the exporter raises many types for unsupported operators
-        raise OnnxFormError(f"ONNX export failed: {type(exc).__name__}: {str(exc)[:200]}") from exc
-    return path
+        return export_onnx(model, args, path, list(inputs))
+    except InferenceBackendError as exc:
+        raise OnnxFormError(str(exc)) from exc
 
 
 class _Calibration:
@@ -63,15 +57,9 @@ def quantised(fp32_path: Path, kind: str, calibration: list[dict[str, np.ndarray
 
 
 def session(path: Path, threads: int):
-    """A CPU InferenceSession with `threads` intra-op threads; callable as fn(inputs) -> first output."""
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.log_severity_level = 3
+    """The nodes' CPU InferenceSession of `path`; callable as fn(inputs) -> first output."""
     try:
-        sess = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-    except Exception as exc:  # onnxruntime raises its own Fail / InvalidGraph types
-        raise OnnxFormError(f"onnxruntime cannot load {path.name}: {exc}") from exc
+        sess = onnx_session(path, threads)
+    except InferenceBackendError as exc:
+        raise OnnxFormError(f"{path.name}: {exc}") from exc
     return lambda inputs: sess.run(None, inputs)[0]

@@ -1,5 +1,8 @@
 """DepthCompleter: the ROS-free inference API the depth completion node wraps.
 
+The network runs on kd_grasp_ros.common.inference's backend (ONNX Runtime by default, torch on request);
+the log-depth normalisation around it (depth/preprocess.py) is the same for both.
+
 complete(rgb, depth_m) resizes the inputs to the network size (colour area/linear, depth nearest),
 runs the network and resizes the completed depth back with nearest: HxW float32 metres at the input
 resolution, the network's value at every pixel. Optional `keep_raw=True` keeps each valid raw pixel
@@ -17,6 +20,7 @@ import cv2
 import numpy as np
 import torch
 
+from kd_grasp_ros.common.inference import DEFAULT_BACKEND, InferenceBackendError, InferenceNetwork
 from kd_grasp_ros.depth.constants import DEPTH_RANGE_M, INPUT_SIZE, RAW_AGREEMENT_REL
 from kd_grasp_ros.depth.preprocess import predict_depth
 from kd_grasp_ros.depth.registry import DepthModelError, load_model
@@ -72,17 +76,21 @@ class DepthCompleter:
         depth_range: tuple[float, float] = DEPTH_RANGE_M,
         threads: int | None = None,
         keep_raw: bool = False,
+        backend: str = DEFAULT_BACKEND,
     ):
         try:
             path = resolve_model(str(model_path))
         except ResourceNotFoundError as exc:
             raise DepthModelError(f"depth checkpoint {model_path} not found: {exc}") from exc
-        if threads is not None:
-            torch.set_num_threads(int(threads))
-        self.model, self.checkpoint = load_model(path)
-        self.path, self.device = path, torch.device(device)
-        self.model.to(self.device)
+        model, self.checkpoint = load_model(path)
+        self.path, self.backend = path, backend
         self.input_size = (int(input_size[0]), int(input_size[1]))
+        w, h = self.input_size
+        example = (torch.zeros(1, 3, h, w), torch.zeros(1, 1, h, w), torch.zeros(1, 1, h, w))
+        try:
+            self.network = InferenceNetwork(model, example, backend, threads, device)
+        except InferenceBackendError as exc:
+            raise DepthModelError(f"depth model {path.name}: {exc}") from exc
         self.depth_range = (float(depth_range[0]), float(depth_range[1]))
         self.keep_raw = keep_raw
         self.last_timings_ms: dict[str, float] = {}
@@ -100,11 +108,11 @@ class DepthCompleter:
         size = self.input_size
         rgb_in = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA if size[0] < w else cv2.INTER_LINEAR)
         depth_in = cv2.resize(depth, size, interpolation=cv2.INTER_NEAREST)
-        rgb_t = torch.from_numpy(rgb_in).permute(2, 0, 1).unsqueeze(0).to(self.device)
-        depth_t = torch.from_numpy(depth_in)[None, None].to(self.device)
+        rgb_t = torch.from_numpy(rgb_in).permute(2, 0, 1).unsqueeze(0)
+        depth_t = torch.from_numpy(depth_in)[None, None]
         t1 = time.perf_counter()
         with torch.inference_mode():
-            pred = predict_depth(self.model, rgb_t, depth_t, self.depth_range)[0, 0].cpu().numpy()
+            pred = predict_depth(self.network, rgb_t, depth_t, self.depth_range)[0, 0].numpy()
         t2 = time.perf_counter()
         out = cv2.resize(pred, (w, h), interpolation=cv2.INTER_NEAREST)
         if self.keep_raw:

@@ -9,6 +9,8 @@ above the table looks the same to them), which helps the synthetic-to-real trans
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from torch import nn
 
@@ -44,12 +46,13 @@ def normalise_depth(
 
 
 def predict_depth(
-    model: nn.Module,
+    model: nn.Module | Callable[..., torch.Tensor],
     rgb_uint8: torch.Tensor,
     depth: torch.Tensor,
     depth_range: tuple[float, float] = DEPTH_RANGE_M,
 ) -> torch.Tensor:
-    """Completed depth (Bx1xHxW metres) from Bx3xHxW colour and Bx1xHxW raw depth in metres."""
+    """Completed depth (Bx1xHxW metres) from Bx3xHxW colour and Bx1xHxW raw depth in metres; `model` is
+    the network or anything called like it (an InferenceNetwork)."""
     log_ratio, valid, median = normalise_depth(depth, depth_range)
     out = model(normalise_rgb(rgb_uint8), log_ratio, valid)
     return (median * torch.exp(out)).clamp(*depth_range)

@@ -1,5 +1,7 @@
 """GraspDetector: depth image in metres -> GG-CNN grasps in full-image pixels (used by the ROS node).
 
+The network runs on kd_grasp_ros.common.inference's backend (ONNX Runtime by default, torch on request).
+
 Plain module, no ROS. The crop (crop_size, default the network's 300 px) is taken around crop_center
 (default the image centre), clamped inside the image; an image smaller than crop_size on a side gets
 a crop of its shorter side instead (GraspDetection.crop_box says which was used); missing depth (0, NaN
@@ -19,6 +21,7 @@ import numpy as np
 import torch
 
 from kd_grasp_ros.common.grasp_types import ImageGrasp
+from kd_grasp_ros.common.inference import DEFAULT_BACKEND, InferenceBackendError, InferenceNetwork
 from kd_grasp_ros.grasp.checkpoint import load_model
 from kd_grasp_ros.grasp.constants import NETWORK_INPUT_SIZE, PEAK_THRESHOLD
 from kd_grasp_ros.grasp.errors import GraspInputError, GraspModelError
@@ -57,9 +60,7 @@ class GraspDetector:
     """Load a grasp network once; detect() grasps in depth images."""
 
     def __init__(self, model_path: str | Path, device: str = "cpu", crop_size: int = NETWORK_INPUT_SIZE,
-                 threads: int | None = None, fast_convt: bool = True):
-        if threads is not None:
-            torch.set_num_threads(int(threads))
+                 threads: int | None = None, fast_convt: bool = True, backend: str = DEFAULT_BACKEND):
         if crop_size < 16:
             raise GraspInputError(f"crop_size must be at least 16 px, got {crop_size}")
         try:
@@ -68,8 +69,13 @@ class GraspDetector:
             raise GraspModelError(f"grasp model not found: {model_path} ({exc})") from exc
         model, info = load_model(path)
         self.model_path, self.model_info = path, info
-        self.model = (to_fast(model) if fast_convt else model).to(device).eval()
-        self.device, self.crop_size = device, int(crop_size)
+        example = torch.zeros(1, 1, NETWORK_INPUT_SIZE, NETWORK_INPUT_SIZE)
+        try:
+            self.network = InferenceNetwork(to_fast(model) if fast_convt else model, (example,), backend,
+                                            threads, device)
+        except InferenceBackendError as exc:
+            raise GraspModelError(f"grasp model {path.name}: {exc}") from exc
+        self.device, self.crop_size, self.backend = device, int(crop_size), backend
 
     def detect(self, depth_m: np.ndarray, max_grasps: int = 5, min_quality: float = PEAK_THRESHOLD,
                crop_center: tuple[int, int] | None = None) -> GraspDetection:
@@ -89,10 +95,9 @@ class GraspDetector:
         if size != NETWORK_INPUT_SIZE:
             interp = cv2.INTER_AREA if size > NETWORK_INPUT_SIZE else cv2.INTER_LINEAR
             crop = cv2.resize(crop, (NETWORK_INPUT_SIZE, NETWORK_INPUT_SIZE), interpolation=interp)
-        x = torch.from_numpy(normalise(crop))[None, None].to(self.device)
+        x = torch.from_numpy(normalise(crop))[None, None]
         t1 = time.perf_counter()
-        with torch.inference_mode():
-            out = self.model(x)[0].cpu()
+        out = self.network(x)[0]
         t2 = time.perf_counter()
         maps = decode_maps(out, angle_smoothing="vector")
         grasps = [self._to_full(g, top, left, size) for g in find_grasps(maps, max_grasps, min_quality)]

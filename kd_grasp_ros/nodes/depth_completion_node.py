@@ -9,9 +9,13 @@ counted, never published.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
+import numpy as np
 from sensor_msgs.msg import CameraInfo, Image
+from std_msgs.msg import Header
 
+from kd_grasp_ros.common.inference import BACKENDS, DEFAULT_BACKEND
 from kd_grasp_ros.depth.completer import DepthCompleter, DepthInputError
 from kd_grasp_ros.depth.constants import DEPTH_RANGE_M, INPUT_SIZE, STUDENT_WEIGHTS
 from kd_grasp_ros.depth.registry import DepthModelError
@@ -46,8 +50,11 @@ class DepthCompletionNode(FrameProcessingNode):
         model = declare(self, "model_path", STUDENT_WEIGHTS,
                         "depth completion checkpoint: a path or a file name in the package's models/",
                         read_only=True)
-        device = declare(self, "device", "cpu", "torch device for inference (cpu, cuda, cuda:0)",
+        device = declare(self, "device", "cpu", "device for inference (cpu; cuda, cuda:0 need backend torch)",
                          read_only=True)
+        backend = declare(self, "backend", DEFAULT_BACKEND,
+                          "inference backend: onnxruntime (CPU; its own thread budget) or torch",
+                          read_only=True, constraints=f"one of {', '.join(BACKENDS)}")
         input_width = declare(self, "input_width", INPUT_SIZE[0], "network input width (pixels)",
                               read_only=True, int_range=(16, 4096))
         input_height = declare(self, "input_height", INPUT_SIZE[1], "network input height (pixels)",
@@ -56,7 +63,8 @@ class DepthCompletionNode(FrameProcessingNode):
                             float_range=(0.0, 10.0))
         depth_max = declare(self, "depth_max_m", DEPTH_RANGE_M[1], "farthest valid depth (m)", read_only=True,
                             float_range=(0.1, 20.0))
-        threads = declare(self, "threads", 0, "torch CPU threads (0 = torch default)", read_only=True,
+        threads = declare(self, "threads", 0, "CPU threads of this node's network (0 = one per core); "
+                          "onnxruntime keeps them per node, torch's count is process-wide", read_only=True,
                           int_range=(0, 64))
         queue_size = declare(self, "sync_queue_size", DEFAULT_QUEUE_SIZE,
                              "colour/depth approximate-time queue (messages per stream)", read_only=True,
@@ -66,20 +74,22 @@ class DepthCompletionNode(FrameProcessingNode):
                        float_range=(0.0, 1.0))
         if depth_min >= depth_max:
             raise NodeStartupError(f"depth_min_m ({depth_min}) must be below depth_max_m ({depth_max})")
-        self.completer = load_completer(model, device, (input_width, input_height), (depth_min, depth_max),
-                                        threads or None)
+        self.completer = load_completer(model, device, backend, (input_width, input_height),
+                                        (depth_min, depth_max), threads or None)
         self.add_on_set_parameters_callback(self.on_set_common_parameters)
 
         self.sync = ApproximateTimeSynchronizer(("color", "depth"), queue_size, slop)
+        self.consumers: list[Callable[[Header, np.ndarray, CameraInfo], None]] = []
+        self.start_worker(self._complete)
         self.pub_depth = self.create_publisher(Image, topics.COMPLETED_DEPTH, IMAGE_PUBLISHER_QOS)
         self.pub_info = self.create_publisher(CameraInfo, topics.COMPLETED_DEPTH_INFO, IMAGE_PUBLISHER_QOS)
         self.create_subscription(Image, topics.COLOR_IN, self.guarded(self._on_color), self.input_qos)
         self.create_subscription(Image, topics.DEPTH_IN, self.guarded(self._on_depth), self.input_qos)
         self.create_subscription(CameraInfo, topics.DEPTH_INFO_IN, self.on_camera_info, self.input_qos)
         self.get_logger().info(
-            f"depth completion ready: model {model} on {device}, input {input_width}x{input_height}, "
-            f"range {depth_min}-{depth_max} m; listening on {self.resolve_topic_name(topics.COLOR_IN)} + "
-            f"{self.resolve_topic_name(topics.DEPTH_IN)}"
+            f"depth completion ready: model {model} on {device} ({backend}), input "
+            f"{input_width}x{input_height}, range {depth_min}-{depth_max} m; listening on "
+            f"{self.resolve_topic_name(topics.COLOR_IN)} + {self.resolve_topic_name(topics.DEPTH_IN)}"
         )
 
     def _on_color(self, msg: Image) -> None:
@@ -100,17 +110,26 @@ class DepthCompletionNode(FrameProcessingNode):
         return matched
 
     def _on_pair(self, matched) -> None:
-        if matched is None:
-            return
+        if matched is not None:
+            self.submit((matched["color"].item, matched["depth"].item, self.camera_info))
+
+    def add_consumer(self, consume: Callable[[Header, np.ndarray, CameraInfo], None]) -> None:
+        """Also hand every completed frame to `consume(header, depth_m, camera_info)` in this process (the
+        composed pipeline's grasp node: no serialisation); the topic is then published only while
+        someone subscribes to it."""
+        self.consumers.append(consume)
+
+    def _complete(self, frame) -> None:
+        """Worker thread: one colour/depth pair (and the camera_info current when it paired)."""
         received = time.perf_counter()
-        color_msg, depth_msg = matched["color"].item, matched["depth"].item
-        stamp_s = matched["depth"].stamp_s
-        if not self.is_fresh(depth_msg.header) or not self.has_camera_info(topics.DEPTH_INFO_IN):
+        color_msg, depth_msg, camera_info = frame
+        stamp_s = stamp_seconds(depth_msg.header.stamp)
+        if not self.is_fresh(depth_msg.header) or not self.has_camera_info(topics.DEPTH_INFO_IN, camera_info):
             return
         try:
             rgb = image_to_rgb(color_msg)
             depth = depth_to_metres(depth_msg)
-            check_sizes(depth, camera_info_to_intrinsics(self.camera_info), rgb)
+            check_sizes(depth, camera_info_to_intrinsics(camera_info), rgb)
             valid = check_depth(depth, self.min_valid_fraction)
             convert_ms = (time.perf_counter() - received) * 1000.0
             completed = self.completer.complete(rgb, depth)
@@ -118,11 +137,14 @@ class DepthCompletionNode(FrameProcessingNode):
             self.reject(f"frame refused: {exc}")
             return
         start = time.perf_counter()
-        info = CameraInfo(header=depth_msg.header)
-        for field in CAMERA_INFO_FIELDS:
-            setattr(info, field, getattr(self.camera_info, field))
-        self.pub_info.publish(info)  # before the image, so the grasp node has it when the image comes
-        self.pub_depth.publish(metres_to_depth_image(completed, "32FC1", depth_msg.header))
+        for consume in self.consumers:
+            consume(depth_msg.header, completed, camera_info)
+        if not self.consumers or self.pub_depth.get_subscription_count() > 0:
+            info = CameraInfo(header=depth_msg.header)
+            for field in CAMERA_INFO_FIELDS:
+                setattr(info, field, getattr(camera_info, field))
+            self.pub_info.publish(info)  # before the image, so the grasp node has it when the image comes
+            self.pub_depth.publish(metres_to_depth_image(completed, "32FC1", depth_msg.header))
         self.frames_out += 1
         self.publish_diagnostics(OK, "frame completed", {
             "latency_ms": (time.perf_counter() - received) * 1000.0, "convert_ms": convert_ms,
@@ -136,17 +158,17 @@ class DepthCompletionNode(FrameProcessingNode):
                 "sync_unmatched": self.sync.unmatched}
 
 
-def load_completer(model: str, device: str, input_size, depth_range, threads) -> DepthCompleter:
+def load_completer(model: str, device: str, backend: str, input_size, depth_range, threads) -> DepthCompleter:
     """The DepthCompleter for the parameters; NodeStartupError if the model cannot be loaded."""
     try:
         return DepthCompleter(resolve_model(model), device=device, input_size=input_size,
-                              depth_range=depth_range, threads=threads)
+                              depth_range=depth_range, threads=threads, backend=backend)
     except (ResourceNotFoundError, DepthModelError) as exc:
         raise NodeStartupError(f"{NODE_NAME}: cannot load depth model '{model}': {exc}") from exc
 
 
 def main(args=None) -> int:
-    return run_node(DepthCompletionNode, args)
+    return run_node(DepthCompletionNode, args, executor="events")
 
 
 if __name__ == "__main__":

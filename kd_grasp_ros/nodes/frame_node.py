@@ -1,7 +1,16 @@
-"""Shared by the depth-completion and grasp nodes: camera_info cache, stale gate, refusals, diagnostics."""
+"""Shared by the depth-completion and grasp nodes: camera_info cache, stale gate, refusals, diagnostics,
+and the inference worker.
+
+Subscription callbacks only hand frames to the node's FrameWorker (latest frame wins, see
+pipeline/latest_frame.py) and return at once; the worker thread checks the frame's age when it takes it,
+so a frame that waited too long is dropped before inference, and runs the network. The executor thread
+therefore never waits for a network, and a node never works on a frame older than the newest one.
+"""
 from __future__ import annotations
 
 import traceback
+from collections.abc import Callable
+from typing import Any
 
 from diagnostic_msgs.msg import DiagnosticArray
 from rcl_interfaces.msg import SetParametersResult
@@ -15,6 +24,10 @@ from kd_grasp_ros.nodes.parameters import declare
 from kd_grasp_ros.nodes.qos import INPUT_QOS_CHOICES, QoSChoiceError, input_qos
 from kd_grasp_ros.nodes.runner import NodeStartupError
 from kd_grasp_ros.pipeline.frames import DEFAULT_MAX_AGE_S, DEFAULT_MAX_FUTURE_S, StaleFrameFilter
+from kd_grasp_ros.pipeline.latest_frame import FrameWorker
+
+# How long destroy_node waits for the frame being inferred (the process's exit deadline bounds it too).
+WORKER_STOP_TIMEOUT_S = 3.0
 
 
 class FrameProcessingNode(Node):
@@ -46,6 +59,20 @@ class FrameProcessingNode(Node):
         self.rejected = 0
         self.internal_errors = 0
         self.pub_diag = self.create_publisher(DiagnosticArray, topics.DIAGNOSTICS, 10)
+        self.worker: FrameWorker | None = None
+
+    def start_worker(self, process: Callable[[Any], None]) -> None:
+        """Run `process(frame)` (guarded) on a worker thread for the newest frame given to submit()."""
+        self.worker = FrameWorker(self.guarded(process), name=f"{self.get_name()}-inference")
+
+    def submit(self, frame: Any) -> None:
+        """Hand a frame to the worker; one it has not started yet is replaced (counted as superseded)."""
+        self.worker.offer(frame)
+
+    def destroy_node(self) -> None:
+        if self.worker is not None and not self.worker.stop(WORKER_STOP_TIMEOUT_S):
+            self.get_logger().warn(f"inference still running after {WORKER_STOP_TIMEOUT_S} s at shutdown")
+        super().destroy_node()
 
     def on_set_common_parameters(self, params) -> SetParametersResult:
         """Apply changes of max_age_s and min_valid_fraction (ranges are checked by rclpy)."""
@@ -80,9 +107,9 @@ class FrameProcessingNode(Node):
     def dropped_total(self) -> int:
         return self.stale.dropped + self.stale.future_dropped + self.stale.unstamped
 
-    def has_camera_info(self, topic: str) -> bool:
-        """False (logged as an error) while no camera_info has arrived on `topic`."""
-        if self.camera_info is None:
+    def has_camera_info(self, topic: str, camera_info: CameraInfo | None) -> bool:
+        """False (logged as an error) if no camera_info had arrived on `topic` with the frame."""
+        if camera_info is None:
             self.reject(f"no camera_info received on {self.resolve_topic_name(topic)} yet")
             return False
         return True
@@ -110,7 +137,9 @@ class FrameProcessingNode(Node):
     def counters(self) -> dict:
         return {"frames_out": self.frames_out, "stale_dropped": self.stale.dropped,
                 "future_dropped": self.stale.future_dropped, "unstamped": self.stale.unstamped,
-                "rejected": self.rejected, "internal_errors": self.internal_errors}
+                "rejected": self.rejected, "internal_errors": self.internal_errors,
+                "received": self.worker.slot.offered if self.worker else 0,
+                "superseded": self.worker.superseded if self.worker else 0}
 
     def publish_diagnostics(self, level: bytes, message: str, values: dict) -> None:
         self.pub_diag.publish(diagnostic_array(

@@ -14,14 +14,16 @@ grasps publishes empty candidates and no grasp_pose.
 from __future__ import annotations
 
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
+import numpy as np
 from geometry_msgs.msg import PoseArray, PoseStamped
 from rcl_interfaces.msg import SetParametersResult
 from sensor_msgs.msg import CameraInfo, Image
-from std_msgs.msg import Float32, Float32MultiArray
+from std_msgs.msg import Float32, Float32MultiArray, Header
 from visualization_msgs.msg import MarkerArray
 
+from kd_grasp_ros.common.inference import BACKENDS, DEFAULT_BACKEND
 from kd_grasp_ros.grasp.constants import DEPLOYED_CROP_SIZE, NETWORK_INPUT_SIZE, PEAK_THRESHOLD
 from kd_grasp_ros.grasp.detector import GraspDetector
 from kd_grasp_ros.grasp.errors import GraspInputError, GraspModelError
@@ -57,21 +59,37 @@ DEFAULT_MIN_VALID_FRACTION = 0.3
 FILTER_PARAMETERS = ["top_k", "min_quality", "workspace_min", "workspace_max", "crop_center"]
 
 
+@dataclass
+class DepthFrame:
+    """One depth frame for the worker: a message from the topic (converted on the worker thread) or
+    metres handed over in-process, with the camera_info current when it arrived."""
+
+    header: Header
+    camera_info: CameraInfo | None
+    image: Image | None = None
+    depth_m: np.ndarray | None = None
+
+
 class GraspDetectionNode(FrameProcessingNode):
     """Thin ROS shell around GraspDetector + kd_grasp_ros.pipeline.grasp_stage."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, subscribe_depth: bool = True, **kwargs):
+        """subscribe_depth False: depth only through submit_completed() (pipeline_composed)."""
         super().__init__(NODE_NAME, "grasp detection", DEFAULT_MIN_VALID_FRACTION, **kwargs)
         model = declare(self, "model_path", DEFAULT_GRASP_MODEL,
                         "grasp network checkpoint: a path or a file name in the package's models/",
                         read_only=True)
-        device = declare(self, "device", "cpu", "torch device for inference (cpu, cuda, cuda:0)",
+        device = declare(self, "device", "cpu", "device for inference (cpu; cuda, cuda:0 need backend torch)",
                          read_only=True)
+        backend = declare(self, "backend", DEFAULT_BACKEND,
+                          "inference backend: onnxruntime (CPU; its own thread budget) or torch",
+                          read_only=True, constraints=f"one of {', '.join(BACKENDS)}")
         crop_size = declare(self, "crop_size", DEPLOYED_CROP_SIZE,
                             f"square depth crop around crop_center, resized to the network's "
                             f"{NETWORK_INPUT_SIZE} px (pixels)",
                             read_only=True, int_range=(32, 2048))
-        threads = declare(self, "threads", 0, "torch CPU threads (0 = torch default)", read_only=True,
+        threads = declare(self, "threads", 0, "CPU threads of this node's network (0 = one per core); "
+                          "onnxruntime keeps them per node, torch's count is process-wide", read_only=True,
                           int_range=(0, 64))
         declare(self, "top_k", DEFAULT_TOP_K, "most grasp candidates published per frame", int_range=(1, 100))
         declare(self, "min_quality", PEAK_THRESHOLD,
@@ -89,7 +107,7 @@ class GraspDetectionNode(FrameProcessingNode):
             self.filter_cfg = filter_config(values(self, FILTER_PARAMETERS))
         except GraspStageConfigError as exc:
             raise NodeStartupError(f"{NODE_NAME}: {exc}") from exc
-        self.detector = load_detector(model, device, crop_size, threads or None)
+        self.detector = load_detector(model, device, backend, crop_size, threads or None)
         self.add_on_set_parameters_callback(self._on_set_parameters)
 
         self.frames_without_grasp = 0
@@ -100,10 +118,13 @@ class GraspDetectionNode(FrameProcessingNode):
         self.pub_info = self.create_publisher(Float32MultiArray, topics.GRASP_CANDIDATES_INFO, 10)
         self.pub_markers = self.create_publisher(MarkerArray, topics.GRASP_MARKERS, 10)
         self.pub_heatmap = self.create_publisher(Image, topics.GRASP_QUALITY_IMAGE, IMAGE_PUBLISHER_QOS)
-        self.create_subscription(Image, topics.COMPLETED_DEPTH, self.guarded(self._on_depth), self.input_qos)
-        self.create_subscription(CameraInfo, topics.COMPLETED_DEPTH_INFO, self.on_camera_info, self.input_qos)
+        self.start_worker(self._detect)
+        if subscribe_depth:
+            self.create_subscription(Image, topics.COMPLETED_DEPTH, self._on_depth, self.input_qos)
+            self.create_subscription(CameraInfo, topics.COMPLETED_DEPTH_INFO, self.on_camera_info,
+                                     self.input_qos)
         self.get_logger().info(
-            f"grasp detection ready: model {model} on {device}, crop {crop_size} px, top_k "
+            f"grasp detection ready: model {model} on {device} ({backend}), crop {crop_size} px, top_k "
             f"{self.filter_cfg.top_k}, min_quality {self.filter_cfg.min_quality}; listening on "
             f"{self.resolve_topic_name(topics.COMPLETED_DEPTH)}"
         )
@@ -120,13 +141,23 @@ class GraspDetectionNode(FrameProcessingNode):
         return self.on_set_common_parameters(params)
 
     def _on_depth(self, msg: Image) -> None:
+        self.submit(DepthFrame(msg.header, self.camera_info, image=msg))
+
+    def submit_completed(self, header: Header, depth_m: np.ndarray, camera_info: CameraInfo) -> None:
+        """In-process input (pipeline_composed): completed depth from depth_completion_node."""
+        self.submit(DepthFrame(header, camera_info, depth_m=depth_m))
+
+    def _detect(self, frame: DepthFrame) -> None:
+        """Worker thread: one depth frame -> grasps, published."""
         received = time.perf_counter()
-        stamp_s = stamp_seconds(msg.header.stamp)
-        if not self.is_fresh(msg.header) or not self.has_camera_info(topics.COMPLETED_DEPTH_INFO):
+        header = frame.header
+        stamp_s = stamp_seconds(header.stamp)
+        if not self.is_fresh(header) or not self.has_camera_info(topics.COMPLETED_DEPTH_INFO,
+                                                                  frame.camera_info):
             return
         try:
-            depth = depth_to_metres(msg)
-            intrinsics = replace(camera_info_to_intrinsics(self.camera_info), frame_id=msg.header.frame_id)
+            depth = frame.depth_m if frame.depth_m is not None else depth_to_metres(frame.image)
+            intrinsics = replace(camera_info_to_intrinsics(frame.camera_info), frame_id=header.frame_id)
             check_sizes(depth, intrinsics)
             check_depth(depth, self.min_valid_fraction)
             convert_ms = (time.perf_counter() - received) * 1000.0
@@ -136,7 +167,7 @@ class GraspDetectionNode(FrameProcessingNode):
             self.reject(f"frame refused: {exc}")
             return
         start = time.perf_counter()
-        self._publish(msg.header, result)
+        self._publish(header, result)
         self.frames_out += 1
         best = result.best
         if best is None:
@@ -154,7 +185,7 @@ class GraspDetectionNode(FrameProcessingNode):
         })
         if result.crop[2] != self.detector.crop_size:
             self.get_logger().info(
-                f"{msg.width}x{msg.height} frames: crop {result.crop[2]} px instead of crop_size "
+                f"{depth.shape[1]}x{depth.shape[0]} frames: crop {result.crop[2]} px instead of crop_size "
                 f"{self.detector.crop_size} (the shorter image side)", throttle_duration_sec=60.0)
 
     def _publish(self, header, result) -> None:
@@ -186,16 +217,17 @@ def filter_config(params: dict) -> GraspFilterConfig:
     )
 
 
-def load_detector(model: str, device: str, crop_size: int, threads) -> GraspDetector:
+def load_detector(model: str, device: str, backend: str, crop_size: int, threads) -> GraspDetector:
     """The GraspDetector for the parameters; NodeStartupError if the model cannot be loaded."""
     try:
-        return GraspDetector(resolve_model(model), device=device, crop_size=crop_size, threads=threads)
+        return GraspDetector(resolve_model(model), device=device, crop_size=crop_size, threads=threads,
+                             backend=backend)
     except (ResourceNotFoundError, GraspModelError) as exc:
         raise NodeStartupError(f"{NODE_NAME}: cannot load grasp model '{model}': {exc}") from exc
 
 
 def main(args=None) -> int:
-    return run_node(GraspDetectionNode, args)
+    return run_node(GraspDetectionNode, args, executor="events")
 
 
 if __name__ == "__main__":

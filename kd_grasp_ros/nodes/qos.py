@@ -6,12 +6,15 @@ best-effort subscribers. Subscribers take the `input_qos` parameter:
   best effort); large images may be dropped when the network or the CPU is busy.
 - "reliable": no dropped images (fragments are resent), but it only matches reliable publishers
   (our nodes, `kd-grasp replay`, `ros2 bag play` of bags recorded reliable, ros_gz_bridge).
+Both keep only the newest input message (depth 1): latest frame wins, an older frame is never
+worth the wait (see nodes/frame_node.py).
 """
 from __future__ import annotations
 
-from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
+from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 
 QUEUE_DEPTH = 5
+INPUT_QUEUE_DEPTH = 1
 INPUT_QOS_CHOICES = ("sensor_data", "reliable")
 IMAGE_PUBLISHER_QOS = QoSProfile(depth=QUEUE_DEPTH, reliability=ReliabilityPolicy.RELIABLE)
 
@@ -22,8 +25,8 @@ class QoSChoiceError(ValueError):
 
 def input_qos(choice: str) -> QoSProfile:
     """The subscription QoS for an input_qos parameter value."""
-    if choice == "sensor_data":
-        return qos_profile_sensor_data
-    if choice == "reliable":
-        return QoSProfile(depth=QUEUE_DEPTH, reliability=ReliabilityPolicy.RELIABLE)
-    raise QoSChoiceError(f"input_qos must be one of {INPUT_QOS_CHOICES}, got '{choice}'")
+    if choice not in INPUT_QOS_CHOICES:
+        raise QoSChoiceError(f"input_qos must be one of {INPUT_QOS_CHOICES}, got '{choice}'")
+    reliability = ReliabilityPolicy.BEST_EFFORT if choice == "sensor_data" else ReliabilityPolicy.RELIABLE
+    return QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=INPUT_QUEUE_DEPTH, reliability=reliability,
+                      durability=DurabilityPolicy.VOLATILE)

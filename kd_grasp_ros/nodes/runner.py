@@ -29,6 +29,17 @@ def _single_threaded(nodes: list[Node]) -> Executor:
     return SingleThreadedExecutor()
 
 
+def _events(nodes: list[Node]) -> Executor:
+    from rclpy.experimental import EventsExecutor
+
+    return EventsExecutor()
+
+
+# The perception nodes use "events": their callbacks only hand frames to a worker thread, and the
+# C++ EventsExecutor does not rebuild a wait set in Python for every message.
+EXECUTORS: dict[str, Callable[[list[Node]], Executor]] = {"events": _events, "single": _single_threaded}
+
+
 def run_nodes(make_nodes: Callable[[], list[Node]], args=None, logger_name: str = "kd_grasp_ros",
               make_executor: Callable[[list[Node]], Executor] = _single_threaded) -> int:
     """Create the nodes with `make_nodes` and spin them on `make_executor(nodes)` until SIGINT, SIGTERM
@@ -64,7 +75,7 @@ def run_nodes(make_nodes: Callable[[], list[Node]], args=None, logger_name: str 
     return 0
 
 
-def run_node(make_node: Callable[[], Node], args=None) -> int:
-    """Create the node with `make_node`, spin it until SIGINT, SIGTERM or shutdown; 1 if it could not
-    start."""
-    return run_nodes(lambda: [make_node()], args)
+def run_node(make_node: Callable[[], Node], args=None, executor: str = "single") -> int:
+    """Create the node with `make_node`, spin it on EXECUTORS[executor] until SIGINT, SIGTERM or
+    shutdown; 1 if it could not start."""
+    return run_nodes(lambda: [make_node()], args, make_executor=EXECUTORS[executor])
