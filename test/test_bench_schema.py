@@ -50,6 +50,7 @@ def test_tiny_bench_writes_the_documented_json_and_table(tiny_models, tmp_path):
             str(depth),
             "--pipeline-threads",
             "1",
+            "--no-nodes",
             "--out-dir",
             str(tmp_path),
         ]
@@ -123,3 +124,25 @@ def test_accuracy_is_read_from_the_teams_model_cards(tiny_models, tmp_path):
         "text": "data/cornell-01 test: 80.0% (n=10)", "source": "model card grasp_student_v1.json"}
     text = accuracy(load_network("depth", str(depth)))["text"]
     assert text == "cleargrasp-sample [real]: RMSE 0.031 m, REL 0.050, d1.05 61.0% (n=2)"
+
+
+@pytest.mark.ros
+@pytest.mark.timeout(240)
+def test_node_graph_bench_runs_the_shipped_graph_and_reports_rate_and_latency(ros_domain):
+    """A short run of the node-graph part (composed only); timings are printed by the command, not
+    asserted here."""
+    from kd_grasp_ros.bench.node_graph import bench_node_graph
+    from kd_grasp_ros.bench.report import _node_graph_lines
+
+    nodes = bench_node_graph(modes=("composed",), seconds=2.0, closed_loop_frames=3)
+    assert nodes["parameter_files"] == ["depth_completion.yaml", "grasp_detection.yaml"]
+    assert nodes["frame_size"] == [640, 480] and "separate" not in nodes
+    run = nodes["composed"]
+    assert run["frames_sent"] == 60 and 0 < run["frames_answered"] <= run["frames_sent"]
+    assert run["output_fps"] == run["frames_answered"] / 2.0
+    assert 0 < run["end_to_end_ms"]["p10"] <= run["end_to_end_ms"]["median"] <= run["end_to_end_ms"]["p90"]
+    assert run["closed_loop_ms"]["n"] == 3
+    assert set(run["node_latency_ms"]) == {"depth_completion_node", "grasp_detection_node"}
+    (line,) = [x for x in _node_graph_lines(nodes) if x]
+    assert line.startswith("Node graph, composed (pipeline_composed; depth_completion.yaml, "
+                           "grasp_detection.yaml), 640x480 frames at 30 Hz for 2 s")

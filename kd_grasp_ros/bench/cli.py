@@ -6,7 +6,9 @@
 Per network and form (torch, torch with the pixel-shuffle ConvT rewrite, ONNX Runtime fp32, int8
 dynamic, int8 static): parameters, MB, median / p90 ms per thread count, FPS, speed-up, max |output
 difference| vs torch, and accuracy from the model card (models/<name>.json) or the checkpoint.
-Then the camera-to-grasp latency at 640x480. Writes bench.json and bench.md.
+Then the camera-to-grasp latency at 640x480 in-process, and the shipped node graph (composed and as
+separate processes, the launch files' parameter files) fed 640x480 frames at 30 Hz over ROS: output
+rate and image-stamp-to-grasp latency (kd_grasp_ros/bench/node_graph.py). Writes bench.json and bench.md.
 """
 from __future__ import annotations
 
@@ -24,6 +26,13 @@ DEPTH_MODELS = ("depth_teacher.pt", "depth_student.pt")
 STUDENT_TARGET_MS = 10.0  # grasp-network student, single thread
 PIPELINE_TARGET_MS = 33.0  # camera-to-grasp, 2 threads, 640x480
 PIPELINE_TARGET_THREADS = 2
+# The node graph at 30 Hz input (issue 13): composed output rate, separate processes' output rate, and
+# end-to-end latency against the in-process pipeline of the same run (1 thread per network, as shipped).
+NODE_GRAPH_TARGET_FPS = {"composed": 27.0, "separate": 20.0}
+NODE_GRAPH_LATENCY_SLACK_MS = 15.0
+NODE_GRAPH_LATENCY_RATIO = 1.3
+NODE_GRAPH_P90_TARGET_MS = 100.0
+SHIPPED_THREADS_PER_NETWORK = 1
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -43,9 +52,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pipeline-threads", type=int, nargs="+", default=[1, 2],
                         help="thread counts of the pipeline measurement (the target is for 2)")
     parser.add_argument("--no-pipeline", action="store_true", help="skip the camera-to-grasp measurement")
+    parser.add_argument("--no-nodes", action="store_true", help="skip the node graph measurement over ROS")
+    parser.add_argument("--node-seconds", type=float, default=20.0,
+                        help="seconds of 30 Hz input per node graph form")
     parser.add_argument("--out-dir", type=Path, default=Path("docs/results"),
                         help="bench.json / bench.md go here")
     parser.add_argument("--device", default="cpu", choices=["cpu"], help="inference device (CPU only)")
+
+
+def _node_graph_targets(nodes: dict, pipeline: list[dict]) -> list[dict]:
+    out = []
+    for mode, fps_target in NODE_GRAPH_TARGET_FPS.items():
+        if mode in nodes:
+            fps = nodes[mode]["output_fps"]
+            out.append({"what": f"node graph ({mode}) output at {nodes[mode]['input_hz']:g} Hz input",
+                        "target": f">= {fps_target:g} frames/s", "measured": f"{fps:.1f} frames/s",
+                        "met": fps >= fps_target})
+    base = [p for p in pipeline if p["threads"] == SHIPPED_THREADS_PER_NETWORK]
+    composed = (nodes.get("composed") or {}).get("end_to_end_ms")
+    if composed and base:
+        in_process = base[0]["latency"]["median_ms"]
+        limit = max(in_process + NODE_GRAPH_LATENCY_SLACK_MS, NODE_GRAPH_LATENCY_RATIO * in_process)
+        out.append({"what": "node graph (composed) image stamp -> grasp, median",
+                    "target": f"<= {limit:.1f} ms (in-process {in_process:.1f} ms of this run + "
+                              f"{NODE_GRAPH_LATENCY_SLACK_MS:g} ms or x{NODE_GRAPH_LATENCY_RATIO:g})",
+                    "measured": f"{composed['median']:.1f} ms", "met": composed["median"] <= limit})
+        out.append({"what": "node graph (composed) image stamp -> grasp, p90",
+                    "target": f"<= {NODE_GRAPH_P90_TARGET_MS:g} ms", "measured": f"{composed['p90']:.1f} ms",
+                    "met": composed["p90"] <= NODE_GRAPH_P90_TARGET_MS})
+    return out
 
 
 def _targets(rows: list[dict], pipeline: list[dict], threads: list[int]) -> list[dict]:
@@ -71,12 +106,13 @@ def _targets(rows: list[dict], pipeline: list[dict], threads: list[int]) -> list
 def run(args: argparse.Namespace) -> int:
     """The whole benchmark; a missing or unreadable model -> a message and exit 1."""
     from kd_grasp_ros.bench.networks import BenchError
+    from kd_grasp_ros.bench.node_graph import NodeGraphBenchError
     from kd_grasp_ros.depth.registry import DepthModelError
     from kd_grasp_ros.grasp.errors import GraspModelError
 
     try:
         return _run(args)
-    except (BenchError, DepthModelError, GraspModelError) as err:
+    except (BenchError, DepthModelError, GraspModelError, NodeGraphBenchError) as err:
         print(f"kd-grasp bench: {type(err).__name__}: {err}", file=sys.stderr)
         return 1
 
@@ -108,6 +144,11 @@ def _run(args: argparse.Namespace) -> int:
         depth = None if args.pipeline_depth == NO_DEPTH_MODEL else args.pipeline_depth
         pipeline = [bench_pipeline(args.pipeline_grasp, depth, n, args.repeats, args.warmup)
                     for n in args.pipeline_threads]
+    nodes = {}
+    if not args.no_nodes:
+        from kd_grasp_ros.bench.node_graph import bench_node_graph
+
+        nodes = bench_node_graph(seconds=args.node_seconds)
     result = {
         "schema_version": SCHEMA_VERSION,
         "command": getattr(args, "command_line", None) or "kd-grasp " + shlex.join(sys.argv[1:]),
@@ -118,7 +159,8 @@ def _run(args: argparse.Namespace) -> int:
         "depth_input_size": list(INPUT_SIZE),
         "rows": rows,
         "pipeline": pipeline,
-        "targets": _targets(rows, pipeline, args.threads),
+        "nodes": nodes,
+        "targets": _targets(rows, pipeline, args.threads) + _node_graph_targets(nodes, pipeline),
         "seconds": round(time.perf_counter() - start, 1),
     }
     write_outputs(result, args.out_dir / "bench.json", args.out_dir / "bench.md")

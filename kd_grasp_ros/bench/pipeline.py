@@ -1,12 +1,11 @@
 """Camera-to-grasp latency: depth completion + grasp detection + pose lifting on one 640x480 frame.
 
-Uses the demo's Perception (the same code path as the closed-loop demo, GraspDetector with its
-default pixel-shuffle ConvT form) on a synthetic RGB-D frame with a transparent box.
+Uses the demo's Perception (the networks on the nodes' default backend, ONNX Runtime, with `threads`
+each) on a synthetic RGB-D frame with a transparent box: the in-process baseline of the node graph.
 """
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from kd_grasp_ros.bench.inputs import CAMERA_640X480, camera_frame
 from kd_grasp_ros.demo.perception import STAGE_DEPTH, STAGE_GRASP, Perception
@@ -17,7 +16,6 @@ def bench_pipeline(grasp_model: str, depth_model: str | None, threads: int, repe
                    warmup: int) -> dict:
     """Median / p90 of the whole perceive() call and the median of each stage (ms)."""
     perception = Perception(grasp_model, depth_model, threads)
-    torch.set_num_threads(threads)
     frame = camera_frame(0)
     stages: dict[str, list[float]] = {STAGE_DEPTH: [], STAGE_GRASP: []}
     found: list[int] = []

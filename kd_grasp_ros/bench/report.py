@@ -73,11 +73,30 @@ def format_markdown(result: dict) -> str:
                   f"({p['depth_model']} + {p['grasp_model']} on a {p['grasp_crop_px']} px crop + pose): "
                   f"median {lat['median_ms']:.1f} ms, "
                   f"p90 {lat['p90_ms']:.1f} ms, {lat['fps']:.1f} FPS (stage medians: {stages})."]
+    lines += _node_graph_lines(result.get("nodes") or {})
     targets = result.get("targets")
     if targets:
         lines += ["", "Targets: " + "; ".join(f"{t['what']}: {t['measured']} vs {t['target']} -> "
                                                f"{'met' if t['met'] else 'NOT met'}" for t in targets) + "."]
     return "\n".join(lines) + "\n"
+
+
+def _node_graph_lines(nodes: dict) -> list[str]:
+    lines = []
+    for mode in ("composed", "separate"):
+        if mode not in nodes:
+            continue
+        n = nodes[mode]
+        e2e, closed = n["end_to_end_ms"], n["closed_loop_ms"]
+        per_node = ", ".join(f"{name} {v['median']:.1f} ms" for name, v in n["node_latency_ms"].items() if v)
+        form = "pipeline_composed" if mode == "composed" else "depth_completion_node + grasp_detection_node"
+        lines += ["", f"Node graph, {mode} ({form}; {', '.join(nodes['parameter_files'])}), "
+                  f"{nodes['frame_size'][0]}x{nodes['frame_size'][1]} frames at {n['input_hz']:g} Hz for "
+                  f"{n['seconds']:g} s: {n['output_fps']:.1f} frames/s out ({n['frames_answered']}/"
+                  f"{n['frames_sent']} answered); image stamp -> grasp_candidates median "
+                  f"{e2e['median']:.1f} ms (p10 {e2e['p10']:.1f}, p90 {e2e['p90']:.1f}); one frame at a time "
+                  f"{closed['median']:.1f} ms; per node {per_node}."]
+    return lines
 
 
 def write_outputs(result: dict, json_path: Path, md_path: Path) -> None:

@@ -9,7 +9,6 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-import torch
 
 from kd_grasp_ros.common.intrinsics import CameraIntrinsics
 from kd_grasp_ros.grasp.constants import DEPLOYED_CROP_SIZE
@@ -39,10 +38,9 @@ class Perception:
         from kd_grasp_ros.grasp.detector import GraspDetector
         from kd_grasp_ros.grasp.grasp_pose import image_grasp_to_pose
 
-        torch.set_num_threads(int(threads))
         self.threads = int(threads)
-        self.completer = DepthCompleter(depth_model) if depth_model else None
-        self.detector = GraspDetector(grasp_model, crop_size=crop_size)
+        self.completer = DepthCompleter(depth_model, threads=self.threads) if depth_model else None
+        self.detector = GraspDetector(grasp_model, crop_size=crop_size, threads=self.threads)
         self._to_pose = image_grasp_to_pose
         self.filter = GraspFilterConfig(top_k=top_k, min_quality=min_quality)
 

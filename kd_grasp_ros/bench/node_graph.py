@@ -1,0 +1,237 @@
+"""The shipped node graph under a camera's load: end-to-end latency and output rate over ROS.
+
+The perception nodes run as the launch files start them, with the launch files' parameter files
+(config/depth_completion.yaml, config/grasp_detection.yaml) and the same Fast DDS profile, either
+composed (`pipeline_composed`, the default of every launch file) or as two processes. A driver node
+publishes the sample bag's 640x480 frames, stamped when sent, at a camera's rate (30 Hz) for a while and
+records when each frame's grasp_candidates come back:
+- output_fps: answered frames per second of input time;
+- end_to_end_ms: image stamp -> grasp_candidates received, per answered frame (median, p10, p90);
+- closed_loop_ms: the same, sending the next frame only after the previous one was answered (the graph's
+  latency without any queueing);
+- node_latency_ms: each node's own time per frame at 30 Hz (taken from its worker to published, from
+  /diagnostics), to tell inference from transport.
+"""
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from kd_grasp_ros.launch_arguments import DDS_PROFILE_FILE, DDS_PROFILE_VARIABLE
+from kd_grasp_ros.resources import SOURCE_ROOT, resource_path
+
+SAMPLE_BAG = SOURCE_ROOT / "models" / "sample_bags" / "sim_cell"
+MODES = ("composed", "separate")
+READY_LINES = {"composed": ["composed pipeline running"],
+               "separate": ["depth completion ready", "grasp detection ready"]}
+START_TIMEOUT_S = 120.0
+ANSWER_TIMEOUT_S = 3.0
+REMAPS = {"color/image_raw": "/bench/color", "depth/image_raw": "/bench/depth",
+          "depth/camera_info": "/bench/info"}
+
+
+class NodeGraphBenchError(RuntimeError):
+    """The node graph did not start or did not answer."""
+
+
+@dataclass
+class Driver:
+    """The publishing and listening side of the benchmark (one rclpy node in this process)."""
+
+    node: object
+    executor: object
+    publishers: dict
+    arrivals: dict
+    node_latency: dict  # {node name: [latency_ms of each frame, as the node reports it in /diagnostics]}
+
+    def spin_once(self, timeout_s: float) -> None:
+        self.executor.spin_once(timeout_sec=timeout_s)
+
+    def send(self, frame) -> int:
+        """Publish one (colour, depth, info) frame stamped now; returns the stamp in ns."""
+        color, depth, info = frame
+        stamp = self.node.get_clock().now().to_msg()
+        for msg in (color, depth, info):
+            msg.header.stamp = stamp
+        self.publishers["info"].publish(info)
+        self.publishers["color"].publish(color)
+        self.publishers["depth"].publish(depth)
+        return stamp.sec * 10**9 + stamp.nanosec
+
+
+def summary_ms(samples) -> dict | None:
+    """Median and spread of milliseconds (None without samples)."""
+    a = np.asarray(list(samples), dtype=float)
+    if a.size == 0:
+        return None
+    return {"median": float(np.median(a)), "p10": float(np.percentile(a, 10)),
+            "p90": float(np.percentile(a, 90)), "n": int(a.size)}
+
+
+def load_frames(bag: Path) -> list:
+    """(colour, depth, camera_info) messages of every frame of a bag (realsense-ros topics)."""
+    from kd_grasp_ros.replay.offline import OfflineTopics, paired_frames
+
+    return [(c, d, i) for _, c, d, i in paired_frames(bag, OfflineTopics())]
+
+
+def shipped_parameter_files() -> list[Path]:
+    """The parameter files the launch files give the perception nodes."""
+    return [resource_path("config", "depth_completion.yaml"), resource_path("config", "grasp_detection.yaml")]
+
+
+def _commands(mode: str, bin_dir: Path) -> list[list[str]]:
+    ros_args = ["--ros-args"]
+    for params in shipped_parameter_files():
+        ros_args += ["--params-file", str(params)]
+    for src, dst in REMAPS.items():
+        ros_args += ["-r", f"{src}:={dst}"]
+    if mode == "composed":
+        return [[str(bin_dir / "pipeline_composed"), *ros_args]]
+    return [[str(bin_dir / "depth_completion_node"), *ros_args],
+            [str(bin_dir / "grasp_detection_node"), *ros_args]]
+
+
+def _start(mode: str, env: dict, workdir: Path, bin_dir: Path) -> list[subprocess.Popen]:
+    procs, logs = [], []
+    for k, cmd in enumerate(_commands(mode, bin_dir)):
+        log = workdir / f"{mode}-{k}.log"
+        with open(log, "w") as out:
+            procs.append(subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env))
+        logs.append(log)
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while not all(line in "".join(p.read_text() for p in logs) for line in READY_LINES[mode]):
+        if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
+            _stop(procs)
+            text = "".join(p.read_text() for p in logs)
+            raise NodeGraphBenchError(f"the {mode} node graph did not start:\n{text[-3000:]}")
+        time.sleep(0.2)
+    return procs
+
+
+def _stop(procs: list[subprocess.Popen]) -> None:
+    for p in procs:
+        if p.poll() is None:
+            p.send_signal(2)
+    for p in procs:
+        try:
+            p.wait(15)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
+def _spin_until(driver: Driver, t_end: float) -> None:
+    while time.perf_counter() < t_end:
+        driver.spin_once(0.002)
+
+
+def _measure(driver: Driver, frames: list, rate_hz: float, seconds: float, closed_loop_frames: int) -> dict:
+    warm = driver.send(frames[0])
+    deadline = time.perf_counter() + 30.0
+    while warm not in driver.arrivals:  # the first inference loads the networks' kernels
+        if time.perf_counter() > deadline:
+            raise NodeGraphBenchError("the node graph never answered a frame")
+        driver.spin_once(0.01)
+    closed = []
+    for k in tqdm(range(closed_loop_frames), desc="closed loop", unit="frame", leave=False):
+        stamp, sent = driver.send(frames[k % len(frames)]), time.perf_counter()
+        while stamp not in driver.arrivals and time.perf_counter() - sent < ANSWER_TIMEOUT_S:
+            driver.spin_once(0.002)
+        if stamp in driver.arrivals:
+            closed.append((driver.arrivals[stamp] - stamp) / 1e6)
+    driver.arrivals.clear()
+    driver.node_latency.clear()
+    sent_stamps = []
+    start = time.perf_counter()
+    for k in tqdm(range(int(seconds * rate_hz)), desc=f"{rate_hz:g} Hz input", unit="frame", leave=False):
+        _spin_until(driver, start + k / rate_hz)
+        sent_stamps.append(driver.send(frames[k % len(frames)]))
+    _spin_until(driver, time.perf_counter() + ANSWER_TIMEOUT_S)  # answers still in flight
+    answered = [s for s in sent_stamps if s in driver.arrivals]
+    return {"input_hz": rate_hz, "seconds": seconds, "frames_sent": len(sent_stamps),
+            "frames_answered": len(answered), "output_fps": len(answered) / seconds,
+            "end_to_end_ms": summary_ms((driver.arrivals[s] - s) / 1e6 for s in answered),
+            "closed_loop_ms": summary_ms(closed),
+            "node_latency_ms": {name: summary_ms(v) for name, v in sorted(driver.node_latency.items())}}
+
+
+def bench_node_graph(modes=MODES, rate_hz: float = 30.0, seconds: float = 20.0, closed_loop_frames: int = 30,
+                     bag: Path = SAMPLE_BAG, seed: int = 0) -> dict:
+    """{mode: measurement} for each mode, every process started fresh with the shipped parameters."""
+    import sys
+
+    frames = load_frames(bag)
+    domain = random.Random(seed).randint(101, 200)
+    env = dict(os.environ, ROS_DOMAIN_ID=str(domain), ROS_AUTOMATIC_DISCOVERY_RANGE="LOCALHOST")
+    env.setdefault(DDS_PROFILE_VARIABLE, str(resource_path("config", DDS_PROFILE_FILE)))
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)  # the driver joins the same domain with the same profile
+    bin_dir = Path(sys.executable).parent
+    results = {"bag": str(bag.relative_to(SOURCE_ROOT)) if bag.is_relative_to(SOURCE_ROOT) else str(bag),
+               "frame_size": [frames[0][1].width, frames[0][1].height],
+               "parameter_files": [p.name for p in shipped_parameter_files()]}
+    try:
+        for mode in modes:
+            with tempfile.TemporaryDirectory(prefix=f"kd-bench-{mode}-") as tmp:
+                procs = _start(mode, env, Path(tmp), bin_dir)
+                try:
+                    results[mode] = _with_driver(lambda d: _measure(d, frames, rate_hz, seconds,
+                                                                    closed_loop_frames))
+                finally:
+                    _stop(procs)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return results
+
+
+def _with_driver(measure):
+    import rclpy
+    from diagnostic_msgs.msg import DiagnosticArray
+    from geometry_msgs.msg import PoseArray
+    from rclpy.executors import SingleThreadedExecutor
+    from sensor_msgs.msg import CameraInfo, Image
+
+    from kd_grasp_ros.nodes.qos import IMAGE_PUBLISHER_QOS
+
+    context = rclpy.Context()
+    rclpy.init(context=context)
+    node = rclpy.create_node("node_graph_bench", context=context)
+    executor = SingleThreadedExecutor(context=context)
+    executor.add_node(node)
+    try:
+        arrivals: dict[int, int] = {}
+        node.create_subscription(PoseArray, "/grasp_candidates", lambda m: arrivals.setdefault(
+            m.header.stamp.sec * 10**9 + m.header.stamp.nanosec, time.time_ns()), 50)
+        node_latency: dict[str, list[float]] = {}
+
+        def on_diagnostics(msg) -> None:
+            values = {kv.key: kv.value for kv in msg.status[0].values}
+            if "latency_ms" in values:
+                name = msg.status[0].name.split(":")[0]
+                node_latency.setdefault(name, []).append(float(values["latency_ms"]))
+
+        node.create_subscription(DiagnosticArray, "/diagnostics", on_diagnostics, 100)
+        pubs = {name: node.create_publisher(kind, f"/bench/{name}", IMAGE_PUBLISHER_QOS)
+                for name, kind in (("color", Image), ("depth", Image), ("info", CameraInfo))}
+        deadline = time.monotonic() + 30.0
+        while min(p.get_subscription_count() for p in pubs.values()) == 0:
+            if time.monotonic() > deadline:
+                raise NodeGraphBenchError("the node graph never subscribed to the driver's topics")
+            executor.spin_once(timeout_sec=0.1)
+        return measure(Driver(node, executor, pubs, arrivals, node_latency))
+    finally:
+        executor.shutdown()
+        node.destroy_node()
+        context.try_shutdown()
