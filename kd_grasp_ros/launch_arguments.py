@@ -122,18 +122,20 @@ def include_pipeline(*extra_arguments: str):
         launch_arguments=[(name, LaunchConfiguration(name)) for name in names])
 
 
-def executor_node(robot_ip):
+def executor_node(robot_ip, calibration: dict | None = None):
     """ur_executor_node on `robot_ip` with config/ur_executor.yaml and the dry_run, autostart and
-    use_sim_time arguments."""
+    use_sim_time arguments; `calibration` (hand_eye_mode, camera_xyz_m, camera_quat_xyzw) replaces the
+    YAML's camera pose (the simulated camera's true pose in mujoco_sim.launch.py)."""
     from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
     from launch_ros.actions import Node
     from launch_ros.substitutions import FindPackageShare
 
+    camera = {k: list(v) if isinstance(v, tuple) else v for k, v in (calibration or {}).items()}
     return Node(package=PACKAGE, executable="ur_executor_node", name="ur_executor", output="screen",
                 parameters=[PathJoinSubstitution([FindPackageShare(PACKAGE), "config", "ur_executor.yaml"]),
                             {"robot_ip": robot_ip, "dry_run": LaunchConfiguration("dry_run"),
                              "autostart": LaunchConfiguration("autostart"),
-                             "use_sim_time": LaunchConfiguration("use_sim_time")}])
+                             "use_sim_time": LaunchConfiguration("use_sim_time")}, camera])
 
 
 def rviz_node(*, follow_sim_time: bool = False):

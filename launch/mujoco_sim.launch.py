@@ -6,7 +6,8 @@ ros2 launch kd_grasp_ros mujoco_sim.launch.py [emulator_ip:=127.0.0.2] [depth_co
 `ur_emulator` (= `kd-grasp ur-emulator`) serves the UR controller protocols on emulator_ip;
 sim_world_node renders the MuJoCo cell on the realsense-ros topics and mirrors the emulated arm
 (actual_q) and gripper (tool digital output); the executor drives the emulator through ur_rtde exactly
-as it would a real UR10e.
+as it would a real UR10e, calibrated with the simulated camera's true pose (computed from the installed
+config/sim.yaml, the one source of the camera's placement).
 
 Arguments: ur_type, emulator_ip, autostart (default true), dry_run (default true); the pipeline's
 depth_completion, use_composition, use_sim_time (default false), input_qos (default reliable), device;
@@ -17,6 +18,7 @@ from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
 from launch_ros.actions import Node
 from launch_ros.substitutions import FindPackageShare
 
+from kd_grasp_ros.demo.sim_frames import sim_camera_calibration
 from kd_grasp_ros.launch_arguments import (
     EMULATOR_IP,
     PACKAGE,
@@ -49,6 +51,6 @@ def generate_launch_description():
              parameters=[PathJoinSubstitution([config, "sim_world_node.yaml"]),
                          {"robot_ip": emulator_ip, "use_sim_time": sim_time}]),
         include_pipeline(),
-        executor_node(emulator_ip),
+        executor_node(emulator_ip, sim_camera_calibration()),
         rviz_node(),
     ])

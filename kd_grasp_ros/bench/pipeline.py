@@ -1,15 +1,16 @@
 """Camera-to-grasp latency: depth completion + grasp detection + pose lifting on one 640x480 frame.
 
-Uses the demo's Perception (the networks on the nodes' default backend, ONNX Runtime, with `threads`
-each) on a synthetic RGB-D frame with a transparent box: the in-process baseline of the node graph.
+Uses pipeline.perception.Perception (the nodes' checks and stages, the networks on the nodes'
+default backend, ONNX Runtime, with `threads` each) on a synthetic RGB-D frame with a transparent box:
+the in-process baseline of the node graph.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from kd_grasp_ros.bench.inputs import CAMERA_640X480, camera_frame
-from kd_grasp_ros.demo.perception import STAGE_DEPTH, STAGE_GRASP, Perception
 from kd_grasp_ros.grasp.bench import time_call
+from kd_grasp_ros.pipeline.perception import STAGE_DEPTH, STAGE_GRASP, Perception
 
 
 def bench_pipeline(grasp_model: str, depth_model: str | None, threads: int, repeats: int,

@@ -16,10 +16,10 @@ import numpy as np
 
 from kd_grasp_ros.common.grasp_types import GraspPose, ImageGrasp
 from kd_grasp_ros.demo.cell import SimulatedCell
-from kd_grasp_ros.demo.perception import Perception
 from kd_grasp_ros.demo.sim_frames import base_link_to_sim
 from kd_grasp_ros.executor.errors import ExecutorError, UnsafeGraspError
 from kd_grasp_ros.executor.hand_eye import HandEye
+from kd_grasp_ros.pipeline.perception import Perception
 from kd_grasp_ros.robot.gripper_params import FINGER_DEPTH_M, GRIPPER_STROKE_M
 from kd_grasp_ros.sim.config import SceneConfig
 from kd_grasp_ros.sim.grasp_candidates import RayCaster

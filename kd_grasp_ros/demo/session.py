@@ -14,8 +14,9 @@ from tqdm import tqdm
 from kd_grasp_ros.demo.attempt import OUTCOMES, STAGES, AttemptResult, run_attempt
 from kd_grasp_ros.demo.cell import SimulatedCell
 from kd_grasp_ros.demo.config import DemoConfig
-from kd_grasp_ros.demo.perception import Perception
 from kd_grasp_ros.demo.statistics import LatencyStats, wilson_interval
+from kd_grasp_ros.pipeline.grasp_stage import GraspFilterConfig
+from kd_grasp_ros.pipeline.perception import Perception
 from kd_grasp_ros.sim.config import SimConfig, load_sim_config
 
 
@@ -77,8 +78,8 @@ def run_session(cfg: DemoConfig, on_attempt=None, progress: bool = True) -> tupl
     start = time.perf_counter()
     sim_cfg = sim_config_for(cfg)
     depth_model = cfg.depth_model if cfg.uses_depth_completion else None
-    perception = Perception(cfg.grasp_model, depth_model, cfg.threads, cfg.crop_size, cfg.top_k,
-                            cfg.min_quality)
+    perception = Perception(cfg.grasp_model, depth_model, cfg.threads, cfg.crop_size,
+                            GraspFilterConfig(top_k=cfg.top_k, min_quality=cfg.min_quality))
     results: list[AttemptResult] = []
     with SimulatedCell(cfg, sim_cfg) as cell:
         scene = cell.scene_config()

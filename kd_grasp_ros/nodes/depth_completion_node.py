@@ -26,7 +26,8 @@ from kd_grasp_ros.nodes.frame_node import FrameProcessingNode
 from kd_grasp_ros.nodes.parameters import declare
 from kd_grasp_ros.nodes.qos import IMAGE_PUBLISHER_QOS
 from kd_grasp_ros.nodes.runner import NodeStartupError, run_node
-from kd_grasp_ros.pipeline.frames import DEFAULT_MIN_VALID_FRACTION, FrameInputError, check_depth, check_sizes
+from kd_grasp_ros.pipeline.frames import DEFAULT_MIN_VALID_FRACTION, FrameInputError
+from kd_grasp_ros.pipeline.perception import complete_frame
 from kd_grasp_ros.pipeline.sync import DEFAULT_QUEUE_SIZE, DEFAULT_SLOP_S, ApproximateTimeSynchronizer
 from kd_grasp_ros.resources import ResourceNotFoundError, resolve_model
 from kd_grasp_ros.ros_image import (
@@ -129,10 +130,9 @@ class DepthCompletionNode(FrameProcessingNode):
         try:
             rgb = image_to_rgb(color_msg)
             depth = depth_to_metres(depth_msg)
-            check_sizes(depth, camera_info_to_intrinsics(camera_info), rgb)
-            valid = check_depth(depth, self.min_valid_fraction)
+            intrinsics = camera_info_to_intrinsics(camera_info)
             convert_ms = (time.perf_counter() - received) * 1000.0
-            completed = self.completer.complete(rgb, depth)
+            completed, valid = complete_frame(self.completer, rgb, depth, intrinsics, self.min_valid_fraction)
         except (ImageConversionError, FrameInputError, DepthInputError, DepthModelError) as exc:
             self.reject(f"frame refused: {exc}")
             return

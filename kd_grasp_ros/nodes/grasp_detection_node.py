@@ -36,14 +36,14 @@ from kd_grasp_ros.nodes.grasp_messages import candidates_info_msg, grasp_markers
 from kd_grasp_ros.nodes.parameters import declare, values
 from kd_grasp_ros.nodes.qos import IMAGE_PUBLISHER_QOS
 from kd_grasp_ros.nodes.runner import NodeStartupError, run_node
-from kd_grasp_ros.pipeline.frames import FrameInputError, check_depth, check_sizes
+from kd_grasp_ros.pipeline.frames import FrameInputError
 from kd_grasp_ros.pipeline.grasp_stage import (
     DEFAULT_GRASP_MODEL,
     DEFAULT_TOP_K,
     GraspFilterConfig,
     GraspStageConfigError,
-    detect_grasp_poses,
 )
+from kd_grasp_ros.pipeline.perception import GRASP_MIN_VALID_FRACTION, detect_frame
 from kd_grasp_ros.pipeline.visualise import quality_heatmap
 from kd_grasp_ros.resources import ResourceNotFoundError, resolve_model
 from kd_grasp_ros.ros_image import (
@@ -54,8 +54,6 @@ from kd_grasp_ros.ros_image import (
 )
 
 NODE_NAME = "grasp_detection_node"
-# Completed depth is dense; raw depth (completion off) has holes the detector inpaints.
-DEFAULT_MIN_VALID_FRACTION = 0.3
 FILTER_PARAMETERS = ["top_k", "min_quality", "workspace_min", "workspace_max", "crop_center"]
 
 
@@ -75,7 +73,7 @@ class GraspDetectionNode(FrameProcessingNode):
 
     def __init__(self, subscribe_depth: bool = True, **kwargs):
         """subscribe_depth False: depth only through submit_completed() (pipeline_composed)."""
-        super().__init__(NODE_NAME, "grasp detection", DEFAULT_MIN_VALID_FRACTION, **kwargs)
+        super().__init__(NODE_NAME, "grasp detection", GRASP_MIN_VALID_FRACTION, **kwargs)
         model = declare(self, "model_path", DEFAULT_GRASP_MODEL,
                         "grasp network checkpoint: a path or a file name in the package's models/",
                         read_only=True)
@@ -158,11 +156,9 @@ class GraspDetectionNode(FrameProcessingNode):
         try:
             depth = frame.depth_m if frame.depth_m is not None else depth_to_metres(frame.image)
             intrinsics = replace(camera_info_to_intrinsics(frame.camera_info), frame_id=header.frame_id)
-            check_sizes(depth, intrinsics)
-            check_depth(depth, self.min_valid_fraction)
             convert_ms = (time.perf_counter() - received) * 1000.0
-            result = detect_grasp_poses(self.detector, image_grasp_to_pose, depth, intrinsics, stamp_s,
-                                        self.filter_cfg)
+            result = detect_frame(self.detector, image_grasp_to_pose, depth, intrinsics, stamp_s,
+                                  self.filter_cfg, self.min_valid_fraction)
         except (ImageConversionError, FrameInputError, GraspInputError) as exc:
             self.reject(f"frame refused: {exc}")
             return

@@ -1,7 +1,8 @@
 """Run the pipeline over every frame of a bag without a ROS graph, deterministically.
 
-Colour and depth are paired as the nodes pair them (approximate time), each pair goes through
-DepthCompleter (unless disabled) and GraspDetector + the grasp stage, and the results are written to
+Colour and depth are paired as the nodes pair them (approximate time), each pair goes through the
+nodes' two stages (pipeline/perception.py: checks, DepthCompleter unless disabled, GraspDetector + the
+grasp stage), and the results are written to
 OUT: results.json (per frame: stamp, timings, every candidate), results.csv (one row per candidate),
 frame_NNNN.png (colour with the grasps drawn | completed depth | quality heat map) and optionally
 grasps_bag/ with the grasp topics as the node publishes them.
@@ -22,8 +23,9 @@ from tqdm import tqdm
 from kd_grasp_ros.common.transforms import matrix_to_quat
 from kd_grasp_ros.nodes import topics
 from kd_grasp_ros.nodes.grasp_messages import candidates_info_msg, pose_to_msg
-from kd_grasp_ros.pipeline.frames import DEFAULT_MIN_VALID_FRACTION, check_depth, check_sizes
-from kd_grasp_ros.pipeline.grasp_stage import GraspFilterConfig, detect_grasp_poses
+from kd_grasp_ros.pipeline.frames import DEFAULT_MIN_VALID_FRACTION
+from kd_grasp_ros.pipeline.grasp_stage import GraspFilterConfig
+from kd_grasp_ros.pipeline.perception import complete_frame, detect_frame
 from kd_grasp_ros.pipeline.sync import DEFAULT_SLOP_S, ApproximateTimeSynchronizer
 from kd_grasp_ros.pipeline.visualise import depth_to_rgb, draw_grasps, quality_heatmap
 from kd_grasp_ros.replay.bag_io import BagError, BagWriter, deserialize, read_messages
@@ -80,10 +82,8 @@ def run_offline(bag: str | Path, out_dir: str | Path, completer, detector, image
                 tqdm(paired_frames(bag, bag_topics, slop_s), desc="frames", unit="frame")):
             rgb, raw = image_to_rgb(color_msg), depth_to_metres(depth_msg)
             intrinsics = replace(camera_info_to_intrinsics(info_msg), frame_id=depth_msg.header.frame_id)
-            check_sizes(raw, intrinsics, rgb)
-            check_depth(raw, min_valid_fraction)
-            depth = completer.complete(rgb, raw) if completer is not None else raw
-            result = detect_grasp_poses(detector, image_grasp_to_pose, depth, intrinsics, stamp_s, filter_cfg)
+            depth, _ = complete_frame(completer, rgb, raw, intrinsics, min_valid_fraction)
+            result = detect_frame(detector, image_grasp_to_pose, depth, intrinsics, stamp_s, filter_cfg)
             timings = {"depth_" + k: v for k, v in (completer.last_timings_ms if completer else {}).items()}
             timings.update({"grasp_" + k: v for k, v in result.timings_ms.items()})
             candidates = []
