@@ -8,6 +8,7 @@ Needs ../shared/tools/ros2-jazzy installed into the venv (`make setup`); skips o
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from launch_system import (
 )
 from ros_helpers import REPO_ROOT
 
+from kd_grasp_ros.demo.sim_frames import sim_camera_calibration
 from kd_grasp_ros.robot.emulator_process import free_loopback_address
 
 pytestmark = pytest.mark.ros
@@ -102,6 +104,12 @@ def test_mujoco_sim_gives_grasps_and_stops_on_sigterm(launch):
     pose = run.ros2("topic", "echo", "--once", "--no-daemon", "--timeout", str(int(STARTUP_TIMEOUT_S)),
                     "/grasp_pose", "geometry_msgs/msg/PoseStamped")
     assert "frame_id: camera_color_optical_frame" in pose
+    # the executor is calibrated with the simulated camera's true pose, not config/ur_executor.yaml's
+    for name, expected in sim_camera_calibration().items():
+        if name != "hand_eye_mode":
+            answer = run.ros2("param", "get", "--no-daemon", "/ur_executor", name)
+            values = [float(v) for v in re.findall(r"-?\d+\.\d*(?:e[-+]?\d+)?", answer)]
+            assert values == pytest.approx(list(expected), abs=1e-9), answer
     # SIGTERM makes ros2 launch exit at once: the children must follow on their own
     assert_clean_stop(run, signal.SIGTERM)
 
