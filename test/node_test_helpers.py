@@ -61,6 +61,21 @@ def camera_messages(stamp, intrinsics: CameraIntrinsics = INTRINSICS, scene: Box
                           info=intrinsics_to_camera_info(intrinsics, header))
 
 
+def grasp_node_on_test_inputs(spawn_node, rclpy_context, listen: dict, timeout_s: float, **params):
+    """grasp_detection_node (own process, shipped v1, 1 thread, max_age_s 5 unless `params` say
+    otherwise) reading depth from /in/depth and /in/info; returns (node, Listener on `listen`, depth
+    publisher, camera_info publisher)."""
+    from sensor_msgs.msg import CameraInfo, Image
+
+    defaults = {"model_path": str(SHIPPED_GRASP_MODEL), "threads": 1, "max_age_s": 5.0}
+    node = spawn_node("grasp_detection_node", params={**defaults, **params},
+                      remappings={"depth_completed/image_raw": "/in/depth",
+                                  "depth_completed/camera_info": "/in/info"})
+    node.wait_for_output("grasp detection ready", timeout_s)
+    listener = Listener(rclpy_context, listen)
+    return node, listener, listener.publisher(Image, "/in/depth"), listener.publisher(CameraInfo, "/in/info")
+
+
 class Listener:
     """A test node recording every message on the given topics.
 

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 import pytest
-from node_test_helpers import SHIPPED_DEPTH_MODEL, SHIPPED_GRASP_MODEL, Listener, camera_messages
+from node_test_helpers import SHIPPED_DEPTH_MODEL, Listener, camera_messages, grasp_node_on_test_inputs
 
 pytestmark = pytest.mark.ros
 
@@ -30,16 +30,10 @@ def _refused_until_logged(listener, node, publish, expected_log: str) -> None:
 def test_grasp_node_refuses_untrustworthy_headers_and_intrinsics(spawn_node, rclpy_context):
     from diagnostic_msgs.msg import DiagnosticArray
     from geometry_msgs.msg import PoseStamped
-    from sensor_msgs.msg import CameraInfo, Image
 
-    node = spawn_node("grasp_detection_node",
-                      params={"model_path": str(SHIPPED_GRASP_MODEL), "threads": 1, "max_age_s": 5.0,
-                              "max_future_s": 0.1},
-                      remappings={"depth_completed/image_raw": "/in/depth",
-                                  "depth_completed/camera_info": "/in/info"})
-    node.wait_for_output("grasp detection ready", STARTUP_TIMEOUT_S)
-    listener = Listener(rclpy_context, {"/grasp_pose": PoseStamped, "/diagnostics": DiagnosticArray})
-    pub_depth, pub_info = listener.publisher(Image, "/in/depth"), listener.publisher(CameraInfo, "/in/info")
+    listen = {"/grasp_pose": PoseStamped, "/diagnostics": DiagnosticArray}
+    node, listener, pub_depth, pub_info = grasp_node_on_test_inputs(spawn_node, rclpy_context, listen,
+                                                                    STARTUP_TIMEOUT_S, max_future_s=0.1)
 
     def sender(edit_depth=None, edit_info=None):
         def publish():
@@ -135,17 +129,12 @@ def test_grasp_node_adapts_its_crop_to_small_frames(spawn_node, rclpy_context, w
     from diagnostic_msgs.msg import DiagnosticArray
     from geometry_msgs.msg import PoseStamped
     from node_test_helpers import INTRINSICS, TEST_SCENE
-    from sensor_msgs.msg import CameraInfo, Image
 
     intrinsics = replace(INTRINSICS, width=width, height=height, cy=(height - 1) / 2.0) if width == 640 \
         else INTRINSICS.scaled(width, height)
-    node = spawn_node("grasp_detection_node",
-                      params={"model_path": str(SHIPPED_GRASP_MODEL), "threads": 1, "max_age_s": 5.0},
-                      remappings={"depth_completed/image_raw": "/in/depth",
-                                  "depth_completed/camera_info": "/in/info"})
-    node.wait_for_output("grasp detection ready", STARTUP_TIMEOUT_S)
-    listener = Listener(rclpy_context, {"/grasp_pose": PoseStamped, "/diagnostics": DiagnosticArray})
-    pub_depth, pub_info = listener.publisher(Image, "/in/depth"), listener.publisher(CameraInfo, "/in/info")
+    listen = {"/grasp_pose": PoseStamped, "/diagnostics": DiagnosticArray}
+    node, listener, pub_depth, pub_info = grasp_node_on_test_inputs(spawn_node, rclpy_context, listen,
+                                                                    STARTUP_TIMEOUT_S)
 
     def publish():
         msgs = camera_messages(listener.now(), intrinsics=intrinsics)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from node_test_helpers import SHIPPED_GRASP_MODEL, Listener, camera_messages
+from node_test_helpers import Listener, camera_messages, grasp_node_on_test_inputs
 
 pytestmark = pytest.mark.ros
 
@@ -29,15 +29,10 @@ def test_a_burst_of_frames_is_answered_with_the_newest_and_the_rest_counted(spaw
     from builtin_interfaces.msg import Time
     from diagnostic_msgs.msg import DiagnosticArray
     from geometry_msgs.msg import PoseArray
-    from sensor_msgs.msg import CameraInfo, Image
 
-    node = spawn_node("grasp_detection_node",
-                      params={"model_path": str(SHIPPED_GRASP_MODEL), "threads": 1, "max_age_s": 5.0},
-                      remappings={"depth_completed/image_raw": "/in/depth",
-                                  "depth_completed/camera_info": "/in/info"})
-    node.wait_for_output("grasp detection ready", STARTUP_TIMEOUT_S)
-    listener = Listener(rclpy_context, {"/grasp_candidates": PoseArray, "/diagnostics": DiagnosticArray})
-    pub_depth, pub_info = listener.publisher(Image, "/in/depth"), listener.publisher(CameraInfo, "/in/info")
+    listen = {"/grasp_candidates": PoseArray, "/diagnostics": DiagnosticArray}
+    node, listener, pub_depth, pub_info = grasp_node_on_test_inputs(spawn_node, rclpy_context, listen,
+                                                                    STARTUP_TIMEOUT_S)
     template = camera_messages(listener.now())
 
     def send(stamp) -> None:
