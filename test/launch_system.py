@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from ros_helpers import REPO_ROOT
+from ros_helpers import REPO_ROOT, wait_for_log_text
 
 PACKAGE = "kd_grasp_ros"
 BIN = Path(sys.executable).parent
@@ -122,15 +122,7 @@ class RosLaunch:
         return self.log_path.read_text(errors="replace")
 
     def wait_for_output(self, text: str, timeout_s: float) -> str:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            out = self.output
-            if text in out:
-                return out
-            if self.popen.poll() is not None:
-                raise RuntimeError(f"ros2 launch exited ({self.popen.returncode}) before '{text}':\n{out}")
-            time.sleep(0.2)
-        raise TimeoutError(f"'{text}' not seen within {timeout_s} s:\n{self.output}")
+        return wait_for_log_text(self.popen, lambda: self.output, text, timeout_s, "ros2 launch", poll_s=0.2)
 
     def child_pid(self, executable: str) -> int:
         """The pid of the launched process running `executable` (from launch's 'process started' line)."""

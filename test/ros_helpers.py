@@ -38,6 +38,21 @@ def executable_path(name: str) -> Path:
     return path
 
 
+def wait_for_log_text(popen, read_output, text: str, timeout_s: float, what: str,
+                      poll_s: float = 0.05) -> str:
+    """The output (read_output()) once it contains `text`; RuntimeError if `popen` exits first,
+    TimeoutError after `timeout_s`, both with the output so far."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        out = read_output()
+        if text in out:
+            return out
+        if popen.poll() is not None:
+            raise RuntimeError(f"{what} exited ({popen.returncode}) before '{text}':\n{out}")
+        time.sleep(poll_s)
+    raise TimeoutError(f"'{text}' not seen from {what} within {timeout_s} s:\n{read_output()}")
+
+
 class NodeProcess:
     """A node executable running in its own process, its output captured in a log file."""
 
@@ -78,16 +93,7 @@ class NodeProcess:
 
     def wait_for_output(self, text: str, timeout_s: float) -> str:
         """Wait until `text` appears in the output; raises TimeoutError with the output so far."""
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            out = self.output
-            if text in out:
-                return out
-            if not self.is_running():
-                code = self.popen.returncode
-                raise RuntimeError(f"{self.command[0]} exited ({code}) before '{text}':\n{out}")
-            time.sleep(0.05)
-        raise TimeoutError(f"'{text}' not seen from {self.command[0]} within {timeout_s} s:\n{self.output}")
+        return wait_for_log_text(self.popen, lambda: self.output, text, timeout_s, self.command[0])
 
     def stop(self) -> int:
         """SIGINT (a clean rclpy shutdown), then SIGKILL after NODE_STOP_TIMEOUT_S; returns the exit code."""

@@ -36,20 +36,19 @@ def test_stopping_the_worker_discards_the_waiting_frame_and_waits_for_the_runnin
 
 
 def test_the_worker_takes_the_newest_after_the_running_frame_and_stops_cleanly():
-    gate, seen = threading.Event(), []
-    done = threading.Event()
+    started, gate, done, seen = threading.Event(), threading.Event(), threading.Event(), []
 
     def process(item):
         seen.append(item)
         if item == 0:
+            started.set()
             gate.wait(5.0)
         if item == 9:
             done.set()
 
     worker = FrameWorker(process, "test-worker")
     worker.offer(0)
-    while not worker.busy:
-        pass
+    assert started.wait(5.0)
     for i in range(1, 10):
         worker.offer(i)
     gate.set()

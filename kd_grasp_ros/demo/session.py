@@ -5,18 +5,21 @@ import dataclasses
 import math
 import os
 import platform
+import subprocess
 import time
 from pathlib import Path
 
 import torch
 from tqdm import tqdm
 
+from kd_grasp_ros.common.inference import DEFAULT_BACKEND
 from kd_grasp_ros.demo.attempt import OUTCOMES, STAGES, AttemptResult, run_attempt
 from kd_grasp_ros.demo.cell import SimulatedCell
 from kd_grasp_ros.demo.config import DemoConfig
 from kd_grasp_ros.demo.statistics import LatencyStats, wilson_interval
 from kd_grasp_ros.pipeline.grasp_stage import GraspFilterConfig
 from kd_grasp_ros.pipeline.perception import Perception
+from kd_grasp_ros.resources import SOURCE_ROOT
 from kd_grasp_ros.sim.config import SimConfig, load_sim_config
 
 
@@ -56,9 +59,21 @@ def summarise(cfg: DemoConfig, results: list[AttemptResult], wall_s: float) -> d
         "latency_ms": latency,
         "attempts": [r.as_dict() for r in results],
         "wall_s": round(wall_s, 1),
+        "git_commit": git_commit(),
         "machine": {"cpu": cpu_model(), "cores": os.cpu_count(), "torch": torch.__version__,
-                    "torch_threads": torch.get_num_threads(), "python": platform.python_version()},
+                    "inference_backend": DEFAULT_BACKEND, "threads_per_network": cfg.threads,
+                    "python": platform.python_version()},
     }
+
+
+def git_commit() -> str | None:
+    """The checkout's commit (None outside a git checkout, e.g. an installed package)."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=SOURCE_ROOT, capture_output=True, text=True,
+                             timeout=10, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
 
 
 def cpu_model() -> str:

@@ -101,15 +101,24 @@ def write_trials_markdown(publish_dir: Path) -> Path:
     return out
 
 
+# Summaries written before they recorded their backend and commit ran torch through the harness's earlier
+# perception code (raw depth inpainted before detection in the depth-model-none rows).
+UNRECORDED_BACKEND = "torch (summaries without a recorded backend: the harness's earlier perception)"
+
+
 def trials_markdown(publish_dir: Path) -> str:
     """The text of publish_dir/trials.md, made from every summary in publish_dir/trials/."""
     summaries = [json.loads(p.read_text()) for p in sorted((publish_dir / "trials").glob("*.json"))]
     machines = sorted({f"{m['cpu']}, {m['cores']} cores, torch {m['torch']}"
                        for m in (s["machine"] for s in summaries)})
+    backends = sorted({s["machine"].get("inference_backend", UNRECORDED_BACKEND) for s in summaries})
+    commits = sorted({s.get("git_commit") or "not recorded" for s in summaries})
     md = (f"Closed-loop grasp trials in simulation (MuJoCo UR10e, executor over ur_rtde against the emulated "
           f"controller; success = the target object, the one under the grasp centre, is lifted and held "
           f"after the lift; scene i of a row uses seed + i, so rows with equal seeds see the same scenes). "
-          f"Machine: {'; '.join(machines)}.\n\n{format_trials_table(summaries)}\n")
+          f"Machine: {'; '.join(machines)}. Inference: {'; '.join(backends)}. Commit: {', '.join(commits)}. "
+          f"The trials run the demo's in-process harness (kd_grasp_ros/demo/attempt.py), not the node "
+          f"graph.\n\n{format_trials_table(summaries)}\n")
     return md
 
 

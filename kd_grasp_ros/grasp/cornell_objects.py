@@ -1,7 +1,7 @@
 """Object identities of the Cornell scenes we have (folder 01, pcd0100-pcd0199), for object-wise splits.
 
 The dataset's own object mapping is not in ../shared (no z.txt / background mapping file), so the
-grouping below was made by looking at every RGB image (`pcdXXXXr.png`): the Cornell recording keeps the
+grouping below was made by looking at every RGB image (`pcd<NNNN>r.png`): the Cornell recording keeps the
 scenes of one object consecutive (3-6 poses each). 25 objects over 100 scenes. Uncertain calls: 109
 (black sunglasses after the green pair 106-108) and 136 (black sunglasses after the yellow pair
 133-135) are kept with their neighbours; 173 (blue toothbrush) with 174-176. See

@@ -4,7 +4,9 @@ Subscribes (QoS: the input_qos parameter, see nodes/qos.py): `color/image_raw` (
 `depth/image_raw` (16UC1 mm or 32FC1 m), `depth/camera_info`; colour and depth are paired by
 approximate time. Publishes `depth_completed/image_raw` (32FC1 metres, the input's stamp and frame),
 `depth_completed/camera_info` and per-frame latency on `diagnostics`. Bad frames are logged and
-counted, never published.
+counted, never published. The network runs on the node's worker thread on the newest pair only (see
+nodes/frame_node.py); in pipeline_composed the completed depth also goes to the grasp node in memory and
+the topics are published only while someone subscribes.
 """
 from __future__ import annotations
 

@@ -193,7 +193,7 @@ class GraspDetectionNode(FrameProcessingNode):
         self.pub_candidates.publish(PoseArray(header=header, poses=[pose_to_msg(p) for p in result.poses]))
         self.pub_info.publish(candidates_info_msg(result.poses))
         self.pub_markers.publish(grasp_markers(result.poses, header))
-        if self.publish_quality_image and self.pub_heatmap.get_subscription_count() > 0:  # ~1 ms: on demand
+        if self.publish_quality_image and self.pub_heatmap.get_subscription_count() > 0:  # on demand only
             self.pub_heatmap.publish(numpy_to_image(quality_heatmap(result.quality_map), "rgb8", header))
 
     def counters(self) -> dict:

@@ -58,7 +58,6 @@ class FrameWorker:
     def __init__(self, process: Callable[[Any], None], name: str) -> None:
         self.slot = LatestFrameSlot()
         self.processed = 0
-        self.busy = False
         self._process = process
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
@@ -76,11 +75,9 @@ class FrameWorker:
             got, item = self.slot.take()
             if not got:
                 return
-            self.busy = True
             try:
                 self._process(item)
             finally:
-                self.busy = False
                 self.processed += 1
 
     def stop(self, timeout_s: float) -> bool:

@@ -78,10 +78,6 @@ class Perception:
         self._to_pose = image_grasp_to_pose
         self.filter = filter_cfg or GraspFilterConfig()
 
-    @property
-    def depth_label(self) -> str:
-        return self.completer.name if self.completer is not None else "raw"
-
     def perceive(self, rgb: np.ndarray, raw_depth_m: np.ndarray, intrinsics: CameraIntrinsics,
                  stamp_s: float) -> PerceptionResult:
         """Completed (or raw) depth and the grasp poses of one RGB-D frame."""
