@@ -81,8 +81,9 @@ def test_timestamps_read_back_through_librealsense(tmp_path):
     frames = [(np.full((48, 64, 3), i, np.uint8), np.full((48, 64), 500 + i, np.uint16)) for i in range(8)]
     path = tmp_path / "stamps.db3"
     assert write_recording(path, intr, frames) == 8
+    # not real time: under CPU load a real-time playback drops frames, and this test reads stamps only
     camera = RealSenseCamera(CameraConfig(playback_path=str(path), width=64, height=48,
-                                          repeat_playback=False, real_time_playback=True))
+                                          repeat_playback=False, real_time_playback=False))
     camera.open()
     read, deadline = [], time.monotonic() + 20.0
     try:

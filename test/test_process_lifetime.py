@@ -89,3 +89,25 @@ def test_stop_request_is_set_by_either_stop_signal_and_wait_returns():
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     assert not StopRequest().is_set()
+
+
+DEADLINE_PROBE = """
+import ctypes, sys, time
+from kd_grasp_ros.common.process_lifetime import exit_deadline
+with exit_deadline("probe", timeout_s=0.5):
+    if sys.argv[1] == "holds-gil":
+        ctypes.PyDLL(None).sleep(30)  # a C call that keeps the GIL, as a blocked ur_rtde call does
+    else:
+        time.sleep(30)
+"""
+
+
+@pytest.mark.parametrize(("blocking", "expected"), [("releases-gil", 3), ("holds-gil", -signal.SIGALRM)])
+def test_a_clean_up_past_its_deadline_ends_the_process_even_holding_the_gil(blocking, expected):
+    start = time.monotonic()
+    result = subprocess.run([sys.executable, "-c", DEADLINE_PROBE, blocking], capture_output=True, text=True,
+                            timeout=20)
+    assert result.returncode == expected, result.stderr
+    assert time.monotonic() - start < 5.0
+    if blocking == "releases-gil":
+        assert "probe: clean-up still running after 0.5 s, exiting now" in result.stderr

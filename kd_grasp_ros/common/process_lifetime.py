@@ -22,6 +22,9 @@ PR_SET_PDEATHSIG = 1  # linux/prctl.h
 # launch sends SIGTERM 5 s after SIGINT: the clean-up must be over well before.
 SHUTDOWN_DEADLINE_S = 4.0
 EXIT_CODE_DEADLINE = 3
+# After the Python deadline, the kernel ends a process whose clean-up holds the GIL (see exit_deadline);
+# 4.0 + 0.5 s is still before launch's SIGTERM.
+KERNEL_BACKSTOP_S = 0.5
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -74,7 +77,13 @@ def exit_with_parent(sig: int = signal.SIGINT) -> bool:
 @contextlib.contextmanager
 def exit_deadline(what: str, timeout_s: float = SHUTDOWN_DEADLINE_S, exit_code: int = EXIT_CODE_DEADLINE):
     """Run the block (a clean-up); if it has not finished within `timeout_s`, report it on stderr and end
-    the process with `exit_code` without further clean-up."""
+    the process with `exit_code` without further clean-up.
+
+    The report and exit come from a Python thread, which needs the GIL; a C extension blocked while
+    holding it (ur_rtde waiting on a controller that vanished does) would keep that thread from ever
+    running. So the kernel is also asked (from the main thread) to end the process with SIGALRM, default
+    action, KERNEL_BACKSTOP_S later: no Python code is needed for that.
+    """
     finished = threading.Event()
 
     def watchdog() -> None:
@@ -86,7 +95,13 @@ def exit_deadline(what: str, timeout_s: float = SHUTDOWN_DEADLINE_S, exit_code: 
             os._exit(exit_code)
 
     threading.Thread(target=watchdog, name="exit_deadline", daemon=True).start()
+    backstop = threading.current_thread() is threading.main_thread()
+    if backstop:
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+        signal.setitimer(signal.ITIMER_REAL, timeout_s + KERNEL_BACKSTOP_S)
     try:
         yield
     finally:
         finished.set()
+        if backstop:
+            signal.setitimer(signal.ITIMER_REAL, 0.0)
