@@ -13,6 +13,7 @@ this module is imported (for its constants) where ROS 2 launch is not installed.
 from __future__ import annotations
 
 from kd_grasp_ros.common.inference import BACKENDS, DEFAULT_BACKEND
+from kd_grasp_ros.launch_graph import DDS_PROFILE_FILE, DDS_PROFILE_VARIABLE, GraphProcess
 from kd_grasp_ros.resources import PACKAGE
 
 BOOL_CHOICES = ["true", "false"]
@@ -22,14 +23,12 @@ QOS_CHOICES = ["sensor_data", "reliable"]
 EMULATOR_IP = "127.0.0.2"  # loopback address the emulated UR controller listens on by default
 PIPELINE_ARGUMENT_NAMES = ("depth_completion", "use_composition", "use_sim_time", "device", "backend",
                            "input_qos")
-DDS_PROFILE_VARIABLE = "FASTDDS_DEFAULT_PROFILES_FILE"
-DDS_PROFILE_FILE = "fastdds_large_images.xml"  # in config/: buffers big enough for 640x480 images
 
 __all__ = ["BOOL_CHOICES", "DDS_PROFILE_FILE", "DDS_PROFILE_VARIABLE", "DEFAULT_UR_TYPE", "EMULATOR_IP",
            "PACKAGE", "PIPELINE_ARGUMENT_NAMES", "QOS_CHOICES", "UR_TYPES", "bool_argument",
            "dds_profile_action", "emulator_process", "executor_arguments", "executor_node",
-           "include_pipeline", "package_process", "pipeline_arguments", "rviz_argument", "rviz_node",
-           "ur_type_argument"]
+           "include_pipeline", "package_process", "pipeline_arguments", "process_action", "rviz_argument",
+           "rviz_node", "ur_type_argument"]
 
 
 def _launch_bool(value: bool) -> str:
@@ -122,20 +121,18 @@ def include_pipeline(*extra_arguments: str):
         launch_arguments=[(name, LaunchConfiguration(name)) for name in names])
 
 
-def executor_node(robot_ip, calibration: dict | None = None):
+def executor_node(robot_ip):
     """ur_executor_node on `robot_ip` with config/ur_executor.yaml and the dry_run, autostart and
-    use_sim_time arguments; `calibration` (hand_eye_mode, camera_xyz_m, camera_quat_xyzw) replaces the
-    YAML's camera pose (the simulated camera's true pose in mujoco_sim.launch.py)."""
+    use_sim_time arguments."""
     from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
     from launch_ros.actions import Node
     from launch_ros.substitutions import FindPackageShare
 
-    camera = {k: list(v) if isinstance(v, tuple) else v for k, v in (calibration or {}).items()}
     return Node(package=PACKAGE, executable="ur_executor_node", name="ur_executor", output="screen",
                 parameters=[PathJoinSubstitution([FindPackageShare(PACKAGE), "config", "ur_executor.yaml"]),
                             {"robot_ip": robot_ip, "dry_run": LaunchConfiguration("dry_run"),
                              "autostart": LaunchConfiguration("autostart"),
-                             "use_sim_time": LaunchConfiguration("use_sim_time")}, camera])
+                             "use_sim_time": LaunchConfiguration("use_sim_time")}])
 
 
 def rviz_node(*, follow_sim_time: bool = False):
@@ -171,3 +168,22 @@ def package_process(executable: str, arguments: list, name: str, condition=None)
 def emulator_process(host, condition=None):
     """The emulated UR controller (`ur_emulator`, = `kd-grasp ur-emulator`) listening on `host`."""
     return package_process("ur_emulator", ["--host", host], "ur_emulator", condition)
+
+
+def process_action(process: GraphProcess, config_dir=None):
+    """The launch action of a GraphProcess (kd_grasp_ros.launch_graph): a Node with its parameter files
+    (config/ names, found in `config_dir`, default the package share's config/; or paths/substitutions
+    given as such) and overrides, or a package process."""
+    from launch.substitutions import PathJoinSubstitution
+    from launch_ros.actions import Node
+    from launch_ros.substitutions import FindPackageShare
+
+    if not process.ros_node:
+        return package_process(process.executable, list(process.arguments), process.name)
+    config_dir = config_dir or PathJoinSubstitution([FindPackageShare(PACKAGE), "config"])
+    files = [PathJoinSubstitution([config_dir, f]) if isinstance(f, str) else f
+             for f in process.parameter_files]
+    name = process.name if process.executable.endswith("_node") else None
+    return Node(package=PACKAGE, executable=process.executable, name=name, output="screen",
+                arguments=list(process.arguments), parameters=[*files, dict(process.parameters)],
+                remappings=list(process.remappings))

@@ -10,10 +10,10 @@ default), depth_params_file, grasp_params_file.
 """
 from launch.actions import DeclareLaunchArgument, OpaqueFunction
 from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
-from launch_ros.actions import Node
 from launch_ros.substitutions import FindPackageShare
 
-from kd_grasp_ros.launch_arguments import PACKAGE, dds_profile_action, pipeline_arguments
+from kd_grasp_ros.launch_arguments import PACKAGE, dds_profile_action, pipeline_arguments, process_action
+from kd_grasp_ros.launch_graph import pipeline_processes
 from kd_grasp_ros.nodes import topics
 from launch import LaunchDescription
 
@@ -23,29 +23,17 @@ def _flag(context, name: str) -> bool:
 
 
 def launch_setup(context):
-    """The pipeline nodes: one composed process, or one process per node."""
-    completion = _flag(context, "depth_completion")
+    """The pipeline nodes (kd_grasp_ros.launch_graph.pipeline_processes): one composed process, or one
+    process per node."""
     color, depth, info = (LaunchConfiguration(n) for n in ("color_topic", "depth_topic", "camera_info_topic"))
     overrides = {"use_sim_time": _flag(context, "use_sim_time"), "device": LaunchConfiguration("device"),
                  "backend": LaunchConfiguration("backend"), "input_qos": LaunchConfiguration("input_qos")}
-    depth_params = LaunchConfiguration("depth_params_file")
-    grasp_params = LaunchConfiguration("grasp_params_file")
-    camera_remaps = [(topics.COLOR_IN, color), (topics.DEPTH_IN, depth), (topics.DEPTH_INFO_IN, info)]
-    # Without completion the grasp node reads the camera's depth directly.
-    grasp_remaps = [] if completion else [(topics.COMPLETED_DEPTH, depth),
-                                          (topics.COMPLETED_DEPTH_INFO, info)]
-    if _flag(context, "use_composition"):
-        return [Node(package=PACKAGE, executable="pipeline_composed", output="screen",
-                     arguments=[] if completion else ["--no-depth-completion"],
-                     parameters=[depth_params, grasp_params, overrides],
-                     remappings=camera_remaps + grasp_remaps)]
-    nodes = []
-    if completion:
-        nodes.append(Node(package=PACKAGE, executable="depth_completion_node", name="depth_completion_node",
-                          output="screen", parameters=[depth_params, overrides], remappings=camera_remaps))
-    nodes.append(Node(package=PACKAGE, executable="grasp_detection_node", name="grasp_detection_node",
-                      output="screen", parameters=[grasp_params, overrides], remappings=grasp_remaps))
-    return nodes
+    processes = pipeline_processes(
+        depth_completion=_flag(context, "depth_completion"), composed=_flag(context, "use_composition"),
+        overrides=overrides, depth_params=LaunchConfiguration("depth_params_file"),
+        grasp_params=LaunchConfiguration("grasp_params_file"),
+        camera_remaps=((topics.COLOR_IN, color), (topics.DEPTH_IN, depth), (topics.DEPTH_INFO_IN, info)))
+    return [process_action(p) for p in processes]
 
 
 def generate_launch_description():

@@ -3,14 +3,15 @@ import numpy as np
 import pytest
 
 from kd_grasp_ros.common.transforms import make_transform, rot_x, rot_z
-from kd_grasp_ros.demo.config import DemoConfig, DemoConfigError, load_demo_config
-from kd_grasp_ros.demo.sim_frames import base_link_to_sim, eye_to_hand_calibration, sim_to_base_link
+from kd_grasp_ros.demo.config import DemoConfigError, load_demo_config
+from kd_grasp_ros.executor.config import ExecutorConfig
 from kd_grasp_ros.executor.hand_eye import HandEye
+from kd_grasp_ros.sim.calibration import base_link_to_sim, eye_to_hand_calibration, sim_to_base_link
 
 
 def test_calibration_from_the_sim_camera_maps_camera_points_to_the_right_sim_points():
     t_sim_camera = make_transform(rot_z(0.3) @ rot_x(2.8), [-0.7, 0.12, 0.72])
-    cfg = DemoConfig().executor_config("127.0.0.1", **eye_to_hand_calibration(t_sim_camera))
+    cfg = ExecutorConfig(**eye_to_hand_calibration(t_sim_camera))
     camera_in_base_link = HandEye(cfg).camera_in_base_link(0.0)
     point_camera = make_transform(np.eye(3), [0.05, -0.02, 0.7])
     expected_sim = t_sim_camera @ point_camera
@@ -25,17 +26,19 @@ def test_calibration_rejects_a_non_transform():
         eye_to_hand_calibration(np.eye(3))
 
 
-def test_shipped_demo_config_loads_and_arms_the_executor():
+def test_shipped_demo_config_loads_and_names_the_shipped_models():
     cfg = load_demo_config()
-    ex = cfg.executor_config("127.0.0.9")
-    assert ex.dry_run is False and ex.robot_ip == "127.0.0.9" and not ex.return_home
+    assert cfg.grasp_model == "" and cfg.grasp_model_name == "grasp_student_v1.pt"
+    assert cfg.depth_model_name == "depth_student.pt" and cfg.uses_depth_completion
+    assert cfg.replace(depth_model="none").uses_depth_completion is False
 
 
 def test_bad_demo_config_values_fail_clearly(tmp_path):
+    cfg = load_demo_config()
     with pytest.raises(DemoConfigError, match="scene"):
-        DemoConfig(scene="pile")
-    with pytest.raises(DemoConfigError, match="executor section"):
-        DemoConfig(executor={"linear_speed_mps": 99.0})
+        cfg.replace(scene="pile")
+    with pytest.raises(DemoConfigError, match="attempts"):
+        cfg.replace(attempts=0)
     bad = tmp_path / "demo.yaml"
     bad.write_text("attempts: 3\nattempt: 4\n")
     with pytest.raises(DemoConfigError, match="unknown keys \\['attempt'\\]"):

@@ -8,7 +8,7 @@ from executor_test_helpers import CAMERA, camera_grasp
 
 from kd_grasp_ros.common.transforms import make_transform, rot_x, rot_z
 from kd_grasp_ros.executor.config import ExecutorConfig
-from kd_grasp_ros.executor.errors import ExecutorConfigError, UnsafeGraspError
+from kd_grasp_ros.executor.errors import CandidatesRejectedError, ExecutorConfigError, UnsafeGraspError
 from kd_grasp_ros.executor.executor import GraspExecutor
 from kd_grasp_ros.executor.frames import base_link_to_ur_pose, tcp_from_q, ur_pose_to_base_link
 from kd_grasp_ros.executor.hand_eye import HandEye, TcpPoseHistory
@@ -167,3 +167,69 @@ def test_joint_trajectory_follows_the_plan():
 def test_grasp_in_the_wrong_frame_is_rejected():
     with pytest.raises(UnsafeGraspError, match="wrong_frame"):
         dry_executor().plan(grasp([0.05, 0.0, 0.9], frame="some_other_camera"))
+
+
+@pytest.mark.parametrize(
+    ("height_m", "tcp_z_above_floor_m"),
+    [
+        (0.01, 0.0),  # a thin object on the table: the extra travel stops at the floor
+        (0.10, 0.07),  # well above the floor: the full grasp_depth_m
+    ],
+)
+def test_grasp_depth_is_shortened_to_keep_the_tcp_above_the_floor(height_m, tcp_z_above_floor_m):
+    ex = dry_executor(grasp_depth_m=0.03)
+    floor = ex.cfg.z_floor_m
+    plan = ex.plan(grasp([0.05, 0.02, 1.0 - floor - height_m]))  # the camera looks down from z = 1 m
+    np.testing.assert_allclose(plan.grasp_tcp[:3, 3], [0.65, -0.02, floor + tcp_z_above_floor_m], atol=1e-12)
+    assert plan.grasp_tcp[2, 3] >= floor
+    approach = next(s for s in plan.steps if s.phase == "approach")
+    np.testing.assert_allclose(tcp_from_q(approach.q, ex.cfg.tcp_offset_m), plan.grasp_tcp, atol=1e-9)
+    check_plan(plan, ex.cfg)
+
+
+def test_a_grasp_point_below_the_floor_is_refused_whatever_the_depth():
+    ex = dry_executor(grasp_depth_m=-0.05)  # even a depth that would lift the TCP above the floor
+    with pytest.raises(UnsafeGraspError, match="below z_floor_m") as err:
+        ex.plan(grasp([0.05, 0.02, 1.0 - ex.cfg.z_floor_m + 0.005]))
+    assert err.value.reason == "below_z_floor"
+    with pytest.raises(UnsafeGraspError, match="grasp point"):
+        plan_attempt(ex.cfg, make_transform(rot_x(np.pi), [0.65, -0.02, 0.01]), 0.04, HOME_Q)
+
+
+def test_plan_first_returns_the_first_plannable_candidate_and_names_every_rejection():
+    ex = dry_executor()
+    outside = grasp([0.0, 0.85, 0.8])  # y = -0.85 m in base_link: outside the workspace box
+    poor = grasp([0.05, 0.02, 0.9], quality=0.1)
+    good = grasp([0.05, 0.02, 0.9], yaw=0.4)
+    index, plan = ex.plan_first([outside, poor, good])
+    assert index == 2
+    np.testing.assert_allclose(plan.grasp_tcp[:3, 3], [0.65, -0.02, 0.10], atol=1e-12)
+    np.testing.assert_allclose(plan.start_q, HOME_Q)  # not connected: planned from home_q
+    with pytest.raises(CandidatesRejectedError) as err:
+        ex.plan_first([outside, poor])
+    assert err.value.reason == "no_plannable_candidate"
+    assert [(i, e.reason) for i, e in err.value.rejections] == [(0, "outside_workspace"), (1, "low_quality")]
+    message = str(err.value)
+    assert "candidate 0: outside_workspace" in message and "; candidate 1: low_quality" in message
+    # max_candidates bounds the search; a single candidate tried fails with its own error.
+    with pytest.raises(UnsafeGraspError) as err:
+        dry_executor(max_candidates=2).plan_first([outside, poor, good])
+    assert [i for i, _ in err.value.rejections] == [0, 1]
+    with pytest.raises(UnsafeGraspError) as err:
+        dry_executor(max_candidates=1).plan_first([outside, good])
+    assert err.value.reason == "outside_workspace" and not isinstance(err.value, CandidatesRejectedError)
+    for bad in (0, 21, 2.0, True):
+        with pytest.raises(ExecutorConfigError, match="max_candidates"):
+            ExecutorConfig(max_candidates=bad)
+
+
+def test_plan_home_opens_then_moves_to_home_q_and_passes_the_checks():
+    cfg = ExecutorConfig()
+    start = np.asarray(HOME_Q) + np.array([0.3, -0.2, 0.2, 0.1, 0.0, 0.5])
+    plan = dry_executor().plan_home(start)
+    assert [(s.phase, s.kind) for s in plan.steps] == [("open", "gripper"), ("move_home", "move_j")]
+    np.testing.assert_allclose(plan.start_q, start)
+    np.testing.assert_allclose(plan.steps[1].q, cfg.home_q)
+    np.testing.assert_allclose(plan.grasp_tcp, tcp_from_q(HOME_Q, cfg.tcp_offset_m), atol=1e-12)
+    with pytest.raises(UnsafeGraspError, match="outside the workspace"):
+        dry_executor(workspace_max_m=(0.5, 0.8, 1.2)).plan_home(start)  # home is at x = 0.69 m

@@ -24,8 +24,8 @@ from launch_system import (
 )
 from ros_helpers import REPO_ROOT
 
-from kd_grasp_ros.demo.sim_frames import sim_camera_calibration
 from kd_grasp_ros.robot.emulator_process import free_loopback_address
+from kd_grasp_ros.sim.calibration import sim_camera_calibration
 
 pytestmark = pytest.mark.ros
 
@@ -110,6 +110,8 @@ def test_mujoco_sim_gives_grasps_and_stops_on_sigterm(launch):
             answer = run.ros2("param", "get", "--no-daemon", "/ur_executor", name)
             values = [float(v) for v in re.findall(r"-?\d+\.\d*(?:e[-+]?\d+)?", answer)]
             assert values == pytest.approx(list(expected), abs=1e-9), answer
+    # the simulated hardware's overlay (config/ur_executor_sim.yaml) is read after config/ur_executor.yaml
+    assert "1.0" in run.ros2("param", "get", "--no-daemon", "/ur_executor", "gripper_settle_s")
     # SIGTERM makes ros2 launch exit at once: the children must follow on their own
     assert_clean_stop(run, signal.SIGTERM)
 

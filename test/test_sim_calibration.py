@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from kd_grasp_ros.common.grasp_types import GraspPose
-from kd_grasp_ros.demo.sim_frames import base_link_to_sim, eye_to_hand_calibration, sim_camera_calibration
 from kd_grasp_ros.executor.config import ExecutorConfig
 from kd_grasp_ros.executor.hand_eye import HandEye
+from kd_grasp_ros.sim.calibration import base_link_to_sim, eye_to_hand_calibration, sim_camera_calibration
 from kd_grasp_ros.sim.camera import project_points
 from kd_grasp_ros.sim.config import load_sim_config
 from kd_grasp_ros.sim.objects import ObjectSpec

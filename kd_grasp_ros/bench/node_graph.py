@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import random
-import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
@@ -25,13 +24,11 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from kd_grasp_ros.launch_arguments import DDS_PROFILE_FILE, DDS_PROFILE_VARIABLE
+from kd_grasp_ros.launch_graph import GraphStartError, graph_environment, pipeline_processes, start_graph
 from kd_grasp_ros.resources import SOURCE_ROOT, resource_path
 
 SAMPLE_BAG = SOURCE_ROOT / "models" / "sample_bags" / "sim_cell"
 MODES = ("composed", "separate")
-READY_LINES = {"composed": ["composed pipeline running"],
-               "separate": ["depth completion ready", "grasp detection ready"]}
 START_TIMEOUT_S = 120.0
 ANSWER_TIMEOUT_S = 3.0
 REMAPS = {"color/image_raw": "/bench/color", "depth/image_raw": "/bench/depth",
@@ -88,44 +85,10 @@ def shipped_parameter_files() -> list[Path]:
     return [resource_path("config", "depth_completion.yaml"), resource_path("config", "grasp_detection.yaml")]
 
 
-def _commands(mode: str, bin_dir: Path) -> list[list[str]]:
-    ros_args = ["--ros-args"]
-    for params in shipped_parameter_files():
-        ros_args += ["--params-file", str(params)]
-    for src, dst in REMAPS.items():
-        ros_args += ["-r", f"{src}:={dst}"]
-    if mode == "composed":
-        return [[str(bin_dir / "pipeline_composed"), *ros_args]]
-    return [[str(bin_dir / "depth_completion_node"), *ros_args],
-            [str(bin_dir / "grasp_detection_node"), *ros_args]]
-
-
-def _start(mode: str, env: dict, workdir: Path, bin_dir: Path) -> list[subprocess.Popen]:
-    procs, logs = [], []
-    for k, cmd in enumerate(_commands(mode, bin_dir)):
-        log = workdir / f"{mode}-{k}.log"
-        with open(log, "w") as out:
-            procs.append(subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env))
-        logs.append(log)
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while not all(line in "".join(p.read_text() for p in logs) for line in READY_LINES[mode]):
-        if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
-            _stop(procs)
-            text = "".join(p.read_text() for p in logs)
-            raise NodeGraphBenchError(f"the {mode} node graph did not start:\n{text[-3000:]}")
-        time.sleep(0.2)
-    return procs
-
-
-def _stop(procs: list[subprocess.Popen]) -> None:
-    for p in procs:
-        if p.poll() is None:
-            p.send_signal(2)
-    for p in procs:
-        try:
-            p.wait(15)
-        except subprocess.TimeoutExpired:
-            p.kill()
+def _processes(mode: str) -> list:
+    """The pipeline processes as pipeline.launch.py starts them, reading the driver's topics."""
+    return pipeline_processes(depth_completion=True, composed=mode == "composed", overrides={},
+                              camera_remaps=tuple(REMAPS.items()))
 
 
 def _spin_until(driver: Driver, t_end: float) -> None:
@@ -166,27 +129,25 @@ def _measure(driver: Driver, frames: list, rate_hz: float, seconds: float, close
 def bench_node_graph(modes=MODES, rate_hz: float = 30.0, seconds: float = 20.0, closed_loop_frames: int = 30,
                      bag: Path = SAMPLE_BAG, seed: int = 0) -> dict:
     """{mode: measurement} for each mode, every process started fresh with the shipped parameters."""
-    import sys
 
     frames = load_frames(bag)
     domain = random.Random(seed).randint(101, 200)
-    env = dict(os.environ, ROS_DOMAIN_ID=str(domain), ROS_AUTOMATIC_DISCOVERY_RANGE="LOCALHOST")
-    env.setdefault(DDS_PROFILE_VARIABLE, str(resource_path("config", DDS_PROFILE_FILE)))
+    env = graph_environment(domain)
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)  # the driver joins the same domain with the same profile
-    bin_dir = Path(sys.executable).parent
     results = {"bag": str(bag.relative_to(SOURCE_ROOT)) if bag.is_relative_to(SOURCE_ROOT) else str(bag),
                "frame_size": [frames[0][1].width, frames[0][1].height],
                "parameter_files": [p.name for p in shipped_parameter_files()]}
     try:
         for mode in modes:
             with tempfile.TemporaryDirectory(prefix=f"kd-bench-{mode}-") as tmp:
-                procs = _start(mode, env, Path(tmp), bin_dir)
                 try:
+                    graph = start_graph(_processes(mode), Path(tmp), env, START_TIMEOUT_S)
+                except GraphStartError as err:
+                    raise NodeGraphBenchError(f"the {mode} node graph did not start: {err}") from err
+                with graph:
                     results[mode] = _with_driver(lambda d: _measure(d, frames, rate_hz, seconds,
                                                                     closed_loop_frames))
-                finally:
-                    _stop(procs)
     finally:
         for k, v in saved.items():
             if v is None:

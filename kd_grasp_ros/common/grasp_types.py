@@ -9,6 +9,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# The values per candidate, in order, of the flat grasp_candidates_info message (Float32MultiArray).
+CANDIDATE_INFO_FIELDS = ("quality", "width_m")
+
 
 @dataclass(frozen=True)
 class ImageGrasp:

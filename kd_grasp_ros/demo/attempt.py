@@ -1,38 +1,42 @@
-"""One closed-loop grasp attempt: render -> perceive -> plan -> execute (mirrored) -> judge.
+"""One closed-loop grasp attempt through the running node graph, as an operator would make it.
 
-Success: the target object (the one under the planned grasp centre, else the nearest within
-target_radius_m) is lifted and held by both pads after the lift phase and a short hold. Stage
-latencies: render, depth completion, grasp detection (incl. pose lifting), planning (hand-eye,
-checks and IK of the tried candidates) and execution (the executor's whole attempt against the
-emulated controller, wall time).
+Home the arm if it is not (ur_executor ~/go_home), drop a fresh scene (sim_world_node ~/new_scene),
+wait for the grasp node's detection of a frame of that scene, trigger ur_executor ~/execute_latest,
+ask the simulator what is held when the executor reports the lift done (~/report), then wait for the
+attempt's final ~/status and hold_s, and ask again. Success: the target object, the one under the
+executor's planned grasp, is lifted and held by both pads at the end of the lift; whether it is still
+held after the rest of the attempt (return_home) is recorded beside it (held_at_end).
+
+Stage latencies: perception_end_to_end (the frame's stamp -> its grasp candidates received here, over
+DDS), depth_completion / grasp_detection (each node's own time for its latest frame, from
+/diagnostics), planning (the ~/execute_latest call: checks and plans) and execution (accepted -> final
+status: the motion against the emulated controller, wall time).
 """
+
 from __future__ import annotations
 
 import dataclasses
+import json
+import re
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from kd_grasp_ros.common.grasp_types import GraspPose, ImageGrasp
-from kd_grasp_ros.demo.cell import SimulatedCell
-from kd_grasp_ros.demo.sim_frames import base_link_to_sim
-from kd_grasp_ros.executor.errors import ExecutorError, UnsafeGraspError
-from kd_grasp_ros.executor.hand_eye import HandEye
-from kd_grasp_ros.pipeline.perception import Perception
-from kd_grasp_ros.robot.gripper_params import FINGER_DEPTH_M, GRIPPER_STROKE_M
-from kd_grasp_ros.sim.config import SceneConfig
-from kd_grasp_ros.sim.grasp_candidates import RayCaster
-from kd_grasp_ros.sim.world import SimFrame
+from kd_grasp_ros.common.grasp_types import ImageGrasp
+from kd_grasp_ros.demo.config import DemoConfig
+from kd_grasp_ros.demo.driver import DemoDriver, DemoDriverError, Detection
 
-STAGES = ("render", "depth_completion", "grasp_detection", "planning", "execution")
-TARGET_RAY_START_M = 0.4  # above the table: over any object pile, below the gripper at HOME_Q (~0.5 m)
-OUTCOMES = ("held", "wrong_object", "missed", "aborted", "no_plannable_grasp", "no_grasp")
+STAGES = ("perception_end_to_end", "depth_completion", "grasp_detection", "planning", "execution")
+OUTCOMES = ("held", "wrong_object", "missed", "aborted", "rejected", "no_grasp")
+NODE_STAGES = {"depth_completion_node": "depth_completion", "grasp_detection_node": "grasp_detection"}
+EXECUTOR_CATCH_UP_S = 0.3  # the executor receives the detection's grasp_pose on its own subscription
+HOME_TIMEOUT_S = 60.0
 
 
 @dataclass
 class AttemptResult:
-    """What happened in one attempt (JSON-friendly except `frame` / `depth_m` / `image_grasps`)."""
+    """What happened in one attempt (JSON-friendly except the images and `image_grasps`)."""
 
     index: int
     seed: int
@@ -42,107 +46,156 @@ class AttemptResult:
     success: bool = False
     target: str | None = None
     target_transparent: bool | None = None
-    held: list[str] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)  # held at the end of the lift (the verdict)
+    held_at_end: list[str] = field(default_factory=list)  # still held when the attempt ended (hold_s later)
     reason: str = ""
     grasp: dict = field(default_factory=dict)
     timings_ms: dict[str, float] = field(default_factory=dict)
-    frame: SimFrame | None = None
-    depth_m: np.ndarray | None = None
+    rgb: np.ndarray | None = None
+    depth_raw: np.ndarray | None = None
+    depth_network: np.ndarray | None = None  # the depth the grasp network was given
     image_grasps: list[ImageGrasp] = field(default_factory=list)
     chosen: int | None = None
 
     def as_dict(self) -> dict:
         """The JSON-friendly fields (no images)."""
-        skip = {"frame", "depth_m", "image_grasps"}
+        skip = {"rgb", "depth_raw", "depth_network", "image_grasps"}
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in skip}
 
 
-def deepened_grasp(pose: GraspPose, hand_eye: HandEye, depth_m: float, table_z: float,
-                   pad_clearance_m: float) -> GraspPose:
-    """The grasp moved down so the TCP sits depth_m below the seen surface, pads clear of the table.
-
-    The shift is vertical in base_link (z is shared by base and base_link), expressed back in the
-    camera frame through the executor's own hand-eye transform, so the executor still gets a camera
-    frame grasp. The width is clipped to the stroke: the tool-digital gripper opens fully whatever the
-    width, and every simulated object fits the stroke (sim scene.max_grasp_size).
-    """
-    t_base_link = hand_eye.grasp_in_base_link(pose)
-    surface_z = float(t_base_link[2, 3])
-    tcp_z = max(surface_z - depth_m, table_z + FINGER_DEPTH_M / 2.0 + pad_clearance_m)
-    r_base_link_camera = hand_eye.camera_in_base_link(pose.stamp_s)[:3, :3]
-    shift = r_base_link_camera.T @ np.array([0.0, 0.0, tcp_z - surface_z])
-    return dataclasses.replace(pose, position=np.asarray(pose.position, dtype=float) + shift,
-                               width_m=min(float(pose.width_m), GRIPPER_STROKE_M))
+def final_status(phase: str):
+    """A predicate: the ~/status that ends `phase` (home or attempt), done or failed."""
+    return lambda s: s.get("phase") == phase and s.get("status") in ("done", "failed")
 
 
-def target_object(cell: SimulatedCell, grasp_sim: np.ndarray, radius_m: float) -> str | None:
-    """The object under the grasp centre (a ray cast straight down in MuJoCo), else the object whose
-    centre is nearest (xy) within radius_m, else None."""
-    world = cell.world
-    x, y = grasp_sim[:2, 3]
-    ray_start = cell.sim_cfg.table.top_z + TARGET_RAY_START_M
-    _, body = RayCaster(world.model, world.data).height_at(x, y, ray_start)
-    for obj in world.objects:
-        if world.model.body(obj.name).id == body:
-            return obj.name
-    best, best_d = None, radius_m
-    for name, pose in world.object_poses().items():
-        d = float(np.linalg.norm(pose[:2, 3] - grasp_sim[:2, 3]))
-        if d <= best_d:
-            best, best_d = name, d
-    return best
+def ensure_home(driver: DemoDriver) -> None:
+    """Bring the arm home through the executor unless the simulator shows it there already."""
+    if driver.report()["at_home"]:
+        return
+    driver.statuses.clear()
+    ok, text = driver.trigger("go_home")
+    if not ok:
+        raise DemoDriverError(f"ur_executor ~/go_home refused: {text}")
+    if "already home" in text:
+        return
+    final = driver.wait_for_status(final_status("home"), HOME_TIMEOUT_S)
+    if final is None or final["status"] != "done":
+        raise DemoDriverError(f"the arm did not get home: {final}")
 
 
-def run_attempt(cell: SimulatedCell, perception: Perception, index: int, seed: int,
-                scene: SceneConfig) -> AttemptResult:
-    """One attempt in a fresh scene; executor errors end the attempt (recorded), they do not propagate."""
-    cfg, world, executor = cell.cfg, cell.world, cell.executor
-    cell.new_scene(seed, scene)
-    result = AttemptResult(index=index, seed=seed, objects=len(world.objects),
-                           transparent_objects=sum(o.transparent for o in world.objects))
-    t0 = time.perf_counter()
-    frame = world.render()
-    result.timings_ms["render"] = 1e3 * (time.perf_counter() - t0)
-    stamp = executor.clock()
-    seen = perception.perceive(frame.rgb, frame.depth_raw, frame.intrinsics, stamp)
-    result.timings_ms.update(seen.timings_ms)
-    result.frame, result.depth_m, result.image_grasps = frame, seen.depth_m, seen.grasps.grasps
-    if not seen.grasps.poses:
-        result.outcome, result.reason = "no_grasp", "the detector found no grasp above min_quality"
-        return result
-    t0 = time.perf_counter()
-    chosen, plan, refusals = None, None, []
-    for i, pose in enumerate(seen.grasps.poses):
-        candidate = deepened_grasp(pose, executor.hand_eye, cfg.grasp_depth_m, cell.sim_cfg.table.top_z,
-                                   cfg.pad_clearance_m)
-        try:
-            plan = executor.plan(candidate)
-        except UnsafeGraspError as err:
-            refusals.append(str(err))
+def project_grasps(detection: Detection, camera_info) -> list[ImageGrasp]:
+    """The candidates (camera optical frame) drawn back into the image with the camera's intrinsics."""
+    from kd_grasp_ros.common.transforms import quat_to_matrix
+
+    if camera_info is None:
+        return []
+    fx, fy, cx, cy = camera_info.k[0], camera_info.k[4], camera_info.k[2], camera_info.k[5]
+    grasps = []
+    for k, pose in enumerate(detection.poses):
+        p = np.array([pose.position.x, pose.position.y, pose.position.z])
+        if p[2] <= 0:
             continue
-        chosen, result.chosen = candidate, i
-        break
-    result.timings_ms["planning"] = 1e3 * (time.perf_counter() - t0)
-    if chosen is None:
-        result.outcome, result.reason = "no_plannable_grasp", "; ".join(refusals)
+        o = pose.orientation
+        closing = quat_to_matrix([o.x, o.y, o.z, o.w])[:, 1]
+        tip = p + 0.01 * closing
+        u, v = fx * p[0] / p[2] + cx, fy * p[1] / p[2] + cy
+        du, dv = fx * tip[0] / tip[2] + cx - u, fy * tip[1] / tip[2] + cy - v
+        info = detection.info[2 * k : 2 * k + 2]
+        quality, width_m = (info[0], info[1]) if len(info) == 2 else (0.0, 0.0)
+        grasps.append(
+            ImageGrasp(
+                row=v,
+                col=u,
+                angle=float(-np.arctan2(dv, du)),
+                width_px=float(width_m * fx / p[2]),
+                quality=float(quality),
+                length_px=float(width_m * fx / p[2]) / 2.0,
+            )
+        )
+    return grasps
+
+
+def _keep_pictures(result: AttemptResult, driver: DemoDriver, detection: Detection, completion: bool) -> None:
+    from kd_grasp_ros.ros_image import depth_to_metres, image_to_rgb
+
+    frames = driver.images
+    color = frames["color"].get(detection.stamp_s)
+    raw = frames["depth_raw"].get(detection.stamp_s)
+    network = frames["depth_completed"].get(detection.stamp_s) if completion else raw
+    result.rgb = image_to_rgb(color) if color is not None else None
+    result.depth_raw = depth_to_metres(raw) if raw is not None else None
+    result.depth_network = depth_to_metres(network) if network is not None else None
+    result.image_grasps = project_grasps(detection, driver.camera_info)
+
+
+def run_attempt(driver: DemoDriver, cfg: DemoConfig, index: int, seed: int) -> AttemptResult:
+    """One attempt in a fresh scene. A refused or failed attempt is an outcome; a node graph that stops
+    answering is a DemoDriverError."""
+    ensure_home(driver)
+    driver.set_scene_parameters(seed, cfg.scene, cfg.transparent_ratio)
+    ok, text = driver.trigger("new_scene")
+    if not ok:
+        raise DemoDriverError(f"sim_world_node ~/new_scene failed: {text}")
+    scene = json.loads(text)
+    result = AttemptResult(
+        index=index,
+        seed=seed,
+        objects=len(scene["objects"]),
+        transparent_objects=sum(o["transparent"] for o in scene["objects"]),
+    )
+    detection = driver.spin_until(lambda: driver.detection_after(scene["stamp_s"]), cfg.frame_timeout_s)
+    if detection is None:
+        raise DemoDriverError(f"no detection of a frame of the new scene within {cfg.frame_timeout_s} s")
+    driver.spin_for(EXECUTOR_CATCH_UP_S)
+    result.timings_ms["perception_end_to_end"] = 1e3 * (detection.received_s - detection.stamp_s)
+    for node, stage in NODE_STAGES.items():
+        if node in driver.node_latency_ms:
+            result.timings_ms[stage] = driver.node_latency_ms[node]
+    _keep_pictures(result, driver, detection, cfg.uses_depth_completion)
+    if not detection.poses:
+        result.outcome, result.reason = "no_grasp", "the grasp node published no candidate for the frame"
         return result
-    grasp_sim = base_link_to_sim(plan.grasp_tcp)
-    result.target = target_object(cell, grasp_sim, cfg.target_radius_m)
-    if result.target is not None:
-        result.target_transparent = next(o.transparent for o in world.objects if o.name == result.target)
-    predicted_width = seen.grasps.poses[result.chosen].width_m
-    result.grasp = {"quality": round(chosen.quality, 4), "width_m": round(predicted_width, 4),
-                    "tcp_sim_m": [round(float(v), 4) for v in grasp_sim[:3, 3]]}
+    driver.statuses.clear()
     t0 = time.perf_counter()
-    try:
-        cell.run_motion(lambda: executor.execute(chosen), f"attempt-{index}")
-    except ExecutorError as err:
-        result.timings_ms["execution"] = 1e3 * (time.perf_counter() - t0)
-        result.outcome, result.reason = "aborted", f"{type(err).__name__}: {err}"
+    accepted, answer = driver.trigger("execute")
+    result.timings_ms["planning"] = 1e3 * (time.perf_counter() - t0)
+    if not accepted:
+        result.outcome, result.reason = "rejected", answer
         return result
+    chosen = re.search(r"candidate (\d+)", answer)
+    result.chosen = int(chosen.group(1)) if chosen else 0
+    info = detection.info[2 * result.chosen : 2 * result.chosen + 2]
+    if len(info) == 2:
+        result.grasp = {
+            "candidate": result.chosen,
+            "quality": round(info[0], 4),
+            "width_m": round(info[1], 4),
+        }
+    t0 = time.perf_counter()
+    ended = final_status("attempt")
+    lifted = driver.wait_for_status(lambda s: ended(s) or _lift_done(s), cfg.attempt_timeout_s)
+    if lifted is not None and _lift_done(lifted):
+        after_lift = driver.report()  # judged here: the arm goes on (home, with return_home) meanwhile
+        final = driver.wait_for_status(ended, cfg.attempt_timeout_s)
+    else:
+        after_lift, final = None, lifted
+    if final is None:
+        raise DemoDriverError(f"no final ur_executor status within {cfg.attempt_timeout_s} s of '{answer}'")
     result.timings_ms["execution"] = 1e3 * (time.perf_counter() - t0)
-    cell.mirror_for(cfg.hold_s)
-    result.held = world.held_objects()
+    driver.spin_for(cfg.hold_s)
+    at_end = driver.report()
+    result.target, result.target_transparent = at_end["target"], at_end["target_transparent"]
+    result.held = after_lift["held"] if after_lift is not None else []
+    result.held_at_end = at_end["held"]
+    if after_lift is None:
+        result.outcome, result.reason = "aborted", f"{final.get('error', '')}: {final.get('reason', '')}"
+        return result
     result.success = result.target is not None and result.target in result.held
     result.outcome = "held" if result.success else "wrong_object" if result.held else "missed"
+    if final["status"] == "failed":
+        result.reason = f"after the lift: {final.get('error', '')}: {final.get('reason', '')}"
     return result
+
+
+def _lift_done(status: dict) -> bool:
+    return status.get("phase") == "lift" and status.get("status") == "done"

@@ -3,10 +3,11 @@
     kd-grasp demo                          # 5 attempts, cluttered mixed scenes, report in reports/demo/
     kd-grasp demo --trials --n 20 --scene single --objects transparent --depth-model none
 
-Simulated camera -> depth completion -> grasp detection -> GraspExecutor (armed) -> ur_rtde ->
-emulated UR controller (own process), mirrored into MuJoCo each physics step. Prints the success rate
-(Wilson 95% CI) and per-stage latency; writes annotated frames, raw vs completed depth, a latency plot
-and summary.json.
+Starts what mujoco_sim.launch.py starts (emulated UR controller, sim_world_node, the perception pipeline,
+ur_executor_node, with their shipped parameter files; dry_run off) as processes talking over DDS, and
+makes each attempt as an operator would: a fresh scene, ur_executor ~/execute_latest, the simulator's
+verdict. Prints the success rate (Wilson 95% CI) and per-stage latency; writes annotated frames, raw
+vs network depth, a latency plot, summary.json and the processes' logs.
 """
 from __future__ import annotations
 
@@ -32,14 +33,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """The demo (or the trials); a missing model, a bad config or an unreachable controller -> exit 1."""
-    from kd_grasp_ros.demo.cell import CellError
     from kd_grasp_ros.demo.config import DemoConfigError
-    from kd_grasp_ros.depth.registry import DepthModelError
-    from kd_grasp_ros.executor.errors import ExecutorError
-    from kd_grasp_ros.grasp.errors import GraspModelError
+    from kd_grasp_ros.demo.driver import DemoDriverError
+    from kd_grasp_ros.launch_graph import GraphStartError
     from kd_grasp_ros.robot.emulator_process import EmulatorError
 
-    expected = (CellError, DemoConfigError, DepthModelError, ExecutorError, GraspModelError, EmulatorError)
+    expected = (DemoConfigError, DemoDriverError, GraphStartError, EmulatorError)
     try:
         return _run(args)
     except expected as err:
@@ -59,7 +58,8 @@ def _run(args: argparse.Namespace) -> int:
     cfg = config_from_args(args)
     out_dir = Path(cfg.report_dir)
     print(f"closed-loop demo: {cfg.attempts} attempt(s), scene {cfg.scene}, p(transparent) "
-          f"{cfg.transparent_ratio}, grasp {cfg.grasp_model}, depth {cfg.depth_model}")
+          f"{cfg.transparent_ratio}, grasp {cfg.grasp_model_name}, depth {cfg.depth_model_name}; node graph "
+          f"of mujoco_sim.launch.py, logs in {out_dir}/logs/")
     results, summary = run_session(cfg, on_attempt=lambda r: save_attempt_images(r, out_dir))
     write_session_report(results, summary, out_dir)
     print(f"report: {out_dir}/ (attempt_NN_grasps.png, attempt_NN_depth.png, {LATENCY_PLOT_NAME}, "

@@ -1,21 +1,22 @@
-"""The demo's configuration: one dataclass, loaded from config/demo.yaml and checked once."""
+"""The demo's configuration: one dataclass, loaded from config/demo.yaml and checked once.
+
+It says what to run (how many scenes, which kind, which models, composed or separate perception
+processes) and how to judge it; how the nodes behave comes from their own parameter files, the ones
+mujoco_sim.launch.py gives them (kd_grasp_ros.launch_graph.sim_graph).
+"""
+
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from kd_grasp_ros.depth.constants import STUDENT_WEIGHTS
-from kd_grasp_ros.executor.config import ExecutorConfig
-from kd_grasp_ros.executor.errors import ExecutorConfigError
-from kd_grasp_ros.grasp.constants import DEPLOYED_CROP_SIZE
-from kd_grasp_ros.pipeline.grasp_stage import DEFAULT_GRASP_MODEL
 from kd_grasp_ros.resources import config_path
 from kd_grasp_ros.sim.config import SCENE_MODES
 
-NO_DEPTH_MODEL = "none"  # depth_model value that feeds raw sensor depth (zeros inpainted) to the detector
+NO_DEPTH_MODEL = "none"  # depth_model value that runs the pipeline without depth completion (raw depth)
 
 
 class DemoConfigError(ValueError):
@@ -26,50 +27,42 @@ class DemoConfigError(ValueError):
 class DemoConfig:
     """Every knob of the closed-loop demo and trials (documented in config/demo.yaml)."""
 
-    grasp_model: str = DEFAULT_GRASP_MODEL
-    depth_model: str = STUDENT_WEIGHTS
-    attempts: int = 5
-    seed: int = 0
-    scene: str = "cluttered"
-    transparent_ratio: float = 0.5
-    threads: int = 2
-    crop_size: int = DEPLOYED_CROP_SIZE
-    top_k: int = 5
-    min_quality: float = 0.2
-    grasp_depth_m: float = 0.025
-    pad_clearance_m: float = 0.005
-    target_radius_m: float = 0.06
-    hold_s: float = 0.5
-    report_dir: str = "reports/demo"
-    executor: dict = field(default_factory=dict)
-    width: int | None = None  # render size override (tests); None = config/sim.yaml
-    height: int | None = None
+    attempts: int
+    seed: int
+    scene: str
+    transparent_ratio: float
+    grasp_model: str  # "" = the grasp node's parameter file
+    depth_model: str  # "" = the depth node's parameter file; "none" = no depth completion
+    use_composition: bool
+    hold_s: float
+    frame_timeout_s: float
+    attempt_timeout_s: float
+    report_dir: str
 
     def __post_init__(self) -> None:
         if self.scene not in SCENE_MODES:
             raise DemoConfigError(f"scene must be one of {SCENE_MODES}, got {self.scene!r}")
         if not 0.0 <= self.transparent_ratio <= 1.0:
             raise DemoConfigError(f"transparent_ratio must be in [0, 1], got {self.transparent_ratio}")
-        for name in ("attempts", "threads", "crop_size", "top_k"):
-            if int(getattr(self, name)) < 1:
-                raise DemoConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
-        for name in ("grasp_depth_m", "pad_clearance_m", "target_radius_m", "hold_s"):
+        if int(self.attempts) < 1:
+            raise DemoConfigError(f"attempts must be >= 1, got {self.attempts}")
+        for name in ("hold_s", "frame_timeout_s", "attempt_timeout_s"):
             if not getattr(self, name) >= 0.0:
                 raise DemoConfigError(f"{name} must be >= 0, got {getattr(self, name)}")
-        if (self.width is None) != (self.height is None):
-            raise DemoConfigError("width and height must be given together")
-        try:
-            self.executor_config("127.0.0.1")
-        except ExecutorConfigError as err:
-            raise DemoConfigError(f"executor section: {err}") from err
 
     @property
     def uses_depth_completion(self) -> bool:
         return self.depth_model != NO_DEPTH_MODEL
 
-    def executor_config(self, robot_ip: str, **calibration) -> ExecutorConfig:
-        """The executor's settings: dataclass defaults, then the executor section, then the calibration."""
-        return ExecutorConfig.from_mapping({**self.executor, **calibration, "robot_ip": robot_ip})
+    @property
+    def grasp_model_name(self) -> str:
+        """The grasp checkpoint the grasp node runs (the demo's choice, else its parameter file's)."""
+        return self.grasp_model or shipped_model_path("grasp_detection.yaml", "grasp_detection_node")
+
+    @property
+    def depth_model_name(self) -> str:
+        """The depth checkpoint the depth node runs, or "none" without depth completion."""
+        return self.depth_model or shipped_model_path("depth_completion.yaml", "depth_completion_node")
 
     def replace(self, **changes) -> DemoConfig:
         """A copy with the given fields changed (None values are ignored: 'not given on the command line')."""
@@ -77,7 +70,7 @@ class DemoConfig:
 
 
 def load_demo_config(path: str | Path | None = None) -> DemoConfig:
-    """Load config/demo.yaml (the installed one when path is None); unknown keys are an error."""
+    """Load config/demo.yaml (the installed one when path is None); unknown or missing keys are an error."""
     p = Path(path) if path is not None else config_path("demo.yaml")
     try:
         raw = yaml.safe_load(p.read_text()) or {}
@@ -86,7 +79,16 @@ def load_demo_config(path: str | Path | None = None) -> DemoConfig:
     if not isinstance(raw, dict):
         raise DemoConfigError(f"demo config {p} must be a mapping, got {type(raw).__name__}")
     known = {f.name for f in dataclasses.fields(DemoConfig)}
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        raise DemoConfigError(f"demo config {p}: unknown keys {unknown}; known: {sorted(known)}")
+    unknown, missing = sorted(set(raw) - known), sorted(known - set(raw))
+    if unknown or missing:
+        raise DemoConfigError(f"demo config {p}: unknown keys {unknown}, missing keys {missing}")
     return DemoConfig(**raw)
+
+
+def shipped_model_path(parameter_file: str, node: str) -> str:
+    """model_path of `node` in the package's config/`parameter_file`."""
+    p = config_path(parameter_file)
+    try:
+        return str(yaml.safe_load(p.read_text())[node]["ros__parameters"]["model_path"])
+    except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
+        raise DemoConfigError(f"cannot read {node}'s model_path from {p}: {exc}") from exc

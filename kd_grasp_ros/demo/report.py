@@ -19,33 +19,34 @@ LATENCY_PLOT_NAME = "latency.png"
 
 
 def save_attempt_images(result: AttemptResult, out_dir: Path) -> list[Path]:
-    """attempt_NN_grasps.png (chosen grasp green, other candidates orange) and attempt_NN_depth.png."""
-    if result.frame is None:
+    """attempt_NN_grasps.png (the executed candidate green, the others orange) and attempt_NN_depth.png
+    (the camera's raw depth beside the depth the grasp network was given), from the nodes' messages."""
+    if result.rgb is None:
         return []
     out_dir.mkdir(parents=True, exist_ok=True)
     grasps = list(result.image_grasps)
-    if result.chosen is not None:
+    if result.chosen is not None and result.chosen < len(grasps):
         grasps.insert(0, grasps.pop(result.chosen))
-    annotated = draw_grasps(result.frame.rgb, grasps)
+    annotated = draw_grasps(result.rgb, grasps)
     label = f"#{result.index} {result.outcome}" + (f" target {result.target}" if result.target else "")
     cv2.putText(annotated, label, (8, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (255, 255, 255), 2)
     grasp_png = out_dir / f"attempt_{result.index:02d}_grasps.png"
     cv2.imwrite(str(grasp_png), cv2.cvtColor(annotated, cv2.COLOR_RGB2BGR))
+    panels = [(title, depth) for title, depth in (("raw sensor depth (black = missing)", result.depth_raw),
+                                                  ("depth given to the grasp network", result.depth_network))
+              if depth is not None]
+    if not panels:
+        return [grasp_png]
     depth_png = out_dir / f"attempt_{result.index:02d}_depth.png"
-    panels = (("raw sensor depth (black = missing)", result.frame.depth_raw),
-              ("depth given to the grasp network", result.depth_m),
-              ("true depth", result.frame.depth_true))
-    valid = result.frame.depth_true[result.frame.depth_true > 0]
+    valid = np.concatenate([d[d > 0].ravel() for _, d in panels])
     lo, hi = (float(np.percentile(valid, 1)), float(np.percentile(valid, 99))) if valid.size else (0.0, 1.0)
     cmap = matplotlib.colormaps["viridis"].with_extremes(bad="black")
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
-    for ax, (title, depth) in zip(axes, panels, strict=True):
-        shown = np.ma.masked_where(~(np.asarray(depth) > 0), depth)
-        im = ax.imshow(shown, cmap=cmap, vmin=lo, vmax=hi)
-        ax.contour(result.frame.transparent_mask, levels=[0.5], colors="white", linewidths=0.6)
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4.2), squeeze=False)
+    for ax, (title, depth) in zip(axes[0], panels, strict=True):
+        im = ax.imshow(np.ma.masked_where(~(np.asarray(depth) > 0), depth), cmap=cmap, vmin=lo, vmax=hi)
         ax.set_title(title)
         ax.axis("off")
-    fig.colorbar(im, ax=axes, shrink=0.8, label="depth (m); white outline = transparent objects")
+    fig.colorbar(im, ax=axes[0].tolist(), shrink=0.8, label="depth (m)")
     fig.savefig(depth_png, dpi=80)
     plt.close(fig)
     return [grasp_png, depth_png]
@@ -60,7 +61,7 @@ def save_latency_plot(results: list[AttemptResult], path: Path) -> Path:
     ax.set_xticks(range(1, len(stages) + 1), [s.replace("_", "\n") for s in stages])
     ax.set_yscale("log")
     ax.set_ylabel("latency (ms, log scale)")
-    ax.set_title(f"closed-loop demo: per-stage latency over {len(results)} attempts")
+    ax.set_title(f"closed-loop demo through the node graph: latency over {len(results)} attempts")
     for i, d in enumerate(data, start=1):
         ax.annotate(f"{np.median(d):.0f} ms", (i, np.median(d)), textcoords="offset points", xytext=(14, 4),
                     fontsize=8)

@@ -2,9 +2,10 @@
 
     kd-grasp demo --trials --n 20 --scene single --objects transparent --depth-model none --seed 0
 
-(meant to become the `trials` verb of `kd-grasp sim`: add_trials_arguments / run_trials). The ablation
-`--depth-model none` feeds the detector the raw sensor depth with its holes inpainted. --publish-dir
-adds the summary to <dir>/trials/<tag>.json and regenerates <dir>/trials.md from every summary there.
+(also `kd-grasp sim trials`: add_trials_arguments / run_trials). Each attempt runs through the launched
+node graph (kd_grasp_ros.demo.session). The ablation `--depth-model none` starts the pipeline without
+depth completion: the grasp node reads the camera's raw depth. --publish-dir adds the summary to
+<dir>/trials/<tag>.json and regenerates <dir>/trials.md from every summary there.
 """
 from __future__ import annotations
 
@@ -34,22 +35,21 @@ def add_trials_arguments(parser: argparse.ArgumentParser) -> None:
                         help="opaque, transparent or mixed (each object transparent with p = 0.5)")
     parser.add_argument("--grasp-model", default=None, help="grasp checkpoint (models/ name or path)")
     parser.add_argument("--depth-model", default=None,
-                        help=f"depth checkpoint (models/ name or path) or '{NO_DEPTH_MODEL}' for raw depth")
+                        help=f"depth checkpoint (models/ name or path) or '{NO_DEPTH_MODEL}': no depth "
+                             f"completion, the grasp node reads the camera's raw depth")
     parser.add_argument("--seed", type=int, default=None, help="scene i uses seed + i")
-    parser.add_argument("--threads", type=int, default=None, help="torch threads")
-    parser.add_argument("--width", type=int, default=None, help="render width (px), with --height")
-    parser.add_argument("--height", type=int, default=None, help="render height (px)")
+    parser.add_argument("--separate", action="store_true",
+                        help="perception nodes as separate processes (use_composition:=false)")
     parser.add_argument("--report-dir", type=Path, default=None, help="output folder")
     parser.add_argument("--publish-dir", type=Path, default=None,
                         help="also record the summary under DIR/trials/ and regenerate DIR/trials.md")
-    parser.add_argument("--device", default="cpu", choices=["cpu"], help="inference device (CPU only)")
 
 
 def config_from_args(args: argparse.Namespace) -> DemoConfig:
     cfg = load_demo_config(args.config)
     return cfg.replace(
         attempts=args.attempts, seed=args.seed, grasp_model=args.grasp_model, depth_model=args.depth_model,
-        threads=args.threads, width=args.width, height=args.height,
+        use_composition=False if args.separate else None,
         scene=SCENES.get(args.scene) if args.scene else None,
         transparent_ratio=OBJECTS.get(args.objects) if args.objects else None,
         report_dir=str(args.report_dir) if args.report_dir else None,
@@ -63,27 +63,28 @@ def objects_label(ratio: float) -> str:
 def run_tag(cfg: DemoConfig) -> str:
     """A file name for a run: scene, objects, models, size, seed."""
     scene = next(k for k, v in SCENES.items() if v == cfg.scene)
-    depth = Path(cfg.depth_model).stem if cfg.uses_depth_completion else "nodepth"
-    return (f"{scene}_{objects_label(cfg.transparent_ratio)}_{Path(cfg.grasp_model).stem}_{depth}"
+    depth = Path(cfg.depth_model_name).stem if cfg.uses_depth_completion else "nodepth"
+    return (f"{scene}_{objects_label(cfg.transparent_ratio)}_{Path(cfg.grasp_model_name).stem}_{depth}"
             f"_n{cfg.attempts}_s{cfg.seed}")
 
 
 def format_trials_table(summaries: list[dict]) -> str:
     """Markdown table of trials summaries (one row each) with their commands."""
-    lines = ["| scene | objects | grasp model | grasp crop px | depth | success (95% CI) | aimed at a "
-             "transparent object | aimed at an opaque object | perception median ms | command |",
+    lines = ["| scene | objects | grasp model | depth | perception | success (95% CI) | aimed at a "
+             "transparent object | aimed at an opaque object | frame -> grasps median ms | command |",
              "|" + "---|" * 10]
     for s in summaries:
         c = s["config"]
-        medians = [s["latency_ms"][k]["median_ms"] for k in ("depth_completion", "grasp_detection")]
-        perception = "-" if None in medians else f"{sum(medians):.0f}"
-        depth = Path(c["depth_model"]).stem if c["depth_model"] != NO_DEPTH_MODEL else "none (raw, inpainted)"
+        e2e = s["latency_ms"]["perception_end_to_end"]["median_ms"]
+        depth = c["depth_model_name"] if c["depth_model"] != NO_DEPTH_MODEL else "none (raw depth)"
         scene = next(k for k, v in SCENES.items() if v == c["scene"])
         lines.append(
-            f"| {scene} | {objects_label(c['transparent_ratio'])} | {Path(c['grasp_model']).stem} "
-            f"| {c['crop_size']} | {depth} | "
+            f"| {scene} | {objects_label(c['transparent_ratio'])} | {Path(c['grasp_model_name']).stem} "
+            f"| {Path(depth).stem if depth.endswith('.pt') else depth} "
+            f"| {'composed' if c['use_composition'] else 'separate'} | "
             f"{s['success']['text']} | {s['by_target']['transparent']['text']} | "
-            f"{s['by_target']['opaque']['text']} | {perception} | `{s.get('command', '')}` |")
+            f"{s['by_target']['opaque']['text']} | {'-' if e2e is None else f'{e2e:.0f}'} "
+            f"| `{s.get('command', '')}` |")
     return "\n".join(lines)
 
 
@@ -101,24 +102,18 @@ def write_trials_markdown(publish_dir: Path) -> Path:
     return out
 
 
-# Summaries written before they recorded their backend and commit ran torch through the harness's earlier
-# perception code (raw depth inpainted before detection in the depth-model-none rows).
-UNRECORDED_BACKEND = "torch (summaries without a recorded backend: the harness's earlier perception)"
-
-
 def trials_markdown(publish_dir: Path) -> str:
     """The text of publish_dir/trials.md, made from every summary in publish_dir/trials/."""
     summaries = [json.loads(p.read_text()) for p in sorted((publish_dir / "trials").glob("*.json"))]
-    machines = sorted({f"{m['cpu']}, {m['cores']} cores, torch {m['torch']}"
-                       for m in (s["machine"] for s in summaries)})
-    backends = sorted({s["machine"].get("inference_backend", UNRECORDED_BACKEND) for s in summaries})
+    machines = sorted({f"{m['cpu']}, {m['cores']} cores" for m in (s["machine"] for s in summaries)})
     commits = sorted({s.get("git_commit") or "not recorded" for s in summaries})
-    md = (f"Closed-loop grasp trials in simulation (MuJoCo UR10e, executor over ur_rtde against the emulated "
-          f"controller; success = the target object, the one under the grasp centre, is lifted and held "
-          f"after the lift; scene i of a row uses seed + i, so rows with equal seeds see the same scenes). "
-          f"Machine: {'; '.join(machines)}. Inference: {'; '.join(backends)}. Commit: {', '.join(commits)}. "
-          f"The trials run the demo's in-process harness (kd_grasp_ros/demo/attempt.py), not the node "
-          f"graph.\n\n{format_trials_table(summaries)}\n")
+    md = (f"Closed-loop grasp trials in simulation through the shipped node graph: the processes of "
+          f"mujoco_sim.launch.py (emulated UR controller, sim_world_node, the perception pipeline, "
+          f"ur_executor_node over ur_rtde, each with its shipped parameter files) talking over DDS, each "
+          f"attempt triggered through ur_executor's ~/execute_latest. Success = the target object, the one "
+          f"under the executor's planned grasp, is lifted and held after the attempt; scene i of a row uses "
+          f"seed + i, so rows with equal seeds see the same scenes. Machine: {'; '.join(machines)}. "
+          f"Commit: {', '.join(commits)}.\n\n{format_trials_table(summaries)}\n")
     return md
 
 
@@ -126,6 +121,7 @@ def print_summary(summary: dict) -> None:
     print(f"success: {summary['success']['text']}")
     for label in ("transparent", "opaque"):
         print(f"  aimed at {label} objects: {summary['by_target'][label]['text']}")
+    print(f"  of those, still held when the attempt ended: {summary['still_held_at_end']['text']}")
     print("outcomes: " + ", ".join(f"{k} {v}" for k, v in summary["outcomes"].items() if v))
     print("latency per stage (ms):   median      p90")
     for stage, s in summary["latency_ms"].items():

@@ -27,6 +27,7 @@ HAND_EYE_MODES = ("eye_to_hand", "eye_in_hand")
 APPROACH_MODES = ("vertical", "grasp_axis")
 PLACE_MODES = ("none", "drop", "place")
 GRIPPER_DRIVERS = ("tool_digital", "standard_digital", "robotiq")
+MAX_CANDIDATES_RANGE = (1, 20)  # grasp candidates of one frame tried in quality order
 # Settings used when connecting: they change only through a new connection (cleanup, configure).
 CONNECTION_SETTINGS = ("robot_ip", "tcp_offset_m", "gripper_driver", "robotiq_port", "connect_timeout_s")
 
@@ -46,7 +47,7 @@ class ExecutorConfig:
     # Geometry of the attempt.
     approach_mode: str = "vertical"
     approach_offset_m: float = 0.10
-    grasp_depth_m: float = 0.0
+    grasp_depth_m: float = 0.025
     lift_height_m: float = 0.15
     place_mode: str = "none"
     place_xyz_m: tuple = (0.4, -0.4, 0.3)
@@ -58,6 +59,7 @@ class ExecutorConfig:
     workspace_max_m: tuple = (1.2, 0.8, 1.2)
     z_floor_m: float = 0.02
     min_quality: float = 0.5
+    max_candidates: int = 5  # candidates of one frame tried, best first, until one plans (1 = best only)
     max_grasp_age_s: float = 2.0  # in either direction: a grasp stamped in the future is refused too
     width_clamp_margin_m: float = 0.005  # widths up to this far beyond the stroke are clamped to it
     max_linear_speed_mps: float = 0.5
@@ -149,6 +151,10 @@ class ExecutorConfig:
             "max_joint_step_rad",
         ):
             _non_negative(name, getattr(self, name))
+        low, high = MAX_CANDIDATES_RANGE
+        n = self.max_candidates
+        if isinstance(n, bool) or not isinstance(n, int) or not low <= n <= high:
+            raise ExecutorConfigError(f"max_candidates must be an integer {low}..{high}, got {n!r}")
         if not 0 <= self.gripper_output <= 7:
             raise ExecutorConfigError(f"gripper_output must be 0..7, got {self.gripper_output}")
 
@@ -218,7 +224,12 @@ PARAMETER_HELP: dict[str, tuple[str, float | None, float | None]] = {
         None,
     ),
     "approach_offset_m": ("pre-grasp distance back along the approach (m)", 0.0, 0.5),
-    "grasp_depth_m": ("extra TCP travel past the grasp point along the approach (m)", -0.1, 0.1),
+    "grasp_depth_m": (
+        "extra TCP travel past the grasp point along the approach (m); shortened so that the TCP "
+        "stays at or above z_floor_m (a grasp point below z_floor_m is refused)",
+        -0.1,
+        0.1,
+    ),
     "lift_height_m": ("lift after closing (m, base_link z)", 0.0, 0.5),
     "place_mode": (
         "none (hold after lift), drop (moveJ to place_xyz_m, open) or place (down, open, up)",
@@ -237,6 +248,11 @@ PARAMETER_HELP: dict[str, tuple[str, float | None, float | None]] = {
     "workspace_max_m": ("workspace box upper corner (m, base_link)", None, None),
     "z_floor_m": ("lowest allowed TCP z (m, base_link), also checked along joint moves", -0.5, 2.0),
     "min_quality": ("reject grasps below this quality", 0.0, 1.0),
+    "max_candidates": (
+        "grasp candidates of the latest frame (grasp_candidates + grasp_candidates_info, best first) "
+        "tried in order until one passes every check and plans; 1 = only grasp_pose",
+        *MAX_CANDIDATES_RANGE,
+    ),
     "max_grasp_age_s": (
         "reject grasps stamped more than this away from the node clock, older or in the future (s)",
         0.0,
@@ -301,10 +317,17 @@ NODE_PARAMETERS: dict[str, tuple] = {
         None,
         None,
     ),
-    "auto_execute": (False, "execute every new grasp_pose automatically while active", None, None),
+    "auto_execute": (
+        False,
+        "execute every new frame automatically while active, once its grasp_pose with grasp_width and "
+        "grasp_quality (or, with max_candidates > 1, its grasp_candidates with their info) are in",
+        None,
+        None,
+    ),
     "grasp_match_tolerance_s": (
         0.2,
-        "max arrival-time difference pairing grasp_width/quality with the pose (s)",
+        "max arrival-time difference pairing grasp_width/quality with the pose, and "
+        "grasp_candidates_info with grasp_candidates (s)",
         0.0,
         10.0,
     ),

@@ -20,6 +20,19 @@ class UnsafeGraspError(ExecutorError):
         self.detail = detail
 
 
+class CandidatesRejectedError(UnsafeGraspError):
+    """Every grasp candidate of a frame failed a check or could not be planned; nothing was moved.
+
+    `rejections` holds (candidate index, UnsafeGraspError) for each candidate tried, best first.
+    """
+
+    def __init__(self, rejections: list[tuple[int, UnsafeGraspError]]):
+        super().__init__(
+            "no_plannable_candidate", "; ".join(f"candidate {i}: {err}" for i, err in rejections)
+        )
+        self.rejections = rejections
+
+
 class RobotConnectionError(ExecutorError):
     """The controller could not be reached, or the connection was lost."""
 

@@ -4,6 +4,8 @@
     executor.connect()                     # ur_rtde to cfg.robot_ip (needed for motion)
     executor.arm()                         # activates a Robotiq gripper (never in dry_run)
     report = executor.execute(grasp, AttemptGuard(token))   # UnsafeGraspError before any motion
+    index, plan = executor.plan_first(candidates)           # the first plannable of a frame's grasps
+    report = executor.go_home(AttemptGuard(token))          # open, moveJ to home_q: same machinery
 
 Order: hand-eye transform -> grasp checks -> plan (IK, yaw) -> plan checks -> on_plan(plan) ->
 [dry_run stops here] -> robot readiness -> phases. The guard (the attempt's own cancel token, made
@@ -12,7 +14,8 @@ failure once motion may have started (a protective stop, a lost connection, a ca
 timeout, an unexpected exception) stops the arm (`URLink.stop_arm`: stopJ/stopL, else the dashboard
 stop), records the phase as aborted and raises a named ExecutorError whose message ends with how the
 arm was stopped; the report is attached as `err.report`. on_phase(PhaseResult) is called when each
-phase starts and ends.
+phase starts and ends. `go_home` runs planner.plan_home (open, moveJ to home_q) through the same
+checks, guard and step runner.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,12 +32,20 @@ from kd_grasp_ros.common.grasp_types import GraspPose
 from kd_grasp_ros.common.transforms import transform_to_pose
 from kd_grasp_ros.executor.cancel import AttemptGuard
 from kd_grasp_ros.executor.config import CONNECTION_SETTINGS, ExecutorConfig
-from kd_grasp_ros.executor.errors import ExecutorError, ExecutorFaultError, RobotConnectionError
+from kd_grasp_ros.executor.errors import (
+    CandidatesRejectedError,
+    ExecutorError,
+    ExecutorFaultError,
+    RobotConnectionError,
+    UnsafeGraspError,
+)
 from kd_grasp_ros.executor.gripper import RobotiqSocketGripper, make_gripper
 from kd_grasp_ros.executor.hand_eye import HandEye
-from kd_grasp_ros.executor.planner import GraspPlan, plan_attempt
+from kd_grasp_ros.executor.planner import GraspPlan, plan_attempt, plan_home
 from kd_grasp_ros.executor.safety import check_grasp, check_plan, check_point, clamp_width
 from kd_grasp_ros.executor.ur_link import URLink
+
+HOME_TOLERANCE_RAD = 0.005  # at_home: every joint this close to home_q
 
 
 @dataclass
@@ -143,6 +154,12 @@ class GraspExecutor:
         return self._busy.locked()
 
     # ---- planning ----------------------------------------------------------------------------------
+    def _start_q(self, start_q=None) -> np.ndarray:
+        """`start_q` if given, else the robot's joint angles (home_q when not connected)."""
+        if start_q is None:
+            start_q = self.link.actual_q() if self.link.connected else self.cfg.home_q
+        return np.asarray(start_q, dtype=float)
+
     def plan(self, grasp: GraspPose, start_q=None) -> GraspPlan:
         """Checked plan for a grasp (raises UnsafeGraspError); moves nothing.
 
@@ -153,11 +170,45 @@ class GraspExecutor:
         check_grasp(grasp, cfg, self.clock())
         target = self.hand_eye.grasp_in_base_link(grasp)
         check_point("grasp", target, cfg)
-        if start_q is None:
-            start_q = self.link.actual_q() if self.link.connected else np.asarray(cfg.home_q)
-        plan = plan_attempt(cfg, target, grasp.width_m, start_q)
+        plan = plan_attempt(cfg, target, grasp.width_m, self._start_q(start_q))
         check_plan(plan, cfg)
         return plan
+
+    def plan_first(self, grasps: Sequence[GraspPose], start_q=None) -> tuple[int, GraspPlan]:
+        """(index, checked plan) of the first of `grasps` (best first) that passes every check and plans.
+
+        At most max_candidates are tried, all from the same start. A single candidate tried fails with
+        its own UnsafeGraspError, several with CandidatesRejectedError naming each one's reason; any
+        other error (a lost connection) ends the search at once. Moves nothing.
+        """
+        tried = list(grasps)[: self.cfg.max_candidates]
+        if not tried:
+            raise UnsafeGraspError("no_candidate", "no grasp to plan")
+        start_q = self._start_q(start_q)
+        rejections = []
+        for index, grasp in enumerate(tried):
+            try:
+                return index, self.plan(grasp, start_q)
+            except UnsafeGraspError as err:
+                rejections.append((index, err))
+        if len(rejections) == 1:
+            raise rejections[0][1]
+        raise CandidatesRejectedError(rejections)
+
+    def plan_home(self, start_q=None) -> GraspPlan:
+        """Checked plan of going home (open, moveJ to home_q) from `start_q` or the robot's joints."""
+        cfg = self.cfg
+        plan = plan_home(cfg, self._start_q(start_q))
+        check_plan(plan, cfg)
+        return plan
+
+    def at_home(self) -> bool:
+        """Whether every joint is within HOME_TOLERANCE_RAD of home_q and the gripper is open."""
+        if not self.link.connected or self.gripper is None:
+            raise RobotConnectionError("not connected to a robot: where the arm is cannot be known")
+        q = self.link.actual_q()
+        near = float(np.max(np.abs(q - np.asarray(self.cfg.home_q)))) <= HOME_TOLERANCE_RAD
+        return near and not self.gripper.is_closed()
 
     # ---- execution ---------------------------------------------------------------------------------
     def execute(self, grasp: GraspPose, guard: AttemptGuard | None = None,
@@ -166,15 +217,22 @@ class GraspExecutor:
 
         See the module docstring for the order and the errors.
         """
+        return self._execute(lambda: self.plan(grasp), guard, plan, next(self._attempts))
+
+    def go_home(self, guard: AttemptGuard | None = None, plan: GraspPlan | None = None) -> ExecutionReport:
+        """Open the gripper and moveJ to home_q (plan_home unless a checked `plan` is given), with the
+        checks, guard and fault handling of an attempt (report.attempt is 0)."""
+        return self._execute(self.plan_home, guard, plan, 0)
+
+    def _execute(self, make_plan: Callable[[], GraspPlan], guard: AttemptGuard | None,
+                 plan: GraspPlan | None, attempt: int) -> ExecutionReport:
         guard = guard or AttemptGuard()
-        report = ExecutionReport(
-            attempt=next(self._attempts), dry_run=self.cfg.dry_run, t_received_s=time.monotonic()
-        )
+        report = ExecutionReport(attempt=attempt, dry_run=self.cfg.dry_run, t_received_s=time.monotonic())
         if not self._busy.acquire(blocking=False):
             raise ExecutorError("an attempt is already running")
         try:
             try:
-                report.plan = plan if plan is not None else self.plan(grasp)
+                report.plan = plan if plan is not None else make_plan()
                 guard.check("plan")
             except ExecutorError as err:
                 report.outcome, report.reason = "rejected", str(err)

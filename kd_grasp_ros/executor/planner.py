@@ -3,6 +3,10 @@
 Phases: open -> pre_grasp (moveJ above the grasp, back along the approach) -> approach (moveL) ->
 close -> lift (moveL straight up) -> [drop: moveJ over the place point, open | place: moveJ above,
 moveL down, open, moveL up] -> home (moveJ). The TCP frame of the gripper: z = approach, y = closing.
+The approach ends grasp_depth_m past the grasp point, shortened so that the TCP stays at or above
+z_floor_m (a thin object on the table is grasped with the TCP at the floor); a grasp point below
+z_floor_m is refused. `plan_home` is the plan of going home on request: open -> move_home (moveJ to
+home_q; named apart from an attempt's last phase, so that a node's final "home" status is unambiguous).
 
 Yaw: a parallel-jaw grasp is unchanged by a half turn about its approach axis, so both yaws are
 solved and the one needing the smaller joint motion (mostly the last wrist joint) is kept.
@@ -102,11 +106,28 @@ def _solve(tcp: np.ndarray, reference: np.ndarray, cfg: ExecutorConfig, phase: s
         raise UnsafeGraspError("unreachable", f"{phase}: {err}") from err
 
 
+def grasp_position(cfg: ExecutorConfig, point: np.ndarray, approach: np.ndarray) -> np.ndarray:
+    """The TCP position at the grasp: grasp_depth_m past `point` along the unit `approach`, the extra
+    travel shortened so that the TCP stays at or above z_floor_m. A point below the floor is refused."""
+    point = np.asarray(point, dtype=float)
+    if point[2] < cfg.z_floor_m:
+        raise UnsafeGraspError(
+            "below_z_floor", f"grasp: the grasp point's z {point[2]:.4f} m is below z_floor_m {cfg.z_floor_m}"
+        )
+    depth = cfg.grasp_depth_m
+    descent = -float(approach[2])  # metres of z lost per metre of travel along the approach
+    if depth > 0.0 and descent > 0.0 and point[2] - depth * descent < cfg.z_floor_m:
+        position = point + (point[2] - cfg.z_floor_m) / descent * approach
+        position[2] = cfg.z_floor_m  # exactly at the floor, not a rounding error below it
+        return position
+    return point + depth * approach
+
+
 def plan_attempt(cfg: ExecutorConfig, grasp_in_base_link: np.ndarray, width_m: float, start_q) -> GraspPlan:
     """The full plan for a grasp pose in base_link (gripper axes) starting from joint angles start_q."""
     start_q = np.asarray(start_q, dtype=float)
     rotation = target_rotation(grasp_in_base_link, cfg.approach_mode)
-    position = grasp_in_base_link[:3, 3] + cfg.grasp_depth_m * rotation[:, 2]
+    position = grasp_position(cfg, grasp_in_base_link[:3, 3], rotation[:, 2])
     best, best_cost, errors = None, np.inf, []
     for r in (rotation, rotation @ HALF_TURN):
         grasp_tcp = make_transform(r, position)
@@ -155,8 +176,24 @@ def plan_attempt(cfg: ExecutorConfig, grasp_in_base_link: np.ndarray, width_m: f
             ]
             q = q_above
     if cfg.return_home:
-        home_q = np.asarray(cfg.home_q, dtype=float)
-        plan.steps.append(
-            PlanStep("home", "move_j", tcp=tcp_from_q(home_q, cfg.tcp_offset_m), q=home_q, **joint)
-        )
+        plan.steps.append(_home_step(cfg))
+    return plan
+
+
+def _home_step(cfg: ExecutorConfig, phase: str = "home") -> PlanStep:
+    home_q = np.asarray(cfg.home_q, dtype=float)
+    return PlanStep(
+        phase, "move_j", tcp=tcp_from_q(home_q, cfg.tcp_offset_m), q=home_q,
+        speed=cfg.joint_speed_radps, accel=cfg.joint_accel_radps2,
+    )
+
+
+def plan_home(cfg: ExecutorConfig, start_q) -> GraspPlan:
+    """Going home on request: open the gripper, then moveJ from start_q to home_q (phase move_home).
+
+    `grasp_tcp` is the home TCP (there is no grasp); check it with safety.check_plan like any plan.
+    """
+    home = _home_step(cfg, "move_home")
+    plan = GraspPlan(grasp_tcp=home.tcp, start_q=np.asarray(start_q, dtype=float), width_m=cfg.stroke_m)
+    plan.steps += [PlanStep("open", "gripper", gripper="open", width_m=cfg.stroke_m), home]
     return plan

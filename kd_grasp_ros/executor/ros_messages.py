@@ -1,6 +1,8 @@
 """ROS message conversions for the executor (the only module here that imports ROS packages).
 
 - PoseStamped (best grasp; z approach, y closing) + width/quality -> GraspPose.
+- PoseArray (grasp_candidates, best first) + the flat [quality, width_m] per candidate of
+  grasp_candidates_info -> list of GraspPose.
 - GraspPlan -> geometry_msgs/PoseArray of TCP targets in base_link.
 - JointTrajectoryPlan -> trajectory_msgs/JointTrajectory. For the UR Gazebo simulation
   (`/joint_trajectory_controller/follow_joint_trajectory`, control_msgs/FollowJointTrajectory) put
@@ -16,7 +18,7 @@ from builtin_interfaces.msg import Duration
 from geometry_msgs.msg import Pose, PoseArray, PoseStamped
 from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 
-from kd_grasp_ros.common.grasp_types import GraspPose
+from kd_grasp_ros.common.grasp_types import CANDIDATE_INFO_FIELDS, GraspPose
 from kd_grasp_ros.common.stamps import stamp_seconds
 from kd_grasp_ros.common.transforms import matrix_to_quat, quat_to_matrix
 from kd_grasp_ros.executor.planner import GraspPlan
@@ -45,6 +47,23 @@ def pose_stamped_to_grasp(msg: PoseStamped, width_m: float, quality: float) -> G
         frame_id=msg.header.frame_id,
         stamp_s=stamp_seconds(msg.header.stamp),
     )
+
+
+def pose_array_to_grasps(msg: PoseArray, info, limit: int | None = None) -> list[GraspPose]:
+    """The first `limit` (default all) candidates of one frame, in their published order; `info` is
+    grasp_candidates_info's data, which must hold a [quality, width_m] for every pose."""
+    fields = len(CANDIDATE_INFO_FIELDS)
+    if len(info) != fields * len(msg.poses):
+        raise GraspMessageError(
+            f"grasp_candidates_info has {len(info)} values, expected {fields} "
+            f"({', '.join(CANDIDATE_INFO_FIELDS)}) "
+            f"for each of the {len(msg.poses)} grasp_candidates"
+        )
+    grasps = []
+    for i, pose in enumerate(msg.poses[:limit]):
+        quality, width = info[fields * i : fields * i + fields]
+        grasps.append(pose_stamped_to_grasp(PoseStamped(header=msg.header, pose=pose), width, quality))
+    return grasps
 
 
 def transform_to_pose_msg(t: np.ndarray) -> Pose:

@@ -7,21 +7,41 @@ deactivate returns only once the arm has stopped (or fails, saying so), cleanup 
 
 Subscribes: grasp_pose (geometry_msgs/PoseStamped, best grasp, z approach / y closing),
 grasp_width and grasp_quality (std_msgs/Float32, paired with the pose that arrived within
-grasp_match_tolerance_s of them, since Float32 has no header), grasp_candidates (PoseArray, counted
-for diagnostics), joint_states (only with trajectory_execution). Services: ~/execute_latest
-(std_srvs/Trigger: checks and plans at once, answers accepted/rejected, then runs in the background),
-~/cancel (Trigger: stops the arm; answers once it has stopped, saying how). Publishes: ~/status
-(std_msgs/String JSON per phase: attempt, phase, status, tcp_pose, outcome, reason, error),
-~/target_pose (PoseStamped: the planned grasp TCP in base_link, for MoveIt users), ~/planned_path
-(PoseArray of TCP targets in base_link), ~/planned_trajectory (JointTrajectory of every plan, dry or
-not), ~/execute_trajectory (JointTrajectory, only with trajectory_execution when armed and not
-dry_run; empty = stop), /diagnostics (the truth about the robot connection).
+grasp_match_tolerance_s of them, since Float32 has no header), grasp_candidates (PoseArray, best
+first) and grasp_candidates_info (std_msgs/Float32MultiArray, [quality, width_m] per candidate; it has
+no header, so each one is paired with the one PoseArray that arrived next to it, before or after,
+within grasp_match_tolerance_s), joint_states (only with trajectory_execution).
+Services (std_srvs/Trigger):
+- ~/execute_latest: checks and plans at once, answers accepted/rejected, then runs in the background.
+  With max_candidates > 1 and candidates stamped like the latest grasp_pose (the same frame), the
+  first max_candidates of them are tried best first until one passes every check and plans; the
+  answer and the plan status name the candidate index chosen, a rejection each candidate's reason.
+  Otherwise (max_candidates 1, candidates of another frame or none) grasp_pose alone is tried.
+- ~/go_home: when active, opens the gripper and moveJs to home_q with the safety machinery of an
+  attempt (own cancel token, plan checks, ~/cancel, deactivate, every fault stops the arm); answers
+  at once and runs in the background (step statuses {"run": "go_home", "phase": "open"|"move_home"}),
+  ending in {"phase": "home", "status": "done"|"failed", "outcome", ...}. dry_run only plans;
+  "already home" (within HOME_TOLERANCE_RAD, gripper open) moves nothing. Refused while an attempt
+  runs, when inactive, when the connection is lost, and with trajectory_execution.
+- ~/cancel: stops the arm (attempt or go_home); answers once it has stopped, saying how.
+Publishes: ~/status (std_msgs/String JSON per phase: attempt, phase, status, tcp_pose, outcome,
+reason, error, candidate), ~/target_pose (PoseStamped: the planned grasp TCP in base_link, for MoveIt
+users), ~/planned_path (PoseArray of TCP targets in base_link), ~/planned_trajectory (JointTrajectory
+of every plan, dry or not), ~/execute_trajectory (JointTrajectory, only with trajectory_execution when
+armed and not dry_run; empty = stop), /diagnostics (the truth about the robot connection).
+Parameters: every ExecutorConfig field (executor/config.py PARAMETER_HELP: robot_ip, dry_run, hand-eye,
+attempt geometry, safety limits incl. max_candidates, gripper, timeouts) and the node's own
+NODE_PARAMETERS (autostart, auto_execute, grasp_match_tolerance_s, diagnostics_period_s,
+tcp_sample_period_s, reconnect_period_s, max_reconnect_attempts, trajectory_execution).
+With auto_execute, each new frame is tried once, as soon as it is complete: grasp_pose with its
+grasp_width and grasp_quality or, with max_candidates > 1 once grasp_candidates have been seen, its
+candidates and their info (the grasp node publishes them after grasp_pose).
 
 Safety rules (issue-level reasoning in README "UR10e executor"):
 - every attempt has its own cancel token, made before planning; the token and `armed` are checked
   before every step and in every wait; any fault stops the arm and ends in a final status naming it;
-- a grasp is executed at most once (its stamp and frame identify it), and must be stamped within
-  max_grasp_age_s of now in either direction;
+- a grasp is executed at most once (its stamp and frame identify it: one frame's candidates count as
+  one grasp), and must be stamped within max_grasp_age_s of now in either direction;
 - executor parameters apply atomically from the next attempt; a change while an attempt runs stops
   that attempt; connection settings (CONNECTION_SETTINGS) are refused while configured;
 - a lost connection is reported at once and retried every reconnect_period_s (max_reconnect_attempts);
@@ -44,7 +64,7 @@ from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
 from rclpy.parameter import Parameter
 from sensor_msgs.msg import JointState
-from std_msgs.msg import Float32, Header, String
+from std_msgs.msg import Float32, Float32MultiArray, Header, String
 from std_srvs.srv import Trigger
 from trajectory_msgs.msg import JointTrajectory
 
@@ -52,11 +72,12 @@ from kd_grasp_ros.executor.cancel import AttemptGuard, CancelToken
 from kd_grasp_ros.executor.config import CONNECTION_SETTINGS, NODE_PARAMETERS, PARAMETER_HELP, ExecutorConfig
 from kd_grasp_ros.executor.connection_watch import ConnectionWatch
 from kd_grasp_ros.executor.errors import ExecutorError
-from kd_grasp_ros.executor.executor import GraspExecutor, PhaseResult
+from kd_grasp_ros.executor.executor import HOME_TOLERANCE_RAD, GraspExecutor, PhaseResult
 from kd_grasp_ros.executor.planner import GraspPlan
 from kd_grasp_ros.executor.ros_messages import (
     GraspMessageError,
     plan_to_pose_array,
+    pose_array_to_grasps,
     pose_stamped_to_grasp,
     trajectory_to_msg,
     transform_to_pose_msg,
@@ -124,6 +145,13 @@ class URExecutorNode(LifecycleNode):
         self.quality = (None, 0.0)
         self.joint_state = (None, 0.0)
         self.candidates = 0
+        self.candidates_seen = False
+        self.candidates_unpaired: tuple | None = None  # (PoseArray, arrival) waiting for its info
+        self.info_unpaired: tuple | None = None  # ([quality, width_m] * n, arrival) waiting for its poses
+        self.frame_candidates: tuple | None = None  # the latest (PoseArray, info) paired
+        self.auto_frame = None  # auto_execute: the last frame (stamp, frame_id) an attempt was started for
+        self.run_kind = "attempt"  # what the worker runs: "attempt" | "home"
+        self.start_lock = threading.Lock()  # one request at a time from its checks to its worker's start
         self.last_status: dict = {}
         self.attempts = 0
         self.lock = threading.Lock()
@@ -141,11 +169,16 @@ class URExecutorNode(LifecycleNode):
         self.create_subscription(
             PoseArray, topics.GRASP_CANDIDATES, self._on_candidates, 10, callback_group=self.group
         )
+        self.create_subscription(
+            Float32MultiArray, topics.GRASP_CANDIDATES_INFO, self._on_candidates_info, 10,
+            callback_group=self.group,
+        )
         if self.trajectory_execution:
             self.create_subscription(
                 JointState, topics.JOINT_STATES, self._on_joint_state, 10, callback_group=self.group
             )
         self.create_service(Trigger, "~/execute_latest", self._on_execute, callback_group=self.group)
+        self.create_service(Trigger, "~/go_home", self._on_go_home, callback_group=self.group)
         self.create_service(Trigger, "~/cancel", self._on_cancel, callback_group=self.group)
         period = self.get_parameter("diagnostics_period_s").value
         self.create_timer(period, self._publish_diagnostics, callback_group=self.group)
@@ -305,21 +338,63 @@ class URExecutorNode(LifecycleNode):
     def _on_pose(self, msg: PoseStamped) -> None:
         with self.lock:
             self.latest_pose, self.latest_pose_arrival = msg, time.monotonic()
-        if self.get_parameter("auto_execute").value and self.armed:
-            ok, text = self._start_attempt()
-            if not ok:
-                self.get_logger().warning(f"auto_execute: {text}", throttle_duration_sec=2.0)
+        self._auto_execute()
 
     def _on_width(self, msg: Float32) -> None:
         with self.lock:
             self.width = (float(msg.data), time.monotonic())
+        self._auto_execute()
 
     def _on_quality(self, msg: Float32) -> None:
         with self.lock:
             self.quality = (float(msg.data), time.monotonic())
+        self._auto_execute()
 
     def _on_candidates(self, msg: PoseArray) -> None:
-        self.candidates = len(msg.poses)
+        now, tol = time.monotonic(), self.get_parameter("grasp_match_tolerance_s").value
+        with self.lock:
+            self.candidates, self.candidates_seen = len(msg.poses), True
+            info, self.info_unpaired = self.info_unpaired, None
+            if info is not None and now - info[1] <= tol:
+                self.frame_candidates, self.candidates_unpaired = (msg, info[0]), None
+            else:
+                self.candidates_unpaired = (msg, now)
+        self._auto_execute()
+
+    def _on_candidates_info(self, msg: Float32MultiArray) -> None:
+        now, tol = time.monotonic(), self.get_parameter("grasp_match_tolerance_s").value
+        with self.lock:
+            candidates, self.candidates_unpaired = self.candidates_unpaired, None
+            if candidates is not None and now - candidates[1] <= tol:
+                self.frame_candidates, self.info_unpaired = (candidates[0], list(msg.data)), None
+            else:
+                self.info_unpaired = (list(msg.data), now)
+        self._auto_execute()
+
+    def _auto_execute(self) -> None:
+        """auto_execute: start an attempt once per frame, as soon as the frame is complete (see the
+        module docstring); called on every grasp input, whichever order they come in."""
+        core = self.executor_core
+        if not (self.get_parameter("auto_execute").value and self.armed and core is not None):
+            return
+        tol = self.get_parameter("grasp_match_tolerance_s").value
+        with self.lock:
+            pose = self.latest_pose
+            if pose is None:
+                return
+            frame = (pose.header.stamp.sec, pose.header.stamp.nanosec, pose.header.frame_id)
+            paired = all(value is not None and abs(t - self.latest_pose_arrival) <= tol
+                         for value, t in (self.width, self.quality))
+            if core.cfg.max_candidates > 1 and self.candidates_seen:
+                complete = self._frame_candidates_locked(pose) is not None
+            else:
+                complete = paired
+            if frame == self.auto_frame or not complete:
+                return
+            self.auto_frame = frame
+        ok, text = self._start_attempt()
+        if not ok:
+            self.get_logger().warning(f"auto_execute: {text}", throttle_duration_sec=2.0)
 
     def _on_joint_state(self, msg: JointState) -> None:
         try:
@@ -354,9 +429,8 @@ class URExecutorNode(LifecycleNode):
         self.attempt_active.clear()
         self.last_stop = (f"STOP FAILED: the controller {old.cfg.robot_ip} does not answer; the attempt "
                           f"was blocked in a ur_rtde call and is abandoned (its token is cancelled)")
-        self._status({"attempt": self.attempts, "phase": "attempt", "status": "failed",
-                      "outcome": "aborted", "error": "RobotConnectionError",
-                      "reason": f"robot connection lost: {self.watch.reason}", "stop": self.last_stop})
+        self._final_status({"status": "failed", "outcome": "aborted", "error": "RobotConnectionError",
+                            "reason": f"robot connection lost: {self.watch.reason}", "stop": self.last_stop})
         self.get_logger().error(self.last_stop)
         old.link.abandon_dead_interfaces()
         core = GraspExecutor(old.cfg, clock=self._now, on_plan=self._publish_plan,
@@ -373,7 +447,18 @@ class URExecutorNode(LifecycleNode):
         self._publish_diagnostics()
 
     # ---- services ---------------------------------------------------------------------------------------
-    def _latest_grasp(self):
+    def _frame_candidates_locked(self, pose: PoseStamped):
+        """The latest paired (PoseArray, info) if it belongs to `pose`'s frame (same stamp and frame_id);
+        else None."""
+        if self.frame_candidates is None:
+            return None
+        msg, info = self.frame_candidates
+        same_frame = msg.header.stamp == pose.header.stamp and msg.header.frame_id == pose.header.frame_id
+        return (msg, info) if msg.poses and same_frame else None
+
+    def _latest_grasps(self, max_candidates: int) -> list:
+        """The latest frame's grasps, best first: its candidates when max_candidates > 1 and they match
+        the latest grasp_pose (see the module docstring), else grasp_pose with grasp_width/quality."""
         tol = self.get_parameter("grasp_match_tolerance_s").value
         with self.lock:
             pose, arrival, width, quality = (
@@ -382,14 +467,21 @@ class URExecutorNode(LifecycleNode):
                 self.width,
                 self.quality,
             )
+            candidates = self._frame_candidates_locked(pose) if pose is not None else None
         if pose is None:
             raise GraspMessageError("no grasp_pose received yet")
+        if max_candidates > 1 and candidates is not None:
+            try:
+                return pose_array_to_grasps(*candidates, limit=max_candidates)
+            except GraspMessageError as err:
+                self.get_logger().warning(f"grasp_candidates unusable, trying grasp_pose alone: {err}",
+                                          throttle_duration_sec=2.0)
         for name, (value, t) in (("grasp_width", width), ("grasp_quality", quality)):
             if value is None or abs(t - arrival) > tol:
                 raise GraspMessageError(
                     f"no {name} within grasp_match_tolerance_s={tol} s of the latest grasp_pose"
                 )
-        return pose_stamped_to_grasp(pose, width[0], quality[0])
+        return [pose_stamped_to_grasp(pose, width[0], quality[0])]
 
     def _start_q(self):
         """Where a plan starts: joint_states with trajectory_execution, else the robot (None)."""
@@ -402,24 +494,35 @@ class URExecutorNode(LifecycleNode):
             )
         return q
 
-    def _start_attempt(self) -> tuple[bool, str]:
-        core = self.executor_core
+    def _refusal(self, core) -> str | None:
+        """Why no attempt or go_home can start now (None: one can)."""
         if core is None or not self.armed:
-            return False, "not active: configure and activate the node first"
+            return "not active: configure and activate the node first"
         if self.watch is not None and self.watch.lost:
-            return False, f"rejected: robot connection lost ({self.watch.state}): {self.watch.reason}"
+            return f"rejected: robot connection lost ({self.watch.state}): {self.watch.reason}"
         if core.busy or self._attempt_running():
-            return False, "an attempt is already running"
+            return "going home is under way" if self.run_kind == "home" else "an attempt is already running"
+        return None
+
+    def _start_attempt(self) -> tuple[bool, str]:
+        with self.start_lock:
+            return self._start_attempt_locked()
+
+    def _start_attempt_locked(self) -> tuple[bool, str]:
+        core = self.executor_core
+        refusal = self._refusal(core)
+        if refusal is not None:
+            return False, refusal
         token = CancelToken()  # before planning: a cancel from now on reaches this attempt
         self.token = token
         guard = AttemptGuard(token, lambda: self.armed)
         dry_run = core.cfg.dry_run
         try:
-            grasp = self._latest_grasp()
-            key = (grasp.stamp_s, grasp.frame_id)
+            grasps = self._latest_grasps(core.cfg.max_candidates)
+            key = (grasps[0].stamp_s, grasps[0].frame_id)
             if not dry_run and key in self.used_grasps:
                 raise GraspMessageError("this grasp_pose was already executed; waiting for a new one")
-            plan = core.plan(grasp, self._start_q())
+            index, plan = core.plan_first(grasps, self._start_q())
             if not dry_run and not self.trajectory_execution:
                 core.link.check_ready()
             guard.check("plan")
@@ -428,30 +531,82 @@ class URExecutorNode(LifecycleNode):
                           "error": type(err).__name__})
             return False, f"rejected: {err}"
         self._publish_plan(plan)
+        chosen = f"candidate {index} of {len(grasps)}"
         if dry_run:
             self._status({"phase": "plan", "status": "done", "outcome": "planned", "dry_run": True,
-                          "plan": plan.summary()})
-            return True, f"dry_run: planned {len(plan.steps)} steps, nothing moved"
+                          "candidate": index, "candidates": len(grasps), "plan": plan.summary()})
+            return True, f"dry_run: planned {len(plan.steps)} steps ({chosen}), nothing moved"
         self.used_grasps.append(key)
         self.attempts += 1
         self.last_stop = ""
+        self.run_kind = "attempt"
+        self._status({"attempt": self.attempts, "phase": "plan", "status": "done", "candidate": index,
+                      "candidates": len(grasps), "plan": plan.summary()})
         target = self._run_trajectory if self.trajectory_execution else self._run_attempt
         self.attempt_active.set()
-        self.worker = threading.Thread(target=target, args=(grasp, plan, guard), daemon=True)
+        self.worker = threading.Thread(target=target, args=(grasps[index], plan, guard), daemon=True)
         self.worker.start()
-        return True, f"accepted: executing {len(plan.steps)} steps"
+        return True, f"accepted: executing {len(plan.steps)} steps ({chosen})"
+
+    def _start_home(self) -> tuple[bool, str]:
+        with self.start_lock:
+            return self._start_home_locked()
+
+    def _start_home_locked(self) -> tuple[bool, str]:
+        core = self.executor_core
+        if self.trajectory_execution:
+            return False, ("go_home needs the ur_rtde connection, which trajectory_execution does not make: "
+                           "send the arm home through the trajectory controller")
+        refusal = self._refusal(core)
+        if refusal is not None:
+            return False, refusal
+        token = CancelToken()  # before planning, as for an attempt
+        self.token = token
+        guard = AttemptGuard(token, lambda: self.armed)
+        dry_run = core.cfg.dry_run
+        try:
+            if core.at_home():
+                return True, (f"already home: every joint within {HOME_TOLERANCE_RAD} rad of home_q and the "
+                              "gripper open; nothing moved")
+            plan = core.plan_home()
+            if not dry_run:
+                core.link.check_ready()
+            guard.check("plan")
+        except ExecutorError as err:
+            self._status({"phase": "home", "status": "rejected", "outcome": "rejected", "reason": str(err),
+                          "error": type(err).__name__})
+            return False, f"rejected: {err}"
+        self._publish_plan(plan, target=False)
+        if dry_run:
+            self._status({"phase": "home", "status": "done", "outcome": "planned", "dry_run": True,
+                          "plan": plan.summary()})
+            return True, f"dry_run: planned going home ({len(plan.steps)} steps), nothing moved"
+        self.last_stop = ""
+        self.run_kind = "home"
+        self.attempt_active.set()
+        self.worker = threading.Thread(target=self._run_home, args=(plan, guard), daemon=True)
+        self.worker.start()
+        return True, "accepted: going home (open the gripper, moveJ to home_q)"
 
     def _run_attempt(self, grasp, plan: GraspPlan, guard: AttemptGuard) -> None:
-        """The worker: one attempt through ur_rtde; every way out publishes a final status (unless the
-        node has abandoned this worker and published it already)."""
+        """The worker of one attempt through ur_rtde."""
         core = self.executor_core
+        self._run_worker(core, lambda: core.execute(grasp, guard, plan=plan))
+
+    def _run_home(self, plan: GraspPlan, guard: AttemptGuard) -> None:
+        """The worker of go_home through ur_rtde."""
+        core = self.executor_core
+        self._run_worker(core, lambda: core.go_home(guard, plan=plan))
+
+    def _run_worker(self, core: GraspExecutor, run) -> None:
+        """Run `run()` (an attempt or go_home); every way out publishes a final status (unless the node
+        has abandoned this worker and published it already)."""
         try:
-            report = core.execute(grasp, guard, plan=plan)
+            report = run()
             if threading.get_ident() in self.abandoned_workers:
                 return
             self.attempt_active.clear()
-            self._status({"attempt": self.attempts, "phase": "attempt", "status": "done",
-                          "outcome": report.outcome})
+            self._final_status({"status": "done", "outcome": report.outcome})
         except BaseException as err:  # noqa: B036 - a worker must never die without a final status
             if threading.get_ident() in self.abandoned_workers:
                 return
@@ -461,10 +616,9 @@ class URExecutorNode(LifecycleNode):
                 self.last_stop = getattr(err, "stop", "")
             outcome = getattr(getattr(err, "report", None), "outcome", "aborted")
             self.attempt_active.clear()
-            self._status({"attempt": self.attempts, "phase": "attempt", "status": "failed",
-                          "outcome": outcome, "error": type(err).__name__, "reason": str(err),
-                          "stop": self.last_stop})
-            self.get_logger().error(f"attempt failed: {err}")
+            self._final_status({"status": "failed", "outcome": outcome, "error": type(err).__name__,
+                                "reason": str(err), "stop": self.last_stop})
+            self.get_logger().error(f"{'go_home' if self.run_kind == 'home' else 'attempt'} failed: {err}")
 
     def _run_trajectory(self, grasp, plan: GraspPlan, guard: AttemptGuard) -> None:
         """The worker with trajectory_execution: send the trajectory, watch the guard until its end."""
@@ -493,6 +647,10 @@ class URExecutorNode(LifecycleNode):
         response.success, response.message = self._start_attempt()
         return response
 
+    def _on_go_home(self, request, response):
+        response.success, response.message = self._start_home()
+        return response
+
     def _on_cancel(self, request, response):
         running = self._attempt_running()
         if not running:
@@ -511,15 +669,27 @@ class URExecutorNode(LifecycleNode):
         self.last_status = fields
         self.status_pub.publish(String(data=json.dumps(fields)))
 
-    def _publish_plan(self, plan: GraspPlan) -> None:
+    def _final_status(self, fields: dict) -> None:
+        """The last status of the worker's run: phase "attempt" (with its number) or "home"."""
+        if self.run_kind == "home":
+            head = {"phase": "home"}
+        else:
+            head = {"attempt": self.attempts, "phase": "attempt"}
+        self._status({**head, **fields})
+
+    def _publish_plan(self, plan: GraspPlan, target: bool = True) -> None:
+        """~/planned_path and ~/planned_trajectory; ~/target_pose too unless `target` is false (go_home
+        has no grasp)."""
         header = self._header()
-        self.target_pub.publish(PoseStamped(header=header, pose=transform_to_pose_msg(plan.grasp_tcp)))
+        if target:
+            self.target_pub.publish(PoseStamped(header=header, pose=transform_to_pose_msg(plan.grasp_tcp)))
         self.path_pub.publish(plan_to_pose_array(plan, header))
         traj = plan_to_trajectory(plan, self.executor_core.cfg)
         self.traj_pub.publish(trajectory_to_msg(traj, header))
 
     def _publish_phase(self, result: PhaseResult) -> None:
-        self._status({"attempt": self.attempts, **result.as_dict()})
+        run = {"run": "go_home"} if self.run_kind == "home" else {"attempt": self.attempts}
+        self._status({**run, **result.as_dict()})
 
     def _publish_diagnostics(self) -> None:
         core, watch = self.executor_core, self.watch

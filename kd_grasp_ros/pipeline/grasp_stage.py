@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from kd_grasp_ros.common.grasp_types import GraspPose, ImageGrasp
+from kd_grasp_ros.common.grasp_types import CANDIDATE_INFO_FIELDS, GraspPose, ImageGrasp
 from kd_grasp_ros.common.intrinsics import CameraIntrinsics
 from kd_grasp_ros.grasp.constants import PEAK_THRESHOLD
 from kd_grasp_ros.grasp.errors import GraspInputError
@@ -104,7 +104,5 @@ def detect_grasp_poses(detector, image_grasp_to_pose, depth_m: np.ndarray, intri
 
 def candidates_info(poses: list[GraspPose]) -> list[float]:
     """The flat [quality, width_m] per candidate layout of the `grasp_candidates_info` topic."""
-    return [float(v) for pose in poses for v in (pose.quality, pose.width_m)]
+    return [float(getattr(pose, name)) for pose in poses for name in CANDIDATE_INFO_FIELDS]
 
-
-CANDIDATE_INFO_FIELDS = ("quality", "width_m")

@@ -11,6 +11,7 @@ objects do. The gripper fingers are force-limited position actuators (set_grippe
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from dataclasses import dataclass
 
@@ -249,16 +250,23 @@ class SimWorld:
     def intrinsics(self) -> CameraIntrinsics:
         return self.cfg.camera.intrinsics
 
-    def camera_pose(self) -> np.ndarray:
+    def camera_pose(self, data: mujoco.MjData | None = None) -> np.ndarray:
         """T_base_camera: 4x4 of the camera optical frame in the base frame (moves with a wrist mount)."""
         self._require()
-        cam = self.data.cam(CAMERA_NAME)
+        cam = (self.data if data is None else data).cam(CAMERA_NAME)
         return optical_transform(cam.xpos, cam.xmat)
 
-    def render(self) -> SimFrame:
-        """Render the camera and apply the RealSense-like sensor model."""
+    def snapshot(self) -> mujoco.MjData:
+        """A copy of the simulation state, to render from while physics goes on (render(snapshot))."""
         self._require()
-        views = self._renderer.render_views(self.data)
+        return copy.copy(self.data)
+
+    def render(self, data: mujoco.MjData | None = None) -> SimFrame:
+        """Render the camera and apply the RealSense-like sensor model: of the current state, or of a
+        snapshot() (MuJoCo releases the GIL while it renders, so another thread can keep stepping)."""
+        self._require()
+        data = self.data if data is None else data
+        views = self._renderer.render_views(data)
         intr = self.intrinsics
         images = sensor_images(views, self._transparent_ids, intr.fx, self.cfg, self._rng)
         return SimFrame(
@@ -267,6 +275,6 @@ class SimWorld:
             depth_true=views.depth_true,
             transparent_mask=images.transparent_mask,
             intrinsics=intr,
-            T_base_camera=self.camera_pose(),
-            stamp_s=self.time,
+            T_base_camera=self.camera_pose(data),
+            stamp_s=float(data.time),
         )

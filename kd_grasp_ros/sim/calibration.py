@@ -1,8 +1,10 @@
-"""The one place where the demo converts between the simulation's frame and the executor's.
+"""The simulated camera's calibration for the executor, and the conversions between the simulation's
+frame and the executor's.
 
 The MuJoCo world frame is the UR controller's `base` frame; the executor works in ROS `base_link`.
 Both conversions go through the executor's own frames helpers (T_BASE_LINK_FROM_BASE and its inverse),
-so the demo's and mujoco_sim.launch.py's hand-eye calibration is exactly the simulated camera's pose.
+so the hand-eye calibration mujoco_sim.launch.py (and the demo, which starts the same processes) gives
+the executor is exactly the simulated camera's pose.
 """
 from __future__ import annotations
 
