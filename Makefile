@@ -12,3 +12,4 @@ test: setup
 
 lint: setup
 	.venv/bin/ruff check kd_grasp_ros test launch scripts setup.py
+	.venv/bin/ruff format --check kd_grasp_ros test launch scripts setup.py

@@ -1,4 +1,5 @@
 """ament_python build of kd_grasp_ros; also installs with pip into a virtual environment."""
+
 from glob import glob
 
 from setuptools import find_packages, setup
@@ -40,8 +41,9 @@ setup(
     license="BSD-3-Clause",
     tests_require=["pytest"],
     entry_points={
-        "console_scripts": [f"{name}={target}"
-                            for name, target in {**NODE_EXECUTABLES, **TOOL_EXECUTABLES}.items()]
+        "console_scripts": [
+            f"{name}={target}" for name, target in {**NODE_EXECUTABLES, **TOOL_EXECUTABLES}.items()
+        ]
         + ["kd-grasp=kd_grasp_ros.cli:main"],
     },
 )

@@ -4,6 +4,7 @@ Each subcommand module exposes `add_arguments(parser)` and `run(args) -> int`. M
 only when their subcommand runs, so `kd-grasp --help` stays fast and one broken area cannot hide
 the others.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -10,6 +10,7 @@ that read them: the pipeline include, the executor node and RViz.
 `launch` is imported inside the functions, not at module level: it is only installed with ROS 2, and
 this module is imported (for its constants) where ROS 2 launch is not installed.
 """
+
 from __future__ import annotations
 
 from kd_grasp_ros.common.inference import BACKENDS, DEFAULT_BACKEND
@@ -21,14 +22,38 @@ UR_TYPES = ["ur3e", "ur5e", "ur10e", "ur16e", "ur20", "ur30"]
 DEFAULT_UR_TYPE = "ur10e"
 QOS_CHOICES = ["sensor_data", "reliable"]
 EMULATOR_IP = "127.0.0.2"  # loopback address the emulated UR controller listens on by default
-PIPELINE_ARGUMENT_NAMES = ("depth_completion", "use_composition", "use_sim_time", "device", "backend",
-                           "input_qos")
+PIPELINE_ARGUMENT_NAMES = (
+    "depth_completion",
+    "use_composition",
+    "use_sim_time",
+    "device",
+    "backend",
+    "input_qos",
+)
 
-__all__ = ["BOOL_CHOICES", "DDS_PROFILE_FILE", "DDS_PROFILE_VARIABLE", "DEFAULT_UR_TYPE", "EMULATOR_IP",
-           "PACKAGE", "PIPELINE_ARGUMENT_NAMES", "QOS_CHOICES", "UR_TYPES", "bool_argument",
-           "dds_profile_action", "emulator_process", "executor_arguments", "executor_node",
-           "include_pipeline", "package_process", "pipeline_arguments", "process_action", "rviz_argument",
-           "rviz_node", "ur_type_argument"]
+__all__ = [
+    "BOOL_CHOICES",
+    "DDS_PROFILE_FILE",
+    "DDS_PROFILE_VARIABLE",
+    "DEFAULT_UR_TYPE",
+    "EMULATOR_IP",
+    "PACKAGE",
+    "PIPELINE_ARGUMENT_NAMES",
+    "QOS_CHOICES",
+    "UR_TYPES",
+    "bool_argument",
+    "dds_profile_action",
+    "emulator_process",
+    "executor_arguments",
+    "executor_node",
+    "include_pipeline",
+    "package_process",
+    "pipeline_arguments",
+    "process_action",
+    "rviz_argument",
+    "rviz_node",
+    "ur_type_argument",
+]
 
 
 def _launch_bool(value: bool) -> str:
@@ -39,8 +64,9 @@ def bool_argument(name: str, default: bool, description: str):
     """A true/false launch argument (choices true, false)."""
     from launch.actions import DeclareLaunchArgument
 
-    return DeclareLaunchArgument(name, default_value=_launch_bool(default), choices=BOOL_CHOICES,
-                                 description=description)
+    return DeclareLaunchArgument(
+        name, default_value=_launch_bool(default), choices=BOOL_CHOICES, description=description
+    )
 
 
 def dds_profile_action():
@@ -52,16 +78,18 @@ def dds_profile_action():
     from launch_ros.substitutions import FindPackageShare
 
     shipped = PathJoinSubstitution([FindPackageShare(PACKAGE), "config", DDS_PROFILE_FILE])
-    return SetEnvironmentVariable(DDS_PROFILE_VARIABLE,
-                                  EnvironmentVariable(DDS_PROFILE_VARIABLE, default_value=shipped))
+    return SetEnvironmentVariable(
+        DDS_PROFILE_VARIABLE, EnvironmentVariable(DDS_PROFILE_VARIABLE, default_value=shipped)
+    )
 
 
 def ur_type_argument(description: str):
     """ur_type: the UR model (default ur10e; the executor's kinematics are the UR10e's)."""
     from launch.actions import DeclareLaunchArgument
 
-    return DeclareLaunchArgument("ur_type", default_value=DEFAULT_UR_TYPE, choices=UR_TYPES,
-                                 description=description)
+    return DeclareLaunchArgument(
+        "ur_type", default_value=DEFAULT_UR_TYPE, choices=UR_TYPES, description=description
+    )
 
 
 def rviz_argument(default: bool, description: str = "start RViz with config/kd_grasp.rviz"):
@@ -69,12 +97,14 @@ def rviz_argument(default: bool, description: str = "start RViz with config/kd_g
     return bool_argument("launch_rviz", default, description)
 
 
-def pipeline_arguments(*, depth_completion: bool = True, use_sim_time: bool = False,
-                       input_qos: str = "sensor_data",
-                       depth_completion_description: str = "complete the depth (transparent objects) "
-                                                           "before grasp detection",
-                       sim_time_description: str = "use /clock (bag replay, simulation) instead of the "
-                                                   "system clock") -> list:
+def pipeline_arguments(
+    *,
+    depth_completion: bool = True,
+    use_sim_time: bool = False,
+    input_qos: str = "sensor_data",
+    depth_completion_description: str = "complete the depth (transparent objects) before grasp detection",
+    sim_time_description: str = "use /clock (bag replay, simulation) instead of the system clock",
+) -> list:
     """The arguments of pipeline.launch.py that every launch file starting the pipeline declares:
     depth_completion, use_composition (default true), use_sim_time, input_qos, device (default cpu),
     backend (default onnxruntime)."""
@@ -86,23 +116,37 @@ def pipeline_arguments(*, depth_completion: bool = True, use_sim_time: bool = Fa
         bool_argument("depth_completion", depth_completion, depth_completion_description),
         bool_argument("use_composition", True, "run the pipeline nodes in one process (pipeline_composed)"),
         bool_argument("use_sim_time", use_sim_time, sim_time_description),
-        DeclareLaunchArgument("input_qos", default_value=input_qos, choices=QOS_CHOICES,
-                              description="pipeline image subscriptions: sensor_data (best effort, matches "
-                                          "any publisher) or reliable (no drops; needs reliable publishers)"),
-        DeclareLaunchArgument("device", default_value="cpu",
-                              description="device of both networks (cpu; cuda, cuda:0 need backend:=torch)"),
-        DeclareLaunchArgument("backend", default_value=DEFAULT_BACKEND, choices=list(BACKENDS),
-                              description="inference backend of both networks: onnxruntime (CPU, a thread "
-                                          "budget per node) or torch"),
+        DeclareLaunchArgument(
+            "input_qos",
+            default_value=input_qos,
+            choices=QOS_CHOICES,
+            description="pipeline image subscriptions: sensor_data (best effort, matches "
+            "any publisher) or reliable (no drops; needs reliable publishers)",
+        ),
+        DeclareLaunchArgument(
+            "device",
+            default_value="cpu",
+            description="device of both networks (cpu; cuda, cuda:0 need backend:=torch)",
+        ),
+        DeclareLaunchArgument(
+            "backend",
+            default_value=DEFAULT_BACKEND,
+            choices=list(BACKENDS),
+            description="inference backend of both networks: onnxruntime (CPU, a thread "
+            "budget per node) or torch",
+        ),
     ]
 
 
 def executor_arguments(*, autostart: bool) -> list:
     """autostart (lifecycle executor configured and activated at start-up) and dry_run (default true)."""
     return [
-        bool_argument("autostart", autostart,
-                      "configure and activate the lifecycle executor at start-up (false: use the lifecycle "
-                      "services); motion still needs dry_run:=false"),
+        bool_argument(
+            "autostart",
+            autostart,
+            "configure and activate the lifecycle executor at start-up (false: use the lifecycle "
+            "services); motion still needs dry_run:=false",
+        ),
         bool_argument("dry_run", True, "executor only plans (true) or moves the arm (false)"),
     ]
 
@@ -116,9 +160,11 @@ def include_pipeline(*extra_arguments: str):
 
     names = PIPELINE_ARGUMENT_NAMES + extra_arguments
     return IncludeLaunchDescription(
-        PythonLaunchDescriptionSource(PathJoinSubstitution([FindPackageShare(PACKAGE), "launch",
-                                                            "pipeline.launch.py"])),
-        launch_arguments=[(name, LaunchConfiguration(name)) for name in names])
+        PythonLaunchDescriptionSource(
+            PathJoinSubstitution([FindPackageShare(PACKAGE), "launch", "pipeline.launch.py"])
+        ),
+        launch_arguments=[(name, LaunchConfiguration(name)) for name in names],
+    )
 
 
 def executor_node(robot_ip):
@@ -128,11 +174,21 @@ def executor_node(robot_ip):
     from launch_ros.actions import Node
     from launch_ros.substitutions import FindPackageShare
 
-    return Node(package=PACKAGE, executable="ur_executor_node", name="ur_executor", output="screen",
-                parameters=[PathJoinSubstitution([FindPackageShare(PACKAGE), "config", "ur_executor.yaml"]),
-                            {"robot_ip": robot_ip, "dry_run": LaunchConfiguration("dry_run"),
-                             "autostart": LaunchConfiguration("autostart"),
-                             "use_sim_time": LaunchConfiguration("use_sim_time")}])
+    return Node(
+        package=PACKAGE,
+        executable="ur_executor_node",
+        name="ur_executor",
+        output="screen",
+        parameters=[
+            PathJoinSubstitution([FindPackageShare(PACKAGE), "config", "ur_executor.yaml"]),
+            {
+                "robot_ip": robot_ip,
+                "dry_run": LaunchConfiguration("dry_run"),
+                "autostart": LaunchConfiguration("autostart"),
+                "use_sim_time": LaunchConfiguration("use_sim_time"),
+            },
+        ],
+    )
 
 
 def rviz_node(*, follow_sim_time: bool = False):
@@ -148,10 +204,18 @@ def rviz_node(*, follow_sim_time: bool = False):
     rviz_config = PathJoinSubstitution([FindPackageShare(PACKAGE), "config", "kd_grasp.rviz"])
     parameters = [{"use_sim_time": LaunchConfiguration("use_sim_time")}] if follow_sim_time else []
     return optional_node(
-        "rviz2", "RViz (launch_rviz:=true)",
-        lambda: Node(package="rviz2", executable="rviz2", name="rviz2", output="log",
-                     arguments=["-d", rviz_config], parameters=parameters),
-        condition=IfCondition(LaunchConfiguration("launch_rviz")))
+        "rviz2",
+        "RViz (launch_rviz:=true)",
+        lambda: Node(
+            package="rviz2",
+            executable="rviz2",
+            name="rviz2",
+            output="log",
+            arguments=["-d", rviz_config],
+            parameters=parameters,
+        ),
+        condition=IfCondition(LaunchConfiguration("launch_rviz")),
+    )
 
 
 def package_process(executable: str, arguments: list, name: str, condition=None):
@@ -161,8 +225,12 @@ def package_process(executable: str, arguments: list, name: str, condition=None)
     from launch.actions import ExecuteProcess
     from launch_ros.substitutions import ExecutableInPackage
 
-    return ExecuteProcess(cmd=[ExecutableInPackage(executable, PACKAGE), *arguments], name=name,
-                          output="screen", condition=condition)
+    return ExecuteProcess(
+        cmd=[ExecutableInPackage(executable, PACKAGE), *arguments],
+        name=name,
+        output="screen",
+        condition=condition,
+    )
 
 
 def emulator_process(host, condition=None):
@@ -181,9 +249,16 @@ def process_action(process: GraphProcess, config_dir=None):
     if not process.ros_node:
         return package_process(process.executable, list(process.arguments), process.name)
     config_dir = config_dir or PathJoinSubstitution([FindPackageShare(PACKAGE), "config"])
-    files = [PathJoinSubstitution([config_dir, f]) if isinstance(f, str) else f
-             for f in process.parameter_files]
+    files = [
+        PathJoinSubstitution([config_dir, f]) if isinstance(f, str) else f for f in process.parameter_files
+    ]
     name = process.name if process.executable.endswith("_node") else None
-    return Node(package=PACKAGE, executable=process.executable, name=name, output="screen",
-                arguments=list(process.arguments), parameters=[*files, dict(process.parameters)],
-                remappings=list(process.remappings))
+    return Node(
+        package=PACKAGE,
+        executable=process.executable,
+        name=name,
+        output="screen",
+        arguments=list(process.arguments),
+        parameters=[*files, dict(process.parameters)],
+        remappings=list(process.remappings),
+    )

@@ -7,12 +7,18 @@ installed (`optional_node`). Packages are looked up in the ament index, as `ros2
 
 `launch` is imported inside the functions (see kd_grasp_ros/launch_arguments.py).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
 
-__all__ = ["MissingDependencyError", "missing_packages", "optional_node", "package_available",
-           "require_packages"]
+__all__ = [
+    "MissingDependencyError",
+    "missing_packages",
+    "optional_node",
+    "package_available",
+    "require_packages",
+]
 
 
 class MissingDependencyError(RuntimeError):
@@ -44,8 +50,10 @@ def require_packages(needed: Callable[[object], dict[str, str]] | dict[str, str]
         wanted = needed(context) if callable(needed) else needed
         missing = missing_packages(wanted)
         if missing:
-            raise MissingDependencyError("not installed: " + "; ".join(
-                f"{package} (needed for {why})" for package, why in missing.items()))
+            raise MissingDependencyError(
+                "not installed: "
+                + "; ".join(f"{package} (needed for {why})" for package, why in missing.items())
+            )
         return []
 
     return OpaqueFunction(function=check)

@@ -3,6 +3,7 @@
 Order: the ament index (a colcon workspace, or the share/ tree pip installs), then the source tree
 (an editable install or a checkout). Raises ResourceNotFoundError naming every place it looked.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

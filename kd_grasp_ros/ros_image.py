@@ -5,6 +5,7 @@ mono8, mono16, rgb8, bgr8, rgba8, bgra8. `step` (row stride, may include padding
 are honoured on the way in; images we publish are packed (step = width * pixel size) in the host's
 byte order. Every problem raises ImageConversionError saying what was expected and what came.
 """
+
 from __future__ import annotations
 
 import sys
@@ -65,8 +66,9 @@ def image_to_numpy(msg: Image) -> np.ndarray:
         )
     # A strided view over the received bytes (the last row may lack its padding): nothing is allocated
     # before the sizes are known to fit, and the copy below is at most the received data.
-    rows = np.lib.stride_tricks.as_strided(data, shape=(height, row_bytes), strides=(step, 1),
-                                           writeable=False)
+    rows = np.lib.stride_tricks.as_strided(
+        data, shape=(height, row_bytes), strides=(step, 1), writeable=False
+    )
     wire_dtype = dtype.newbyteorder(">" if msg.is_bigendian else "<")
     pixels = np.ascontiguousarray(rows).view(wire_dtype).astype(dtype, copy=False)
     shape = (height, width) if channels == 1 else (height, width, channels)
@@ -144,17 +146,21 @@ def camera_info_to_intrinsics(msg: CameraInfo) -> CameraIntrinsics:
     """The pinhole intrinsics in a CameraInfo (K matrix, distortion, size, frame)."""
     k = [float(v) for v in msg.k]
     if len(k) != 9 or not np.all(np.isfinite(k)) or not (k[0] > 0 and k[4] > 0):
-        raise ImageConversionError(
-            f"camera_info has no valid K matrix (finite, fx, fy > 0 expected): k={k}"
-        )
+        raise ImageConversionError(f"camera_info has no valid K matrix (finite, fx, fy > 0 expected): k={k}")
     if msg.width <= 0 or msg.height <= 0:
         raise ImageConversionError(f"camera_info has no image size: {msg.width}x{msg.height}")
     if not np.all(np.isfinite(np.asarray(msg.d, dtype=float))):
         raise ImageConversionError(f"camera_info distortion d is not finite: {list(msg.d)}")
     return CameraIntrinsics(
-        width=int(msg.width), height=int(msg.height), fx=k[0], fy=k[4], cx=k[2], cy=k[5],
+        width=int(msg.width),
+        height=int(msg.height),
+        fx=k[0],
+        fy=k[4],
+        cx=k[2],
+        cy=k[5],
         distortion_model=msg.distortion_model or "plumb_bob",
-        distortion=tuple(float(v) for v in msg.d), frame_id=msg.header.frame_id,
+        distortion=tuple(float(v) for v in msg.d),
+        frame_id=msg.header.frame_id,
     )
 
 

@@ -11,6 +11,7 @@ Arguments: bag_path (required), rate, loop, player; the pipeline's depth_complet
 use_sim_time (default true: the bag's /clock), input_qos (default reliable), device; launch_rviz
 (default false). The shared ones are declared in kd_grasp_ros/launch_arguments.py.
 """
+
 from launch.actions import DeclareLaunchArgument, ExecuteProcess, OpaqueFunction
 from launch.substitutions import LaunchConfiguration
 
@@ -36,8 +37,13 @@ def player_setup(context):
     loop = LaunchConfiguration("loop").perform(context) == "true"
     loop_flag = ["--loop"] if loop else []
     if LaunchConfiguration("player").perform(context) == "ros2":
-        return [ExecuteProcess(cmd=["ros2", "bag", "play", bag, "--clock", "--rate", rate, *loop_flag],
-                               name="bag_player", output="screen")]
+        return [
+            ExecuteProcess(
+                cmd=["ros2", "bag", "play", bag, "--clock", "--rate", rate, *loop_flag],
+                name="bag_player",
+                output="screen",
+            )
+        ]
     return [package_process("bag_player", [bag, "--rate", rate, *loop_flag], "bag_player")]
 
 
@@ -49,19 +55,28 @@ def needed_packages(context) -> dict[str, str]:
 
 
 def generate_launch_description():
-    return LaunchDescription([
-        dds_profile_action(),
-        DeclareLaunchArgument("bag_path", description="rosbag2 directory to play (sqlite3 or MCAP)"),
-        DeclareLaunchArgument("rate", default_value="1.0", description="playback speed factor"),
-        bool_argument("loop", True, "start the bag again when it ends"),
-        DeclareLaunchArgument("player", default_value="ros2", choices=["ros2", "kd_grasp"],
-                              description="ros2 = `ros2 bag play --clock` (needs rosbag2), "
-                                          "kd_grasp = `bag_player` (= `kd-grasp replay`, no rosbag2 needed)"),
-        *pipeline_arguments(use_sim_time=True, sim_time_description="run the pipeline on the bag's /clock",
-                            input_qos="reliable"),
-        rviz_argument(False),
-        require_packages(needed_packages),
-        OpaqueFunction(function=player_setup),
-        include_pipeline(),
-        rviz_node(follow_sim_time=True),
-    ])
+    return LaunchDescription(
+        [
+            dds_profile_action(),
+            DeclareLaunchArgument("bag_path", description="rosbag2 directory to play (sqlite3 or MCAP)"),
+            DeclareLaunchArgument("rate", default_value="1.0", description="playback speed factor"),
+            bool_argument("loop", True, "start the bag again when it ends"),
+            DeclareLaunchArgument(
+                "player",
+                default_value="ros2",
+                choices=["ros2", "kd_grasp"],
+                description="ros2 = `ros2 bag play --clock` (needs rosbag2), "
+                "kd_grasp = `bag_player` (= `kd-grasp replay`, no rosbag2 needed)",
+            ),
+            *pipeline_arguments(
+                use_sim_time=True,
+                sim_time_description="run the pipeline on the bag's /clock",
+                input_qos="reliable",
+            ),
+            rviz_argument(False),
+            require_packages(needed_packages),
+            OpaqueFunction(function=player_setup),
+            include_pipeline(),
+            rviz_node(follow_sim_time=True),
+        ]
+    )

@@ -16,6 +16,7 @@ camera_info_topic, dry_run (default true), autostart (default true); the pipelin
 (default false), use_composition, use_sim_time (default true: Gazebo's /clock), input_qos (default
 reliable), device. The shared ones are declared in kd_grasp_ros/launch_arguments.py.
 """
+
 from launch.actions import DeclareLaunchArgument, IncludeLaunchDescription
 from launch.launch_description_sources import PythonLaunchDescriptionSource
 from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
@@ -40,38 +41,71 @@ TRAJECTORY_TOPIC = "/joint_trajectory_controller/joint_trajectory"
 
 def generate_launch_description():
     config = PathJoinSubstitution([FindPackageShare(PACKAGE), "config"])
-    return LaunchDescription([
-        dds_profile_action(),
-        ur_type_argument("UR model simulated by ur_simulation_gz"),
-        bool_argument("gazebo_gui", True, "show the Gazebo window"),
-        DeclareLaunchArgument("world_file", default_value="empty.sdf",
-                              description="Gazebo world (with your table, objects and depth camera)"),
-        rviz_argument(True, "start ur_simulation_gz's RViz"),
-        DeclareLaunchArgument("color_topic", default_value="/camera/image",
-                              description="Gazebo colour camera topic (bridged with ros_gz_bridge)"),
-        DeclareLaunchArgument("depth_topic", default_value="/camera/depth_image",
-                              description="Gazebo depth camera topic (32FC1 metres)"),
-        DeclareLaunchArgument("camera_info_topic", default_value="/camera/camera_info",
-                              description="Gazebo camera_info topic"),
-        *pipeline_arguments(
-            depth_completion=False,
-            depth_completion_description="complete the depth (Gazebo depth has no transparency holes)",
-            use_sim_time=True, sim_time_description="use Gazebo's /clock", input_qos="reliable"),
-        *executor_arguments(autostart=True),
-        require_packages({"ur_simulation_gz": "the Gazebo UR simulation (ur_sim_control.launch.py)"}),
-        IncludeLaunchDescription(
-            PythonLaunchDescriptionSource(PathJoinSubstitution(
-                [FindPackageShare("ur_simulation_gz"), "launch", "ur_sim_control.launch.py"])),
-            launch_arguments={"ur_type": LaunchConfiguration("ur_type"),
-                              "gazebo_gui": LaunchConfiguration("gazebo_gui"),
-                              "world_file": LaunchConfiguration("world_file"),
-                              "launch_rviz": LaunchConfiguration("launch_rviz")}.items()),
-        include_pipeline("color_topic", "depth_topic", "camera_info_topic"),
-        Node(package=PACKAGE, executable="ur_executor_node", name="ur_executor", output="screen",
-             parameters=[PathJoinSubstitution([config, "ur_executor.yaml"]),
-                         {"robot_ip": "gazebo", "trajectory_execution": True,
-                          "dry_run": LaunchConfiguration("dry_run"),
-                          "autostart": LaunchConfiguration("autostart"),
-                          "use_sim_time": LaunchConfiguration("use_sim_time")}],
-             remappings=[("~/execute_trajectory", TRAJECTORY_TOPIC)]),
-    ])
+    return LaunchDescription(
+        [
+            dds_profile_action(),
+            ur_type_argument("UR model simulated by ur_simulation_gz"),
+            bool_argument("gazebo_gui", True, "show the Gazebo window"),
+            DeclareLaunchArgument(
+                "world_file",
+                default_value="empty.sdf",
+                description="Gazebo world (with your table, objects and depth camera)",
+            ),
+            rviz_argument(True, "start ur_simulation_gz's RViz"),
+            DeclareLaunchArgument(
+                "color_topic",
+                default_value="/camera/image",
+                description="Gazebo colour camera topic (bridged with ros_gz_bridge)",
+            ),
+            DeclareLaunchArgument(
+                "depth_topic",
+                default_value="/camera/depth_image",
+                description="Gazebo depth camera topic (32FC1 metres)",
+            ),
+            DeclareLaunchArgument(
+                "camera_info_topic",
+                default_value="/camera/camera_info",
+                description="Gazebo camera_info topic",
+            ),
+            *pipeline_arguments(
+                depth_completion=False,
+                depth_completion_description="complete the depth (Gazebo depth has no transparency holes)",
+                use_sim_time=True,
+                sim_time_description="use Gazebo's /clock",
+                input_qos="reliable",
+            ),
+            *executor_arguments(autostart=True),
+            require_packages({"ur_simulation_gz": "the Gazebo UR simulation (ur_sim_control.launch.py)"}),
+            IncludeLaunchDescription(
+                PythonLaunchDescriptionSource(
+                    PathJoinSubstitution(
+                        [FindPackageShare("ur_simulation_gz"), "launch", "ur_sim_control.launch.py"]
+                    )
+                ),
+                launch_arguments={
+                    "ur_type": LaunchConfiguration("ur_type"),
+                    "gazebo_gui": LaunchConfiguration("gazebo_gui"),
+                    "world_file": LaunchConfiguration("world_file"),
+                    "launch_rviz": LaunchConfiguration("launch_rviz"),
+                }.items(),
+            ),
+            include_pipeline("color_topic", "depth_topic", "camera_info_topic"),
+            Node(
+                package=PACKAGE,
+                executable="ur_executor_node",
+                name="ur_executor",
+                output="screen",
+                parameters=[
+                    PathJoinSubstitution([config, "ur_executor.yaml"]),
+                    {
+                        "robot_ip": "gazebo",
+                        "trajectory_execution": True,
+                        "dry_run": LaunchConfiguration("dry_run"),
+                        "autostart": LaunchConfiguration("autostart"),
+                        "use_sim_time": LaunchConfiguration("use_sim_time"),
+                    },
+                ],
+                remappings=[("~/execute_trajectory", TRAJECTORY_TOPIC)],
+            ),
+        ]
+    )

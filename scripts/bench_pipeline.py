@@ -8,6 +8,7 @@ configured) and the node graph fed 640x480 frames at 30 Hz, composed and as sepa
 `stages.pipeline_ms`, `nodes.end_to_end_ms` {median, p90} and `nodes.composed_output_fps`, the whole
 measurement beside them.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,25 +25,33 @@ SHIPPED_THREADS_PER_NETWORK = 1
 
 
 def run(args: argparse.Namespace) -> dict:
-    pipeline = bench_pipeline(DEFAULT_GRASP_MODEL, STUDENT_WEIGHTS, SHIPPED_THREADS_PER_NETWORK, args.repeats,
-                              args.warmup)
+    pipeline = bench_pipeline(
+        DEFAULT_GRASP_MODEL, STUDENT_WEIGHTS, SHIPPED_THREADS_PER_NETWORK, args.repeats, args.warmup
+    )
     nodes = bench_node_graph(seconds=args.seconds)
     lat = pipeline["latency"]
     return {
         "command": "scripts/bench_pipeline.py " + " ".join(sys.argv[1:]),
-        "stages": {"pipeline_ms": {"median": lat["median_ms"], "p90": lat["p90_ms"]},
-                   "stage_medians_ms": pipeline["stages_median_ms"], "in_process": pipeline},
-        "nodes": {"end_to_end_ms": nodes["composed"]["end_to_end_ms"],
-                  "composed_output_fps": nodes["composed"]["output_fps"],
-                  "separate_output_fps": nodes["separate"]["output_fps"],
-                  "separate_end_to_end_ms": nodes["separate"]["end_to_end_ms"], **nodes},
+        "stages": {
+            "pipeline_ms": {"median": lat["median_ms"], "p90": lat["p90_ms"]},
+            "stage_medians_ms": pipeline["stages_median_ms"],
+            "in_process": pipeline,
+        },
+        "nodes": {
+            "end_to_end_ms": nodes["composed"]["end_to_end_ms"],
+            "composed_output_fps": nodes["composed"]["output_fps"],
+            "separate_output_fps": nodes["separate"]["output_fps"],
+            "separate_end_to_end_ms": nodes["separate"]["end_to_end_ms"],
+            **nodes,
+        },
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=20.0,
-                        help="seconds of 30 Hz input per node graph form")
+    parser.add_argument(
+        "--seconds", type=float, default=20.0, help="seconds of 30 Hz input per node graph form"
+    )
     parser.add_argument("--repeats", type=int, default=50, help="timed in-process frames")
     parser.add_argument("--warmup", type=int, default=5, help="untimed in-process frames first")
     parser.add_argument("--out", type=Path, help="write the results as JSON here")

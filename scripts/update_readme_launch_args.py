@@ -7,6 +7,7 @@
 
 Needs the `ros2` command (ros2launch) beside the running interpreter or on PATH.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,13 +38,23 @@ def ros2_command() -> str:
 
 def show_args(launch_file: Path) -> str:
     """`ros2 launch FILE --show-args`, without its header line."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT),
-                                                                      os.environ.get("PYTHONPATH")]))}
-    result = subprocess.run([ros2_command(), "launch", str(launch_file), "--show-args"], env=env,
-                            capture_output=True, text=True, cwd=REPO_ROOT, timeout=120)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
+    }
+    result = subprocess.run(
+        [ros2_command(), "launch", str(launch_file), "--show-args"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        timeout=120,
+    )
     if result.returncode != 0 or HEADER not in result.stdout:
-        raise ReadmeSectionError(f"ros2 launch {launch_file.name} --show-args failed ({result.returncode}):\n"
-                                 f"{result.stdout}{result.stderr}")
+        raise ReadmeSectionError(
+            f"ros2 launch {launch_file.name} --show-args failed ({result.returncode}):\n"
+            f"{result.stdout}{result.stderr}"
+        )
     return result.stdout.split(HEADER, 1)[1].strip("\n").rstrip()
 
 
@@ -69,8 +80,10 @@ def main(argv: list[str] | None = None) -> int:
     new = updated_readme(text, generated_section())
     if args.check:
         if new != text:
-            print("README.md launch arguments are stale: run scripts/update_readme_launch_args.py",
-                  file=sys.stderr)
+            print(
+                "README.md launch arguments are stale: run scripts/update_readme_launch_args.py",
+                file=sys.stderr,
+            )
             return 1
         return 0
     README.write_text(new)

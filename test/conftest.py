@@ -4,6 +4,7 @@ ROS isolation: one ROS_DOMAIN_ID per pytest process (derived from its pid, so co
 machine do not hear each other) and localhost-only discovery; child processes inherit both, and the
 Fast DDS profile for images that the launch files set (config/fastdds_large_images.xml).
 """
+
 from __future__ import annotations
 
 import os
@@ -52,11 +53,25 @@ def spawn_node(ros_domain, tmp_path):
     """
     started: list[NodeProcess] = []
 
-    def spawn(executable: str, params: dict | None = None, remappings: dict | None = None,
-              ros_args: list[str] | None = None, name: str | None = None,
-              extra_args: list[str] | None = None, env: dict[str, str] | None = None) -> NodeProcess:
-        proc = NodeProcess.start(executable, tmp_path, params=params, remappings=remappings,
-                                 ros_args=ros_args, name=name, extra_args=extra_args, env=env)
+    def spawn(
+        executable: str,
+        params: dict | None = None,
+        remappings: dict | None = None,
+        ros_args: list[str] | None = None,
+        name: str | None = None,
+        extra_args: list[str] | None = None,
+        env: dict[str, str] | None = None,
+    ) -> NodeProcess:
+        proc = NodeProcess.start(
+            executable,
+            tmp_path,
+            params=params,
+            remappings=remappings,
+            ros_args=ros_args,
+            name=name,
+            extra_args=extra_args,
+            env=env,
+        )
         started.append(proc)
         return proc
 

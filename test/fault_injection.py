@@ -5,6 +5,7 @@ uses too) and then reads the emulator's event log: motions started after the fau
 the first stop request after it and the instant the arm came to rest. With KD_GRASP_FAULT_REPORT=PATH
 set, the suite writes every record to PATH (JSON) for `scripts/update_readme_results.py`.
 """
+
 from __future__ import annotations
 
 import json
@@ -57,15 +58,27 @@ def write_report() -> None:
         return round(statistics.median(values), 1) if values else None
 
     table = [
-        {"fault": fault, "injected": len(recs), "motions_after": sum(r.motions_after for r in recs),
-         "median_stop_request_ms": median(r.stop_request_ms for r in recs),
-         "median_at_rest_ms": median(r.at_rest_ms for r in recs)}
+        {
+            "fault": fault,
+            "injected": len(recs),
+            "motions_after": sum(r.motions_after for r in recs),
+            "median_stop_request_ms": median(r.stop_request_ms for r in recs),
+            "median_at_rest_ms": median(r.at_rest_ms for r in recs),
+        }
         for fault, recs in rows.items()
     ]
-    Path(path).write_text(json.dumps({
-        "command": f"{REPORT_ENV}={path} python -m pytest test/test_executor_faults.py "
-                   "test/test_executor_node_faults.py",
-        "rows": table, "records": [asdict(r) for r in RECORDS]}, indent=1) + "\n")
+    Path(path).write_text(
+        json.dumps(
+            {
+                "command": f"{REPORT_ENV}={path} python -m pytest test/test_executor_faults.py "
+                "test/test_executor_node_faults.py",
+                "rows": table,
+                "records": [asdict(r) for r in RECORDS],
+            },
+            indent=1,
+        )
+        + "\n"
+    )
 
 
 class PhaseTrigger:

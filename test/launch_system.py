@@ -4,6 +4,7 @@ the `ros2` CLI, and the process tree a launch leaves behind.
 The ROS 2 command line, launch and colcon come from ../shared/tools/ros2-jazzy (installed into the venv
 by scripts/setup.sh); without them the tests that need them skip, naming what is missing.
 """
+
 from __future__ import annotations
 
 import os
@@ -46,8 +47,14 @@ def colcon_build(workspace: Path) -> Path:
     (workspace / "src").mkdir(parents=True, exist_ok=True)
     (workspace / "src" / PACKAGE).symlink_to(REPO_ROOT, target_is_directory=True)
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
-    result = subprocess.run([str(BIN / "colcon"), "build", "--base-paths", "src"], cwd=workspace, env=env,
-                            capture_output=True, text=True, timeout=COLCON_TIMEOUT_S)
+    result = subprocess.run(
+        [str(BIN / "colcon"), "build", "--base-paths", "src"],
+        cwd=workspace,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=COLCON_TIMEOUT_S,
+    )
     if result.returncode != 0:
         raise RuntimeError(f"colcon build failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     return workspace / "install"
@@ -57,8 +64,9 @@ def sourced_environment(install: Path) -> dict[str, str]:
     """os.environ as `. install/setup.bash` leaves it (the venv's bin/ first on PATH, as when activated)."""
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     env.pop("PYTHONPATH", None)  # the install's site-packages, not the source tree
-    out = subprocess.run(["bash", "-c", f". '{install}/setup.bash' && env -0"], env=env, check=True,
-                         capture_output=True).stdout.decode()
+    out = subprocess.run(
+        ["bash", "-c", f". '{install}/setup.bash' && env -0"], env=env, check=True, capture_output=True
+    ).stdout.decode()
     return dict(item.split("=", 1) for item in out.split("\0") if "=" in item)
 
 
@@ -111,11 +119,22 @@ class RosLaunch:
         self.log_path = log_path
         self.env = env
         self.known: set[int] = set()  # every process seen below ros2 launch
-        command = [str(BIN / "ros2"), "launch", PACKAGE, launch_file,
-                   *(f"{k}:={v}" for k, v in arguments.items())]
+        command = [
+            str(BIN / "ros2"),
+            "launch",
+            PACKAGE,
+            launch_file,
+            *(f"{k}:={v}" for k, v in arguments.items()),
+        ]
         with open(log_path, "wb") as log:
-            self.popen = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log,
-                                          stderr=subprocess.STDOUT, env=env, start_new_session=True)
+            self.popen = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+            )
 
     @property
     def output(self) -> str:
@@ -136,14 +155,21 @@ class RosLaunch:
         discovered yet ("Node not found") is asked again until `timeout_s`."""
         deadline = time.monotonic() + timeout_s
         while True:
-            result = subprocess.run([str(BIN / "ros2"), *args], env=self.env, capture_output=True, text=True,
-                                    timeout=timeout_s, stdin=subprocess.DEVNULL)
+            result = subprocess.run(
+                [str(BIN / "ros2"), *args],
+                env=self.env,
+                capture_output=True,
+                text=True,
+                timeout=timeout_s,
+                stdin=subprocess.DEVNULL,
+            )
             if "Node not found" not in result.stdout + result.stderr or time.monotonic() > deadline:
                 break
             time.sleep(0.5)
         if result.returncode != 0:
-            raise RuntimeError(f"ros2 {' '.join(args)} failed ({result.returncode}):\n"
-                               f"{result.stdout}\n{result.stderr}")
+            raise RuntimeError(
+                f"ros2 {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+            )
         return result.stdout
 
     def stop(self, sig: int, timeout_s: float) -> tuple[float, dict[int, str]]:

@@ -5,6 +5,7 @@ models/depth_student.pt, so the students are what these tests check (where the g
 known geometry, how the hole of a transparent box is filled). The released GG-CNN weights in ../shared
 are only a peer in the grasp-area tests.
 """
+
 from __future__ import annotations
 
 import time
@@ -22,8 +23,9 @@ SHIPPED_DEPTH_MODEL = REPO_ROOT / "models" / "depth_student.pt"
 FRAME_ID = "camera_color_optical_frame"
 INTRINSICS = replace(D435_640X480, frame_id=FRAME_ID)
 # A box whose natural grasp is across its 5 cm side, at the centre of its top face.
-TEST_SCENE = BoxScene(table_depth_m=0.70, box_size_m=(0.05, 0.08, 0.06), box_centre_xy_m=(0.02, -0.01),
-                      box_yaw_rad=0.3)
+TEST_SCENE = BoxScene(
+    table_depth_m=0.70, box_size_m=(0.05, 0.08, 0.06), box_centre_xy_m=(0.02, -0.01), box_yaw_rad=0.3
+)
 
 
 def grasp_model_path(shared_root: Path | None = None) -> Path:
@@ -47,8 +49,13 @@ class CameraMessages:
     info: object
 
 
-def camera_messages(stamp, intrinsics: CameraIntrinsics = INTRINSICS, scene: BoxScene = TEST_SCENE,
-                    depth_encoding: str = "16UC1", transparent: bool = False) -> CameraMessages:
+def camera_messages(
+    stamp,
+    intrinsics: CameraIntrinsics = INTRINSICS,
+    scene: BoxScene = TEST_SCENE,
+    depth_encoding: str = "16UC1",
+    transparent: bool = False,
+) -> CameraMessages:
     """Colour (rgb8), depth (16UC1 mm or 32FC1 m) and camera_info of the box scene, stamped `stamp`."""
     from std_msgs.msg import Header
 
@@ -56,9 +63,11 @@ def camera_messages(stamp, intrinsics: CameraIntrinsics = INTRINSICS, scene: Box
 
     frame = render_box_scene(intrinsics, scene, transparent_box=transparent)
     header = Header(stamp=stamp, frame_id=intrinsics.frame_id)
-    return CameraMessages(color=numpy_to_image(frame.rgb, "rgb8", header),
-                          depth=metres_to_depth_image(frame.depth_m, depth_encoding, header),
-                          info=intrinsics_to_camera_info(intrinsics, header))
+    return CameraMessages(
+        color=numpy_to_image(frame.rgb, "rgb8", header),
+        depth=metres_to_depth_image(frame.depth_m, depth_encoding, header),
+        info=intrinsics_to_camera_info(intrinsics, header),
+    )
 
 
 def grasp_node_on_test_inputs(spawn_node, rclpy_context, listen: dict, timeout_s: float, **params):
@@ -68,9 +77,11 @@ def grasp_node_on_test_inputs(spawn_node, rclpy_context, listen: dict, timeout_s
     from sensor_msgs.msg import CameraInfo, Image
 
     defaults = {"model_path": str(SHIPPED_GRASP_MODEL), "threads": 1, "max_age_s": 5.0}
-    node = spawn_node("grasp_detection_node", params={**defaults, **params},
-                      remappings={"depth_completed/image_raw": "/in/depth",
-                                  "depth_completed/camera_info": "/in/info"})
+    node = spawn_node(
+        "grasp_detection_node",
+        params={**defaults, **params},
+        remappings={"depth_completed/image_raw": "/in/depth", "depth_completed/camera_info": "/in/info"},
+    )
     node.wait_for_output("grasp detection ready", timeout_s)
     listener = Listener(rclpy_context, listen)
     return node, listener, listener.publisher(Image, "/in/depth"), listener.publisher(CameraInfo, "/in/info")

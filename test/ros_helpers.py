@@ -1,4 +1,5 @@
 """Helpers for tests that run real ROS 2 nodes: isolation, node processes, waiting on the graph."""
+
 from __future__ import annotations
 
 import os
@@ -38,8 +39,9 @@ def executable_path(name: str) -> Path:
     return path
 
 
-def wait_for_log_text(popen, read_output, text: str, timeout_s: float, what: str,
-                      poll_s: float = 0.05) -> str:
+def wait_for_log_text(
+    popen, read_output, text: str, timeout_s: float, what: str, poll_s: float = 0.05
+) -> str:
     """The output (read_output()) once it contains `text`; RuntimeError if `popen` exits first,
     TimeoutError after `timeout_s`, both with the output so far."""
     deadline = time.monotonic() + timeout_s
@@ -62,10 +64,17 @@ class NodeProcess:
         self.command = command
 
     @classmethod
-    def start(cls, executable: str, workdir: Path, params: dict | None = None,
-              remappings: dict | None = None, ros_args: list[str] | None = None,
-              name: str | None = None, extra_args: list[str] | None = None,
-              env: dict[str, str] | None = None) -> NodeProcess:
+    def start(
+        cls,
+        executable: str,
+        workdir: Path,
+        params: dict | None = None,
+        remappings: dict | None = None,
+        ros_args: list[str] | None = None,
+        name: str | None = None,
+        extra_args: list[str] | None = None,
+        env: dict[str, str] | None = None,
+    ) -> NodeProcess:
         stem = name or executable
         command = [str(executable_path(executable)), *(extra_args or []), "--ros-args"]
         if params:
@@ -79,8 +88,13 @@ class NodeProcess:
         command += ros_args or []
         log_path = workdir / f"{stem}.log"
         log = open(log_path, "wb")  # noqa: SIM115 - closed with the process
-        popen = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
-                                 env={**os.environ, **(env or {})}, start_new_session=True)
+        popen = subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+            start_new_session=True,
+        )
         log.close()
         return cls(popen, log_path, command)
 
@@ -118,11 +132,21 @@ def spin_until(node, executor, condition: Callable[[], bool], timeout_s: float, 
 
 def wait_for_subscribers(node, executor, publisher, count: int = 1, timeout_s: float = 15.0) -> None:
     """Wait until `publisher` has at least `count` matched subscriptions."""
-    spin_until(node, executor, lambda: publisher.get_subscription_count() >= count, timeout_s,
-               f"{count} subscriber(s) on {publisher.topic_name}")
+    spin_until(
+        node,
+        executor,
+        lambda: publisher.get_subscription_count() >= count,
+        timeout_s,
+        f"{count} subscriber(s) on {publisher.topic_name}",
+    )
 
 
 def wait_for_publishers(node, executor, topic: str, count: int = 1, timeout_s: float = 15.0) -> None:
     """Wait until `topic` has at least `count` publishers in the graph."""
-    spin_until(node, executor, lambda: node.count_publishers(topic) >= count, timeout_s,
-               f"{count} publisher(s) on {topic}")
+    spin_until(
+        node,
+        executor,
+        lambda: node.count_publishers(topic) >= count,
+        timeout_s,
+        f"{count} publisher(s) on {topic}",
+    )

@@ -85,8 +85,15 @@ def repo_copy(tmp_path):
     for card in (REPO / "models").glob("*.json"):
         shutil.copy(card, tmp_path / "models" / card.name)
         shutil.copy(card.with_suffix(".md"), tmp_path / "models" / card.with_suffix(".md").name)
-    args = ["--readme", str(tmp_path / "README.md"), "--results-dir", str(tmp_path / "docs" / "results"),
-            "--models-dir", str(tmp_path / "models"), "--check"]
+    args = [
+        "--readme",
+        str(tmp_path / "README.md"),
+        "--results-dir",
+        str(tmp_path / "docs" / "results"),
+        "--models-dir",
+        str(tmp_path / "models"),
+        "--check",
+    ]
     return tmp_path, args
 
 
@@ -127,15 +134,31 @@ def test_the_safety_table_is_generated_from_the_fault_report(updater, results_di
     import json
 
     readme = tmp_path / "README.md"
-    readme.write_text("<!-- results:start -->\n<!-- results:end -->\n## Safety\n<!-- safety:start -->\n"
-                      "<!-- safety:end -->\n")
+    readme.write_text(
+        "<!-- results:start -->\n<!-- results:end -->\n## Safety\n<!-- safety:start -->\n"
+        "<!-- safety:end -->\n"
+    )
     assert updater.main(_args(readme, results_dir)) == 1  # markers but no fault report
     assert "faults.json does not exist" in capsys.readouterr().err
-    report = {"command": "pytest test/test_executor_faults.py", "rows": [
-        {"fault": "protective stop", "injected": 3, "motions_after": 0, "median_stop_request_ms": 0.4,
-         "median_at_rest_ms": 0.4},
-        {"fault": "stale grasp", "injected": 1, "motions_after": 0, "median_stop_request_ms": None,
-         "median_at_rest_ms": None}]}
+    report = {
+        "command": "pytest test/test_executor_faults.py",
+        "rows": [
+            {
+                "fault": "protective stop",
+                "injected": 3,
+                "motions_after": 0,
+                "median_stop_request_ms": 0.4,
+                "median_at_rest_ms": 0.4,
+            },
+            {
+                "fault": "stale grasp",
+                "injected": 1,
+                "motions_after": 0,
+                "median_stop_request_ms": None,
+                "median_at_rest_ms": None,
+            },
+        ],
+    }
     (results_dir / "faults.json").write_text(json.dumps(report))
     assert updater.main(_args(readme, results_dir)) == 0
     text = readme.read_text()

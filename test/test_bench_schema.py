@@ -115,14 +115,34 @@ def test_accuracy_is_read_from_the_teams_model_cards(tiny_models, tmp_path):
     from kd_grasp_ros.bench.networks import accuracy, load_network
 
     grasp = Path(shutil.copy(tiny_models / "grasp_student_v1.pt", tmp_path / "grasp_student_v1.pt"))
-    grasp.with_suffix(".json").write_text(json.dumps({"held_out_eval": [
-        {"dataset": ["data/cornell-01"], "which": "test", "accuracy": 0.8, "n": 10}]}))
+    grasp.with_suffix(".json").write_text(
+        json.dumps(
+            {"held_out_eval": [{"dataset": ["data/cornell-01"], "which": "test", "accuracy": 0.8, "n": 10}]}
+        )
+    )
     depth = Path(shutil.copy(tiny_models / "depth_student.pt", tmp_path / "depth_student.pt"))
-    depth.with_suffix(".json").write_text(json.dumps({"architecture": "student", "evaluations": [
-        {"dataset": "cleargrasp-sample", "split": "real", "n": 2,
-         "methods": {"student": {"rmse": 0.031, "rel": 0.05, "delta_1.05": 61.0}, "raw": {"rmse": 0.2}}}]}))
+    depth.with_suffix(".json").write_text(
+        json.dumps(
+            {
+                "architecture": "student",
+                "evaluations": [
+                    {
+                        "dataset": "cleargrasp-sample",
+                        "split": "real",
+                        "n": 2,
+                        "methods": {
+                            "student": {"rmse": 0.031, "rel": 0.05, "delta_1.05": 61.0},
+                            "raw": {"rmse": 0.2},
+                        },
+                    }
+                ],
+            }
+        )
+    )
     assert accuracy(load_network("grasp", str(grasp))) == {
-        "text": "data/cornell-01 test: 80.0% (n=10)", "source": "model card grasp_student_v1.json"}
+        "text": "data/cornell-01 test: 80.0% (n=10)",
+        "source": "model card grasp_student_v1.json",
+    }
     text = accuracy(load_network("depth", str(depth)))["text"]
     assert text == "cleargrasp-sample [real]: RMSE 0.031 m, REL 0.050, d1.05 61.0% (n=2)"
 
@@ -145,5 +165,7 @@ def test_node_graph_bench_runs_the_shipped_graph_and_reports_rate_and_latency(ro
     assert run["closed_loop_ms"]["n"] == 3
     assert set(run["node_latency_ms"]) == {"depth_completion_node", "grasp_detection_node"}
     (line,) = [x for x in _node_graph_lines(nodes) if x]
-    assert line.startswith("Node graph, composed (pipeline_composed; depth_completion.yaml, "
-                           "grasp_detection.yaml), 640x480 frames at 30 Hz for 2 s")
+    assert line.startswith(
+        "Node graph, composed (pipeline_composed; depth_completion.yaml, "
+        "grasp_detection.yaml), 640x480 frames at 30 Hz for 2 s"
+    )

@@ -1,6 +1,7 @@
 """DeviceClock: device frame timestamps mapped to the ROS clock, on frame-timestamp sequences read back
 through librealsense from a recording, and on 30 FPS sequences with delivery jitter, clock drift and
 jumps."""
+
 import numpy as np
 import pytest
 
@@ -57,7 +58,7 @@ def test_a_device_clock_jump_starts_a_new_estimate(jump_s):
     clock = DeviceClock()
     err = _errors(clock, device_ms, receive) - capture
     assert clock.resets == 1
-    assert np.abs(err[:150][10:]).max() < ERR_S and np.abs(err[150 + 10:]).max() < ERR_S
+    assert np.abs(err[:150][10:]).max() < ERR_S and np.abs(err[150 + 10 :]).max() < ERR_S
 
 
 def test_frames_delivered_late_keep_their_capture_stamps():
@@ -82,8 +83,11 @@ def test_timestamps_read_back_through_librealsense(tmp_path):
     path = tmp_path / "stamps.db3"
     assert write_recording(path, intr, frames) == 8
     # not real time: under CPU load a real-time playback drops frames, and this test reads stamps only
-    camera = RealSenseCamera(CameraConfig(playback_path=str(path), width=64, height=48,
-                                          repeat_playback=False, real_time_playback=False))
+    camera = RealSenseCamera(
+        CameraConfig(
+            playback_path=str(path), width=64, height=48, repeat_playback=False, real_time_playback=False
+        )
+    )
     camera.open()
     read, deadline = [], time.monotonic() + 20.0
     try:

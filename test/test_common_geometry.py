@@ -1,4 +1,5 @@
 """Transforms and intrinsics against hand-computed values and round trips."""
+
 import numpy as np
 import pytest
 from hypothesis import given, settings

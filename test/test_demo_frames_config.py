@@ -1,4 +1,5 @@
 """The demo's frame conversion (sim base <-> executor base_link) and its configuration checks."""
+
 import numpy as np
 import pytest
 
@@ -17,8 +18,9 @@ def test_calibration_from_the_sim_camera_maps_camera_points_to_the_right_sim_poi
     expected_sim = t_sim_camera @ point_camera
     np.testing.assert_allclose(base_link_to_sim(camera_in_base_link @ point_camera), expected_sim, atol=1e-9)
     # base_link is base turned half a turn about z: x and y flip, z stays
-    np.testing.assert_allclose(sim_to_base_link(expected_sim)[:3, 3],
-                               expected_sim[:3, 3] * [-1.0, -1.0, 1.0], atol=1e-12)
+    np.testing.assert_allclose(
+        sim_to_base_link(expected_sim)[:3, 3], expected_sim[:3, 3] * [-1.0, -1.0, 1.0], atol=1e-12
+    )
 
 
 def test_calibration_rejects_a_non_transform():

@@ -1,4 +1,5 @@
 """Wilson intervals against published values; latency summaries."""
+
 import pytest
 
 from kd_grasp_ros.demo.statistics import LatencyStats, wilson_interval

@@ -1,4 +1,5 @@
 """Lifting pixels to 3-D honours the CameraInfo distortion model: against OpenCV's projectPoints."""
+
 import cv2
 import numpy as np
 import pytest
@@ -8,11 +9,26 @@ from kd_grasp_ros.common.intrinsics import CameraIntrinsics, DistortionModelErro
 from kd_grasp_ros.grasp.grasp_pose import image_grasp_to_pose
 
 # A wide-angle Brown-Conrady calibration (strong enough that ignoring it moves points by many pixels).
-PLUMB_BOB = CameraIntrinsics(width=640, height=480, fx=610.0, fy=606.0, cx=322.0, cy=236.0,
-                             distortion_model="plumb_bob", distortion=(-0.28, 0.09, 0.0012, -0.0008, -0.01))
-RATIONAL = CameraIntrinsics(width=640, height=480, fx=610.0, fy=606.0, cx=322.0, cy=236.0,
-                            distortion_model="rational_polynomial",
-                            distortion=(0.35, -0.12, 0.001, 0.0005, 0.02, 0.6, -0.05, 0.03))
+PLUMB_BOB = CameraIntrinsics(
+    width=640,
+    height=480,
+    fx=610.0,
+    fy=606.0,
+    cx=322.0,
+    cy=236.0,
+    distortion_model="plumb_bob",
+    distortion=(-0.28, 0.09, 0.0012, -0.0008, -0.01),
+)
+RATIONAL = CameraIntrinsics(
+    width=640,
+    height=480,
+    fx=610.0,
+    fy=606.0,
+    cx=322.0,
+    cy=236.0,
+    distortion_model="rational_polynomial",
+    distortion=(0.35, -0.12, 0.001, 0.0005, 0.02, 0.6, -0.05, 0.03),
+)
 
 
 def _points(n=50, seed=0):
@@ -39,23 +55,48 @@ def test_deproject_inverts_opencv_projectpoints(intr):
 
 
 def test_equidistant_round_trip_with_cv2_fisheye():
-    intr = CameraIntrinsics(width=640, height=480, fx=380.0, fy=380.0, cx=320.0, cy=240.0,
-                            distortion_model="equidistant", distortion=(0.05, -0.01, 0.002, -0.0005))
+    intr = CameraIntrinsics(
+        width=640,
+        height=480,
+        fx=380.0,
+        fy=380.0,
+        cx=320.0,
+        cy=240.0,
+        distortion_model="equidistant",
+        distortion=(0.05, -0.01, 0.002, -0.0005),
+    )
     pts = _points(20, seed=1)
-    pixels, _ = cv2.fisheye.projectPoints(pts.reshape(-1, 1, 3), np.zeros(3), np.zeros(3), intr.matrix,
-                                          np.asarray(intr.distortion))
+    pixels, _ = cv2.fisheye.projectPoints(
+        pts.reshape(-1, 1, 3), np.zeros(3), np.zeros(3), intr.matrix, np.asarray(intr.distortion)
+    )
     pixels = pixels.reshape(-1, 2)
     lifted = np.array([intr.deproject(u, v, z) for (u, v), z in zip(pixels, pts[:, 2], strict=True)])
     np.testing.assert_allclose(lifted, pts, atol=1e-6)
 
 
 def test_unknown_model_with_coefficients_is_a_named_error_and_zero_coefficients_are_pinhole():
-    odd = CameraIntrinsics(640, 480, 600.0, 600.0, 320.0, 240.0, distortion_model="kannala_brandt_x",
-                           distortion=(0.1, 0.0, 0.0, 0.0))
+    odd = CameraIntrinsics(
+        640,
+        480,
+        600.0,
+        600.0,
+        320.0,
+        240.0,
+        distortion_model="kannala_brandt_x",
+        distortion=(0.1, 0.0, 0.0, 0.0),
+    )
     with pytest.raises(DistortionModelError, match="kannala_brandt_x"):
         odd.deproject(100.0, 100.0, 1.0)
-    flat = CameraIntrinsics(640, 480, 600.0, 600.0, 320.0, 240.0, distortion_model="kannala_brandt_x",
-                            distortion=(0.0, 0.0, 0.0, 0.0))
+    flat = CameraIntrinsics(
+        640,
+        480,
+        600.0,
+        600.0,
+        320.0,
+        240.0,
+        distortion_model="kannala_brandt_x",
+        distortion=(0.0, 0.0, 0.0, 0.0),
+    )
     np.testing.assert_allclose(flat.deproject(920.0, 240.0, 2.0), [2.0, 0.0, 2.0])
 
 

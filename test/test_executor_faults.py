@@ -35,8 +35,14 @@ pytest.importorskip("rtde_control")
 WAIT_S = 10.0
 GRASP = [0.05, 0.02, 0.9]  # camera frame; -> (0.65, -0.02, 0.10) in base_link
 # A long, slow approach (0.25 m at 0.25 m/s, about 1.2 s) so that faults land mid-motion on a busy machine.
-CONFIG = {**FAST_MOTION, "dry_run": False, "approach_offset_m": 0.25, "linear_speed_mps": 0.25,
-          "restart_control_script": True, "max_grasp_age_s": 30.0}  # stamps are not what these test
+CONFIG = {
+    **FAST_MOTION,
+    "dry_run": False,
+    "approach_offset_m": 0.25,
+    "linear_speed_mps": 0.25,
+    "restart_control_script": True,
+    "max_grasp_age_s": 30.0,
+}  # stamps are not what these test
 MOTION_PHASES = {"pre_grasp": True, "approach": True, "lift": True, "home": True, "close": False}
 
 
@@ -105,29 +111,46 @@ def test_cancel_during_planning_moves_nothing(emulator):
 def test_cancel_in_each_phase_stops_the_arm(emulator, executor, phase):
     token = CancelToken()
     err, t_fault = run_with_fault(
-        executor, emulator, phase, lambda: token.cancel("operator"), AttemptGuard(token),
-        ExecutionCancelledError, return_home=True, gripper_settle_s=0.5,
+        executor,
+        emulator,
+        phase,
+        lambda: token.cancel("operator"),
+        AttemptGuard(token),
+        ExecutionCancelledError,
+        return_home=True,
+        gripper_settle_s=0.5,
     )
     assert err.report.phases[-1].phase == phase
     assert "stopped with stop" in str(err)  # the message says how the arm was stopped
-    assert_stopped_with_nothing_after(f"cancel during {'gripper step' if phase == 'close' else 'motion'}",
-                                      emulator, executor, t_fault, err)
+    assert_stopped_with_nothing_after(
+        f"cancel during {'gripper step' if phase == 'close' else 'motion'}", emulator, executor, t_fault, err
+    )
 
 
 @pytest.mark.timeout(60)
 def test_disarm_mid_motion_stops_the_arm(emulator, executor):
     armed = {"on": True}
-    err, t_fault = run_with_fault(executor, emulator, "approach", lambda: armed.update(on=False),
-                                  AttemptGuard(armed=lambda: armed["on"]), ExecutionCancelledError)
+    err, t_fault = run_with_fault(
+        executor,
+        emulator,
+        "approach",
+        lambda: armed.update(on=False),
+        AttemptGuard(armed=lambda: armed["on"]),
+        ExecutionCancelledError,
+    )
     assert "disarmed" in str(err)
     assert_stopped_with_nothing_after("disarmed mid-motion", emulator, executor, t_fault, err)
 
 
 @pytest.mark.timeout(60)
 def test_protective_stop_mid_motion(emulator, executor):
-    err, t_fault = run_with_fault(executor, emulator, "approach",
-                                  lambda: emulator.dashboard("emulator protective stop"),
-                                  expect=ProtectiveStopError)
+    err, t_fault = run_with_fault(
+        executor,
+        emulator,
+        "approach",
+        lambda: emulator.dashboard("emulator protective stop"),
+        expect=ProtectiveStopError,
+    )
     assert "protective stop halted the arm" in str(err)
     assert_stopped_with_nothing_after("protective stop", emulator, executor, t_fault, err)
     t_retry = time.monotonic()
@@ -138,9 +161,13 @@ def test_protective_stop_mid_motion(emulator, executor):
 
 @pytest.mark.timeout(60)
 def test_stalled_rtde_stream_stops_the_arm(emulator, executor):
-    err, t_fault = run_with_fault(executor, emulator, "approach",
-                                  lambda: emulator.dashboard("emulator stall stream 1.5"),
-                                  expect=RobotConnectionError)
+    err, t_fault = run_with_fault(
+        executor,
+        emulator,
+        "approach",
+        lambda: emulator.dashboard("emulator stall stream 1.5"),
+        expect=RobotConnectionError,
+    )
     assert "stream" in str(err) and "arm stopped with stopL" in str(err)
     time.sleep(1.5)  # the stream comes back
     assert_stopped_with_nothing_after("RTDE stream stalled", emulator, executor, t_fault, err)
@@ -149,8 +176,14 @@ def test_stalled_rtde_stream_stops_the_arm(emulator, executor):
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("operator", ["pause", "stop"])
 def test_operator_pause_or_stop_is_respected(emulator, executor, operator):
-    err, t_fault = run_with_fault(executor, emulator, "approach", lambda: emulator.dashboard(operator),
-                                  expect=RobotStateError, restart_control_script=False)
+    err, t_fault = run_with_fault(
+        executor,
+        emulator,
+        "approach",
+        lambda: emulator.dashboard(operator),
+        expect=RobotStateError,
+        restart_control_script=False,
+    )
     assert ("paused" if operator == "pause" else "stopped") in str(err)
     assert_stopped_with_nothing_after(f"operator {operator} (dashboard)", emulator, executor, t_fault, err)
     t_retry = time.monotonic()
@@ -168,14 +201,22 @@ class FailingCall:
 
     def __getattr__(self, attr):
         if attr == self._name and self.armed:
+
             def fail(*args):
                 raise RuntimeError(f"injected failure of {attr}")
+
             return fail
         return getattr(self._real, attr)
 
 
-RECEIVE_CALLS = ["getTimestamp", "isConnected", "isProtectiveStopped", "getRuntimeState", "getActualQ",
-                 "getActualTCPPose"]
+RECEIVE_CALLS = [
+    "getTimestamp",
+    "isConnected",
+    "isProtectiveStopped",
+    "getRuntimeState",
+    "getActualQ",
+    "getActualTCPPose",
+]
 CONTROL_CALLS = ["getAsyncOperationProgress"]
 
 
@@ -186,8 +227,9 @@ def test_each_ur_rtde_call_raising_stops_the_arm_with_a_named_error(emulator, ex
     proxy = FailingCall(getattr(executor.link, which), call)
     setattr(executor.link, which, proxy)
     phase = "pre_grasp" if call == "getActualQ" else "approach"  # joint moves watch getActualQ
-    err, t_fault = run_with_fault(executor, emulator, phase, lambda: setattr(proxy, "armed", True),
-                                  expect=RobotConnectionError)
+    err, t_fault = run_with_fault(
+        executor, emulator, phase, lambda: setattr(proxy, "armed", True), expect=RobotConnectionError
+    )
     assert f"ur_rtde {call} failed" in str(err) and "arm stopped" in str(err)
     proxy.armed = False
     assert_stopped_with_nothing_after("a ur_rtde call raising", emulator, executor, t_fault, err)

@@ -215,10 +215,14 @@ class ExecutorProbe:
         self.pubs["width"].publish(Float32(data=0.04))
         self.pubs["quality"].publish(Float32(data=0.9))
         self.pubs["pose"].publish(pose)
-        self.spin_until(lambda: self.node.latest_pose is not None
-                        and self.node.latest_pose.header.stamp == pose.header.stamp
-                        and self.node.quality[1] >= self.node.latest_pose_arrival - 0.1,
-                        "the grasp to arrive")
+        self.spin_until(
+            lambda: (
+                self.node.latest_pose is not None
+                and self.node.latest_pose.header.stamp == pose.header.stamp
+                and self.node.quality[1] >= self.node.latest_pose_arrival - 0.1
+            ),
+            "the grasp to arrive",
+        )
         if candidates:
             array = PoseArray(header=copy.deepcopy(pose.header))
             if candidates_stamp is not None:
@@ -230,16 +234,21 @@ class ExecutorProbe:
             info = Float32MultiArray(data=[v for _, quality in candidates for v in (quality, 0.04)])
             self.pubs["candidates"].publish(array)
             self.pubs["info"].publish(info)
-            self.spin_until(lambda: self.node.frame_candidates is not None
-                            and self.node.frame_candidates[0].header.stamp == array.header.stamp
-                            and self.node.frame_candidates[1] == info.data.tolist(),
-                            "the candidates and their info to arrive")
+            self.spin_until(
+                lambda: (
+                    self.node.frame_candidates is not None
+                    and self.node.frame_candidates[0].header.stamp == array.header.stamp
+                    and self.node.frame_candidates[1] == info.data.tolist()
+                ),
+                "the candidates and their info to arrive",
+            )
         return pose
 
     def final_status(self, since: int, phase: str = "attempt") -> dict:
         """The first status of `phase` since `since`: an attempt's or go_home's last one."""
-        self.spin_until(lambda: any(s.get("phase") == phase for s in self.statuses[since:]),
-                        f"the final {phase} status")
+        self.spin_until(
+            lambda: any(s.get("phase") == phase for s in self.statuses[since:]), f"the final {phase} status"
+        )
         return next(s for s in self.statuses[since:] if s.get("phase") == phase)
 
     def close(self) -> None:
@@ -363,8 +372,12 @@ def test_go_home_opens_the_gripper_and_moves_home_through_the_attempt_machinery(
         final = robot.final_status(since, "home")
         assert final["status"] == "done" and final["outcome"] == "succeeded", robot.statuses[since:]
         steps = [(s["phase"], s["status"]) for s in robot.statuses[since:] if s.get("run") == "go_home"]
-        assert steps == [("open", "started"), ("open", "done"), ("move_home", "started"),
-                         ("move_home", "done")]
+        assert steps == [
+            ("open", "started"),
+            ("open", "done"),
+            ("move_home", "started"),
+            ("move_home", "done"),
+        ]
         np.testing.assert_allclose(core.link.actual_q(), home_q, atol=2e-3)
         assert not core.link.digital_output(TOOL_OUTPUT_FIRST_BIT + core.cfg.gripper_output)  # open
 

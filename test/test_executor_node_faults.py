@@ -34,8 +34,14 @@ from kd_grasp_ros.robot.emulator_process import EmulatorProcess  # noqa: E402
 
 WAIT_S = 30.0
 GRASP_XYZ = (0.05, 0.02, 0.9)  # camera frame; -> (0.65, -0.02, 0.10) in base_link
-PARAMS = {**FAST_MOTION, "dry_run": False, "approach_offset_m": 0.25, "linear_speed_mps": 0.25,
-          "gripper_settle_s": 0.3, "reconnect_period_s": 0.2}
+PARAMS = {
+    **FAST_MOTION,
+    "dry_run": False,
+    "approach_offset_m": 0.25,
+    "linear_speed_mps": 0.25,
+    "gripper_settle_s": 0.3,
+    "reconnect_period_s": 0.2,
+}
 
 
 class ExecutorUnderTest:
@@ -43,15 +49,17 @@ class ExecutorUnderTest:
 
     def __init__(self, context, host: str, **params):
         overrides = {"robot_ip": host, **PARAMS, **params}
-        self.node = URExecutorNode(context=context,
-                                   parameter_overrides=[Parameter(k, value=v) for k, v in overrides.items()])
+        self.node = URExecutorNode(
+            context=context, parameter_overrides=[Parameter(k, value=v) for k, v in overrides.items()]
+        )
         self.probe = rclpy.create_node("fault_probe", context=context)
         self.executor = SingleThreadedExecutor(context=context)
         self.executor.add_node(self.node)
         self.executor.add_node(self.probe)
         self.statuses, self.diagnostics = [], []
-        self.probe.create_subscription(String, "/ur_executor/status",
-                                       lambda m: self.statuses.append(json.loads(m.data)), 100)
+        self.probe.create_subscription(
+            String, "/ur_executor/status", lambda m: self.statuses.append(json.loads(m.data)), 100
+        )
         self.probe.create_subscription(DiagnosticArray, "/diagnostics", self.diagnostics.append, 20)
         self.pose_pub = self.probe.create_publisher(PoseStamped, "grasp_pose", 10)
         self.width_pub = self.probe.create_publisher(Float32, "grasp_width", 10)
@@ -102,9 +110,14 @@ class ExecutorUnderTest:
         self.pose_pub.publish(msg)
         self.width_pub.publish(Float32(data=0.04))
         self.quality_pub.publish(Float32(data=0.9))
-        self.spin_until(lambda: self.node.latest_pose is not None
-                        and self.node.latest_pose.header.stamp == msg.header.stamp
-                        and self.node.quality[1] >= self.node.latest_pose_arrival, "the grasp to arrive")
+        self.spin_until(
+            lambda: (
+                self.node.latest_pose is not None
+                and self.node.latest_pose.header.stamp == msg.header.stamp
+                and self.node.quality[1] >= self.node.latest_pose_arrival
+            ),
+            "the grasp to arrive",
+        )
         return msg
 
     def start_attempt_until_approach(self, emulator) -> int:
@@ -117,8 +130,10 @@ class ExecutorUnderTest:
         return since
 
     def final_status(self, since: int) -> dict:
-        self.spin_until(lambda: any(s.get("phase") == "attempt" for s in self.statuses[since:]),
-                        "the attempt's final status")
+        self.spin_until(
+            lambda: any(s.get("phase") == "attempt" for s in self.statuses[since:]),
+            "the attempt's final status",
+        )
         return next(s for s in self.statuses[since:] if s.get("phase") == "attempt")
 
     def close(self) -> None:
@@ -214,12 +229,15 @@ def test_workspace_tightened_while_active_applies_to_the_next_attempt(robot, emu
 
 @pytest.mark.ros
 @pytest.mark.timeout(60)
-@pytest.mark.parametrize(("label", "offset_s", "stamp", "reason"), [
-    ("grasp stamped 10 s in the future", 10.0, None, "future_stamp"),
-    ("grasp stamped 1 h in the future", 3600.0, None, "future_stamp"),
-    ("grasp with a negative stamp", 0.0, (-5, 0), "stale"),
-    ("stale grasp (10 s old)", -10.0, None, "stale"),
-])
+@pytest.mark.parametrize(
+    ("label", "offset_s", "stamp", "reason"),
+    [
+        ("grasp stamped 10 s in the future", 10.0, None, "future_stamp"),
+        ("grasp stamped 1 h in the future", 3600.0, None, "future_stamp"),
+        ("grasp with a negative stamp", 0.0, (-5, 0), "stale"),
+        ("stale grasp (10 s old)", -10.0, None, "stale"),
+    ],
+)
 def test_grasps_stamped_out_of_bounds_are_refused(robot, emulator, label, offset_s, stamp, reason):
     t_fault = time.monotonic()
     robot.send_grasp(stamp_offset_s=offset_s, stamp=stamp)
@@ -259,23 +277,35 @@ def test_controller_killed_mid_motion_is_reported_at_once_and_reconnected_when_b
         emu.kill()
         # Reported at once, whether the attempt's own watch saw it or ur_rtde blocked the attempt in a
         # call (then the connection watch reports it and cancels the attempt).
-        robot.spin_until(lambda: any(s.get("status") == "lost" or s.get("phase") == "attempt"
-                                     for s in robot.statuses[since:]), "the loss to be reported", 5.0)
+        robot.spin_until(
+            lambda: any(
+                s.get("status") == "lost" or s.get("phase") == "attempt" for s in robot.statuses[since:]
+            ),
+            "the loss to be reported",
+            5.0,
+        )
         assert time.monotonic() - t_kill < 2.5
-        robot.spin_until(lambda: robot.diagnostics and _value(robot.diagnostics[-1], "connected") == "False",
-                         "diagnostics to say disconnected")
+        robot.spin_until(
+            lambda: robot.diagnostics and _value(robot.diagnostics[-1], "connected") == "False",
+            "diagnostics to say disconnected",
+        )
         robot.send_grasp()
         reply = robot.call("execute")
         assert not reply.success and "connection lost" in reply.message  # never "accepted" while down
 
         emu = EmulatorProcess(host=emu.host).start()  # the controller comes back on the same address
         final = robot.final_status(since)
-        assert final["outcome"] == "aborted" and final["error"] in ("RobotConnectionError",
-                                                                    "ExecutionCancelledError"), final
-        robot.spin_until(lambda: any(s.get("status") == "reconnected" for s in robot.statuses[since:]),
-                         "the node to reconnect by itself")
-        robot.spin_until(lambda: _value(robot.diagnostics[-1], "connected") == "True",
-                         "diagnostics: connected")
+        assert final["outcome"] == "aborted" and final["error"] in (
+            "RobotConnectionError",
+            "ExecutionCancelledError",
+        ), final
+        robot.spin_until(
+            lambda: any(s.get("status") == "reconnected" for s in robot.statuses[since:]),
+            "the node to reconnect by itself",
+        )
+        robot.spin_until(
+            lambda: _value(robot.diagnostics[-1], "connected") == "True", "diagnostics: connected"
+        )
         assert emu.motions_started() == 0  # the new controller saw no motion
         robot.send_grasp()
         since = len(robot.statuses)
@@ -345,8 +375,9 @@ def test_trajectory_execution_sends_only_armed_non_dry_attempts_from_joint_state
         robot.spin_until(lambda: planned and targets, "the plan and its target")
         np.testing.assert_allclose(planned[-1].points[0].positions, q0, atol=1e-9)  # from joint_states
         assert targets[-1].header.frame_id == "base_link"
-        np.testing.assert_allclose([targets[-1].pose.position.x, targets[-1].pose.position.z],
-                                   [0.65, 0.10], atol=1e-6)  # the hand-computed grasp in base_link
+        np.testing.assert_allclose(
+            [targets[-1].pose.position.x, targets[-1].pose.position.z], [0.65, 0.10], atol=1e-6
+        )  # the hand-computed grasp in base_link
         deadline = time.monotonic() + 0.5
         while time.monotonic() < deadline:
             robot.executor.spin_once(timeout_sec=0.05)
@@ -392,14 +423,18 @@ def test_sigint_mid_motion_stops_the_arm_before_the_node_exits(rclpy_context, sp
 
     from node_test_helpers import Listener
 
-    node = spawn_node("ur_executor_node", params={"robot_ip": emulator.host, "autostart": True,
-                                                  **PARAMS, "max_grasp_age_s": 10.0})
+    node = spawn_node(
+        "ur_executor_node",
+        params={"robot_ip": emulator.host, "autostart": True, **PARAMS, "max_grasp_age_s": 10.0},
+    )
     node.wait_for_output("armed", 60.0)
     listener = Listener(rclpy_context, {})
     execute = listener.node.create_client(Trigger, "/ur_executor/execute_latest")
-    pubs = {"grasp_pose": listener.publisher(PoseStamped, "grasp_pose"),
-            "grasp_width": listener.publisher(Float32, "grasp_width"),
-            "grasp_quality": listener.publisher(Float32, "grasp_quality")}
+    pubs = {
+        "grasp_pose": listener.publisher(PoseStamped, "grasp_pose"),
+        "grasp_width": listener.publisher(Float32, "grasp_width"),
+        "grasp_quality": listener.publisher(Float32, "grasp_quality"),
+    }
     try:
         deadline = time.monotonic() + WAIT_S
         while not execute.service_is_ready() or any(p.get_subscription_count() == 0 for p in pubs.values()):

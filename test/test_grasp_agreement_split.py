@@ -1,4 +1,5 @@
 """The agreement evaluation and the object-wise 5-fold split of Cornell-01."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -44,8 +45,11 @@ def _scene(tmp_path):
     depth = np.full((320, 360), 0.7, np.float32)
     depth[130:190, 140:230] = 0.64
     tifffile.imwrite(tmp_path / "pcd0001d.tiff", depth)
-    return Scene("pcd0001", tmp_path / "pcd0001d.tiff",
-                 positives=[GraspRectangle.from_grasp((160, 185), 0.0, 80.0, 20.0)])
+    return Scene(
+        "pcd0001",
+        tmp_path / "pcd0001d.tiff",
+        positives=[GraspRectangle.from_grasp((160, 185), 0.0, 80.0, 20.0)],
+    )
 
 
 def test_agreement_of_a_model_with_itself_is_perfect(tmp_path):

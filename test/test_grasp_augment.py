@@ -1,5 +1,6 @@
 """Strong augmentation: geometry moves depth and labels together; corruption writes every missing encoding;
 views are reproducible from (seed, epoch, index)."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -24,7 +25,12 @@ from kd_grasp_ros.grasp.preprocess import missing_mask
 from kd_grasp_ros.grasp.rectangles import GraspRectangle, angle_difference, wrap_angle
 
 GEOMETRY = [  # (rotation, flip, magnification)
-    (0.0, False, 1.0), (0.7, False, 0.6), (2.2, True, 1.4), (np.pi / 2, True, 1.0), (5.0, False, 1.2)]
+    (0.0, False, 1.0),
+    (0.7, False, 0.6),
+    (2.2, True, 1.4),
+    (np.pi / 2, True, 1.0),
+    (5.0, False, 1.2),
+]
 
 
 def table_with_box():
@@ -53,8 +59,9 @@ def test_label_map_of_augmented_view_equals_augmented_label_map(rotation, flip, 
     np.testing.assert_allclose(maps[1][inside], np.cos(2 * expected), atol=1e-5)
     np.testing.assert_allclose(maps[2][inside], np.sin(2 * expected), atol=1e-5)
     # and the depth crop moves with them: the box covers the rectangle's centre in the view
-    crop = network_input(cv2.warpAffine(depth, affine, (300, 300), flags=cv2.INTER_LINEAR,
-                                        borderMode=cv2.BORDER_REFLECT))
+    crop = network_input(
+        cv2.warpAffine(depth, affine, (300, 300), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    )
     r, c = np.round(moved.center).astype(int)
     assert crop[r, c] < crop.mean() - 0.02  # the box top is nearer than the table
 
@@ -62,9 +69,10 @@ def test_label_map_of_augmented_view_equals_augmented_label_map(rotation, flip, 
 def test_marker_lands_on_the_transformed_corner():
     depth, rect = table_with_box()
     end = np.round(rect.points[1]).astype(int)
-    depth[end[0] - 1:end[0] + 2, end[1] - 1:end[1] + 2] = 0.4
-    cfg = replace(NO_AUGMENTATION, rotation=True, flip_probability=1.0, magnification=(1.3, 1.3),
-                  center_shift_px=30)
+    depth[end[0] - 1 : end[0] + 2, end[1] - 1 : end[1] + 2] = 0.4
+    cfg = replace(
+        NO_AUGMENTATION, rotation=True, flip_probability=1.0, magnification=(1.3, 1.3), center_shift_px=30
+    )
     x, (moved,), view, _ = augmented_view(np.random.default_rng(4), depth, [rect], (230, 330), cfg)
     assert view.flip and view.magnification == pytest.approx(1.3)
     marker = np.unravel_index(np.argmin(x), x.shape)
@@ -102,8 +110,10 @@ def test_view_dataset_reproducible_and_labels_consistent(tmp_path):
 
     depth, rect = table_with_box()
     tifffile.imwrite(tmp_path / "pcd0001d.tiff", depth)
-    scenes = [Scene("a", tmp_path / "pcd0001d.tiff", positives=[rect]),
-              Scene("b", tmp_path / "pcd0001d.tiff")]
+    scenes = [
+        Scene("a", tmp_path / "pcd0001d.tiff", positives=[rect]),
+        Scene("b", tmp_path / "pcd0001d.tiff"),
+    ]
     data = ViewDataset(scenes, views_per_scene=2, seed=5)
     assert len(data) == 4
     a, b = data[0], data[0]

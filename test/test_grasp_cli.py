@@ -1,5 +1,6 @@
 """`kd-grasp grasp` verbs end to end: train + resume on a tiny Cornell-layout set, eval on constructed
 rectangles (a known number of hits) and on shared data (the card's peer row)."""
+
 from __future__ import annotations
 
 import json
@@ -20,7 +21,7 @@ RELEASED = "weights/ggcnn-cornell-official/ggcnn_epoch_23_cornell_statedict.pt"
 
 def _write_scene(root, name: str, row: int, col: int) -> None:
     depth = np.full((320, 320), 0.7, np.float32)
-    depth[row - 10:row + 10, col - 30:col + 30] = 0.66
+    depth[row - 10 : row + 10, col - 30 : col + 30] = 0.66
     tifffile.imwrite(root / f"{name}d.tiff", depth)
     rect = GraspRectangle.from_grasp((row, col), np.pi / 2, 40.0, 15.0)
     (root / f"{name}cpos.txt").write_text("".join(f"{c:.2f} {r:.2f}\n" for r, c in rect.points))
@@ -33,14 +34,38 @@ def test_train_resume_and_export(tmp_path):
     for i in range(4):
         _write_scene(data, f"pcd{i:04d}", 150 + 5 * i, 160 - 5 * i)
     out = tmp_path / "run"
-    args = ["grasp", "train", "--model", "student_v1", "--data", str(data), "--epochs", "1",
-            "--batch-size", "2", "--out-dir", str(out), "--seed", "1", "--test-fraction", "0.25",
-            "--val-fraction", "0.34"]
+    args = [
+        "grasp",
+        "train",
+        "--model",
+        "student_v1",
+        "--data",
+        str(data),
+        "--epochs",
+        "1",
+        "--batch-size",
+        "2",
+        "--out-dir",
+        str(out),
+        "--seed",
+        "1",
+        "--test-fraction",
+        "0.25",
+        "--val-fraction",
+        "0.34",
+    ]
     assert main(args) == 0
     first = torch.load(out / "last.pt", map_location="cpu", weights_only=True)
     assert first["epoch"] == 0 and first["training"]["extra"]["val_scenes"] == ["pcd0002"]
-    assert main(args[:7] + ["2"] + args[8:] + ["--resume", str(out / "last.pt"),
-                                                "--export", str(tmp_path / "model.pt")]) == 0
+    assert (
+        main(
+            args[:7]
+            + ["2"]
+            + args[8:]
+            + ["--resume", str(out / "last.pt"), "--export", str(tmp_path / "model.pt")]
+        )
+        == 0
+    )
     ckpt = torch.load(tmp_path / "model.pt", map_location="cpu", weights_only=True)
     GGCNN(GGCNNConfig(**ckpt["model_cfg"])).load_state_dict(ckpt["model"])
     history = json.loads((out / "history.json").read_text())
@@ -52,11 +77,12 @@ def _write_labelled_box(root, name: str, row: int, col: int, label_angle: float)
     label_angle: 0 = jaws across the short side (right), pi/2 = along the long side (a label no
     top-1 grasp across the box can match: angle difference 90 degrees)."""
     depth = np.full((320, 320), 0.7, np.float32)
-    depth[row - 30:row + 30, col - 12:col + 12] = 0.66
+    depth[row - 30 : row + 30, col - 12 : col + 12] = 0.66
     tifffile.imwrite(root / f"{name}d.tiff", depth)
     rects = [GraspRectangle.from_grasp((row + dr, col), label_angle, 45.0, 15.0) for dr in range(-27, 28, 9)]
     (root / f"{name}cpos.txt").write_text(
-        "".join(f"{c:.2f} {r:.2f}\n" for rect in rects for r, c in rect.points))
+        "".join(f"{c:.2f} {r:.2f}\n" for rect in rects for r, c in rect.points)
+    )
 
 
 @pytest.mark.timeout(120)
@@ -68,8 +94,10 @@ def test_eval_counts_the_known_hits_on_constructed_rectangles(tmp_path, model):
     for i, right in enumerate(expected):
         _write_labelled_box(data, f"pcd{i:04d}", 150 + 4 * i, 160 - 4 * i, 0.0 if right else np.pi / 2)
     out = tmp_path / "eval.json"
-    assert main(["grasp", "eval", "--data", str(data), "--model", model, "--which", "all",
-                 "--out", str(out)]) == 0
+    assert (
+        main(["grasp", "eval", "--data", str(data), "--model", model, "--which", "all", "--out", str(out)])
+        == 0
+    )
     report = json.loads(out.read_text())
     assert [p["success"] for p in report["per_image"]] == expected
     assert (report["n"], report["correct"]) == (6, 4) and report["accuracy"] == pytest.approx(4 / 6)
@@ -80,8 +108,16 @@ def test_eval_counts_the_known_hits_on_constructed_rectangles(tmp_path, model):
 def test_eval_of_the_released_peer_reproduces_its_card_row(shared_dir, tmp_path):
     """The released GG-CNN on Cornell-01's held-out split scores what grasp_student_v1's card says."""
     out = tmp_path / "eval.json"
-    args = ["grasp", "eval", "--data", str(shared_dir / "data/cornell-01"),
-            "--model", str(shared_dir / RELEASED), "--out", str(out)]
+    args = [
+        "grasp",
+        "eval",
+        "--data",
+        str(shared_dir / "data/cornell-01"),
+        "--model",
+        str(shared_dir / RELEASED),
+        "--out",
+        str(out),
+    ]
     assert main(args) == 0
     report = json.loads(out.read_text())
     assert report["n"] == 10 and report["split"] == "sorted"

@@ -1,4 +1,5 @@
 """Grasp data: Cornell and Jacquard loaders, preprocessing geometry, label maps, splits."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -44,8 +45,20 @@ def test_cornell_loader_on_shared_data_drops_nan_rectangles(shared_dir):
 
 def test_cornell_rectangles_crlf_and_nan(tmp_path):
     path = tmp_path / "x_cpos.txt"
-    rows = ["10 20", "40 20", "40 30", "10 30", "NaN NaN", "1 2", "3 4", "NaN NaN",
-            "0 0", "5 0", "5 5", "0 5"]
+    rows = [
+        "10 20",
+        "40 20",
+        "40 30",
+        "10 30",
+        "NaN NaN",
+        "1 2",
+        "3 4",
+        "NaN NaN",
+        "0 0",
+        "5 0",
+        "5 5",
+        "0 5",
+    ]
     path.write_bytes(("\r\n".join(rows) + "\r\n").encode())
     rects = read_cornell_rectangles(path)
     assert len(rects) == 2
@@ -97,7 +110,7 @@ def test_rotation_and_zoom_move_depth_and_rectangles_together():
     depth = np.full((480, 640), 0.7, np.float32)
     rect = GraspRectangle.from_grasp((240, 330), 0.0, 60.0, 20.0)
     end = rect.points[1]  # jaw-axis end
-    depth[int(end[0]) - 1:int(end[0]) + 2, int(end[1]) - 1:int(end[1]) + 2] = 0.5  # a raised marker
+    depth[int(end[0]) - 1 : int(end[0]) + 2, int(end[1]) - 1 : int(end[1]) + 2] = 0.5  # a raised marker
     sample = make_sample(depth, [rect], rotation=np.pi / 2, zoom=0.8)
     (moved,) = sample.rectangles
     assert moved.angle == pytest.approx(np.pi / 2)

@@ -1,5 +1,6 @@
 """GraspDetector on synthetic depth images (a box of known size and yaw on a table plane; the released
 weights and the shipped students) and on bad input."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -19,7 +20,7 @@ def _scene() -> np.ndarray:
     depth = np.full((480, 640), 0.70, np.float32)
     r0, r1, c0, c1 = BOX
     depth[r0:r1, c0:c1] = 0.66
-    depth[:20, :] = 0.0          # missing rows, as a RealSense gives at the border
+    depth[:20, :] = 0.0  # missing rows, as a RealSense gives at the border
     depth[300:304, 100:110] = np.nan
     return depth
 
@@ -43,8 +44,10 @@ def test_box_on_plane_with_released_weights(shared_dir):
 
 
 STUDENTS = ["grasp_student_v1.pt", "grasp_student_v2.pt"]
-ANGLE_FAILS = ("the shipped students predict an angle near 0 rad whatever the box's yaw (their angle maps "
-               "stay near 0 on boxes turned 45 and 90 degrees); reported, not hidden")
+ANGLE_FAILS = (
+    "the shipped students predict an angle near 0 rad whatever the box's yaw (their angle maps "
+    "stay near 0 on boxes turned 45 and 90 degrees); reported, not hidden"
+)
 
 
 def _box_grasp_errors(name: str, yaw_deg: float):
@@ -76,8 +79,11 @@ def test_shipped_student_grasps_a_box_across_its_short_side(name):
     assert best.quality >= 0.4
     # full-image maps: zero outside the crop, the grasp's quality read back from the map
     top, left, size = det.crop_box
-    assert (top, left, size) == (240 - DEPLOYED_CROP_SIZE // 2, 320 - DEPLOYED_CROP_SIZE // 2,
-                                 DEPLOYED_CROP_SIZE)
+    assert (top, left, size) == (
+        240 - DEPLOYED_CROP_SIZE // 2,
+        320 - DEPLOYED_CROP_SIZE // 2,
+        DEPLOYED_CROP_SIZE,
+    )
     assert det.quality.shape == (480, 640) and det.quality[:top].max() == 0
     assert det.quality[int(best.row), int(best.col)] == pytest.approx(best.quality, abs=0.05)
     assert [g.quality for g in det.grasps] == sorted((g.quality for g in det.grasps), reverse=True)

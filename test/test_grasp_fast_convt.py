@@ -1,4 +1,5 @@
 """The pixel-shuffle rewrite of ConvTranspose2d gives the same outputs."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,9 +10,10 @@ from kd_grasp_ros.grasp.fast_convt import PixelShuffleConvTranspose2d, to_fast
 from kd_grasp_ros.grasp.models import build_model
 
 
-@pytest.mark.parametrize("kernel, stride, padding, output_padding",
-                         [(3, 2, 1, 1), (5, 2, 2, 1), (9, 3, 3, 1), (4, 2, 1, 0), (3, 3, 0, 2), (2, 2, 0, 0),
-                          (1, 1, 0, 0)])
+@pytest.mark.parametrize(
+    "kernel, stride, padding, output_padding",
+    [(3, 2, 1, 1), (5, 2, 2, 1), (9, 3, 3, 1), (4, 2, 1, 0), (3, 3, 0, 2), (2, 2, 0, 0), (1, 1, 0, 0)],
+)
 def test_layer_equal(kernel, stride, padding, output_padding):
     torch.manual_seed(kernel * 10 + stride)
     convt = nn.ConvTranspose2d(3, 5, kernel, stride=stride, padding=padding, output_padding=output_padding)

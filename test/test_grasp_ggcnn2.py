@@ -1,5 +1,6 @@
 """GG-CNN2 in the registry: the released Cornell weights load strictly and give the published network's
 outputs (checked against an independent re-implementation of the released GG-CNN2 code written here)."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,6 +18,7 @@ RELEASED2 = "weights/ggcnn-cornell-official/ggcnn2_epoch_50_cornell_statedict.pt
 
 def reference_ggcnn2(state: dict, x: torch.Tensor) -> torch.Tensor:
     """GG-CNN2 as published (ggcnn2.py, IJRR 2019), written out functionally from the state dict."""
+
     def conv(i, y, dilation=1):
         w, b = state[f"features.{i}.weight"], state[f"features.{i}.bias"]
         pad = (w.shape[-1] // 2) * dilation
@@ -28,8 +30,13 @@ def reference_ggcnn2(state: dict, x: torch.Tensor) -> torch.Tensor:
     y = conv(12, conv(10, y, dilation=2), dilation=4)
     y = conv(15, F.interpolate(y, scale_factor=2, mode="bilinear", align_corners=True))
     y = conv(18, F.interpolate(y, scale_factor=2, mode="bilinear", align_corners=True))
-    return torch.cat([F.conv2d(y, state[f"{h}_output.weight"], state[f"{h}_output.bias"])
-                      for h in ("pos", "cos", "sin", "width")], 1)
+    return torch.cat(
+        [
+            F.conv2d(y, state[f"{h}_output.weight"], state[f"{h}_output.bias"])
+            for h in ("pos", "cos", "sin", "width")
+        ],
+        1,
+    )
 
 
 def test_ggcnn2_registered_with_published_size():

@@ -1,4 +1,5 @@
 """The hybrid loss: alpha extremes, unlabeled samples, a few training steps."""
+
 from __future__ import annotations
 
 import numpy as np

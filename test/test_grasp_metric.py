@@ -1,4 +1,5 @@
 """Rectangle metric on constructed rectangles with known IoU and angle difference."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -11,8 +12,9 @@ from kd_grasp_ros.grasp.rectangles import GraspRectangle, angle_difference, wrap
 
 
 def _grasp(row, col, angle_deg, width_px=40.0):
-    return ImageGrasp(row=row, col=col, angle=np.deg2rad(angle_deg), width_px=width_px, quality=0.9,
-                      length_px=width_px / 2)
+    return ImageGrasp(
+        row=row, col=col, angle=np.deg2rad(angle_deg), width_px=width_px, quality=0.9, length_px=width_px / 2
+    )
 
 
 def test_predicted_rectangle_shape():
@@ -35,17 +37,29 @@ def test_iou_threshold(shift, expected):
     assert grasp_success([_grasp(100, 100 + shift, 0)], [truth]) is expected
 
 
-@pytest.mark.parametrize("pred_deg, truth_deg, expected", [
-    (29, 0, True), (31, 0, False), (-29, 0, True), (179, 0, True), (-89, 89, True), (90, -90, True),
-    (60, -89, False), (0, 90, False)])
+@pytest.mark.parametrize(
+    "pred_deg, truth_deg, expected",
+    [
+        (29, 0, True),
+        (31, 0, False),
+        (-29, 0, True),
+        (179, 0, True),
+        (-89, 89, True),
+        (90, -90, True),
+        (60, -89, False),
+        (0, 90, False),
+    ],
+)
 def test_angle_threshold_and_wrap(pred_deg, truth_deg, expected):
     truth = GraspRectangle.from_grasp((100, 100), np.deg2rad(truth_deg), 40.0, 20.0)
     assert grasp_success([_grasp(100, 100, pred_deg, width_px=40.0)], [truth]) is expected
 
 
 def test_any_truth_counts_and_no_grasp_fails():
-    truths = [GraspRectangle.from_grasp((0, 0), 0.0, 40.0, 20.0), GraspRectangle.from_grasp((100, 100), 1.0,
-                                                                                             40.0, 20.0)]
+    truths = [
+        GraspRectangle.from_grasp((0, 0), 0.0, 40.0, 20.0),
+        GraspRectangle.from_grasp((100, 100), 1.0, 40.0, 20.0),
+    ]
     assert grasp_success([_grasp(100, 100, np.rad2deg(1.0))], truths)
     assert not grasp_success([], truths)
     assert not grasp_success([_grasp(300, 300, 0)], truths)

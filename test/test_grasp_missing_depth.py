@@ -1,5 +1,6 @@
 """Missing depth arrives as 0, NaN or a negative value (-1 in some datasets): the loader, the
 preprocessing and the detector treat all three the same."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -59,8 +60,9 @@ def test_detector_gives_identical_results_for_0_nan_and_negative_holes(detector)
     first = results[0]
     assert first.grasps
     for res in results[1:]:
-        assert [(g.row, g.col, g.angle, g.width_px) for g in res.grasps] == \
-            [(g.row, g.col, g.angle, g.width_px) for g in first.grasps]
+        assert [(g.row, g.col, g.angle, g.width_px) for g in res.grasps] == [
+            (g.row, g.col, g.angle, g.width_px) for g in first.grasps
+        ]
         np.testing.assert_array_equal(res.quality, first.quality)
 
 

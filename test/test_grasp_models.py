@@ -1,4 +1,5 @@
 """GG-CNN variants: parameter counts, shapes, registry, released weights, checkpoint round trip."""
+
 from __future__ import annotations
 
 import pytest
@@ -61,7 +62,12 @@ def test_bad_model_files_raise_named_error(tmp_path):
     with pytest.raises(GraspModelError, match="foreign.pt"):
         load_model(foreign)
     wrong = tmp_path / "wrong.pt"
-    torch.save({"model": build_model("student_v1").state_dict(), "model_cfg": {"name": "ggcnn",
-                "filters": (32, 16, 8), "input_channels": 1}}, wrong)
+    torch.save(
+        {
+            "model": build_model("student_v1").state_dict(),
+            "model_cfg": {"name": "ggcnn", "filters": (32, 16, 8), "input_channels": 1},
+        },
+        wrong,
+    )
     with pytest.raises(GraspModelError, match="do not fit"):
         load_model(wrong)

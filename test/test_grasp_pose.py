@@ -1,4 +1,5 @@
 """image_grasp_to_pose against hand-computed poses."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -28,7 +29,7 @@ def test_horizontal_grasp_at_principal_point():
 def test_angled_grasp_off_centre_with_robust_depth():
     depth = np.full((480, 640), 0.8, np.float32)
     depth[100:105, 400:405] = [[0.6, 0.6, 0, 0.6, np.nan]] * 5  # centre window: missing pixels ignored
-    depth[102, 402] = 5.0                                         # one outlier: the median ignores it
+    depth[102, 402] = 5.0  # one outlier: the median ignores it
     pose = image_grasp_to_pose(_grasp(102, 402, np.pi / 2), depth, CAM)
     z = 0.6
     np.testing.assert_allclose(pose.position, [(402 - 320) * z / 600, (102 - 240) * z / 600, z])

@@ -1,4 +1,5 @@
 """The maps' Gaussian smoothing equals the reference's scipy.ndimage.gaussian_filter(mode="nearest")."""
+
 from __future__ import annotations
 
 import numpy as np

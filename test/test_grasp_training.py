@@ -1,4 +1,5 @@
 """Distillation end to end on a tiny synthetic set: strong views, a DataLoader worker, two teachers."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -15,7 +16,7 @@ def write_scenes(root, n=3):
     root.mkdir()
     for i in range(n):
         depth = np.full((320, 360), 0.7, np.float32)
-        depth[120 + 10 * i:190, 140:220] = 0.65
+        depth[120 + 10 * i : 190, 140:220] = 0.65
         depth[5:9, 5:40] = -1.0  # missing, as some datasets write it
         tifffile.imwrite(root / f"pcd{i:04d}d.tiff", depth)
         if i < 2:  # the last scene is unlabeled (KD only)
@@ -25,8 +26,10 @@ def write_scenes(root, n=3):
 
 def test_two_teachers_are_averaged(tmp_path):
     torch.manual_seed(0)
-    paths = [str(save_checkpoint(tmp_path / f"t{i}.pt", build_model(n))) for i, n in
-             enumerate(("student_v1", "ggcnn2"))]
+    paths = [
+        str(save_checkpoint(tmp_path / f"t{i}.pt", build_model(n)))
+        for i, n in enumerate(("student_v1", "ggcnn2"))
+    ]
     ensemble = load_teacher(paths, "cpu")
     assert isinstance(ensemble, TeacherEnsemble)
     x = torch.randn(1, 1, 300, 300)
@@ -40,8 +43,17 @@ def test_distill_with_strong_views_workers_and_multi_teacher(tmp_path):
     scenes = write_scenes(tmp_path / "data")
     torch.manual_seed(0)
     teachers = [str(save_checkpoint(tmp_path / f"t{i}.pt", build_model("student_v1"))) for i in range(2)]
-    cfg = TrainingConfig(model="student_v1", teacher=teachers, alpha=0.7, epochs=2, batch_size=2,
-                         augment="strong", views_per_scene=2, workers=1, seed=3)
+    cfg = TrainingConfig(
+        model="student_v1",
+        teacher=teachers,
+        alpha=0.7,
+        epochs=2,
+        batch_size=2,
+        augment="strong",
+        views_per_scene=2,
+        workers=1,
+        seed=3,
+    )
     result = fit(cfg, scenes, scenes[:1], tmp_path / "run", progress=False)
     assert result["epochs"] == 2
     model, info = load_model(tmp_path / "run" / "best.pt")
@@ -54,6 +66,15 @@ def test_distill_with_teacher_range_input(tmp_path):
     scenes = write_scenes(tmp_path / "data", n=2)
     torch.manual_seed(0)
     teacher = str(save_checkpoint(tmp_path / "t.pt", build_model("student_v1")))
-    cfg = TrainingConfig(model="student_v1", teacher=teacher, alpha=1.0, epochs=1, batch_size=2,
-                         augment="strong", views_per_scene=1, teacher_range_input=True, seed=1)
+    cfg = TrainingConfig(
+        model="student_v1",
+        teacher=teacher,
+        alpha=1.0,
+        epochs=1,
+        batch_size=2,
+        augment="strong",
+        views_per_scene=1,
+        teacher_range_input=True,
+        seed=1,
+    )
     assert fit(cfg, scenes, scenes[:1], tmp_path / "run", progress=False)["epochs"] == 1

@@ -6,6 +6,7 @@ with the released GG-CNN. GG-CNN widths are learned in pixels at the training da
 is matched to the distance (crop = 300 px * 0.7 m / distance, resized to the 300 px input): the same
 box then gets the same opening at 0.5 m and 1.0 m.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -29,7 +30,7 @@ REFERENCE_DISTANCE_M = 0.7
 def box_scene(distance_m: float, width_m: float) -> np.ndarray:
     """Depth (metres) looking straight down: box top at distance_m, table BOX_HEIGHT_M below it. The box
     is width_m along the image x axis and BOX_LENGTH_M along y, centred on the optical axis."""
-    v, u = np.mgrid[0:CAMERA.height, 0:CAMERA.width].astype(np.float64)
+    v, u = np.mgrid[0 : CAMERA.height, 0 : CAMERA.width].astype(np.float64)
     x = (u - CAMERA.cx) * distance_m / CAMERA.fx
     y = (v - CAMERA.cy) * distance_m / CAMERA.fy
     box = (np.abs(x) <= width_m / 2) & (np.abs(y) <= BOX_LENGTH_M / 2)
@@ -47,8 +48,9 @@ def test_pixel_width_of_the_box_converts_back_to_its_width(distance_m, width_m):
     row = int(round(CAMERA.cy))
     cols = np.flatnonzero(depth[row] == np.float32(distance_m))
     width_px = cols[-1] - cols[0] + 1
-    grasp = ImageGrasp(row=CAMERA.cy, col=CAMERA.cx, angle=0.0, width_px=float(width_px), quality=1.0,
-                       length_px=width_px / 2)
+    grasp = ImageGrasp(
+        row=CAMERA.cy, col=CAMERA.cx, angle=0.0, width_px=float(width_px), quality=1.0, length_px=width_px / 2
+    )
     pose = image_grasp_to_pose(grasp, depth, CAMERA)
     assert pose.position[2] == pytest.approx(distance_m)
     assert pose.width_m == pytest.approx(width_m, abs=distance_m / CAMERA.fx)  # within one pixel
@@ -66,9 +68,15 @@ class ConstantMaps(nn.Module):
         n, _, h, w = x.shape
         r = torch.arange(h, dtype=torch.float32)[:, None] - (h - 1) / 2
         c = torch.arange(w, dtype=torch.float32)[None, :] - (w - 1) / 2
-        quality = torch.exp(-(r ** 2 + c ** 2) / 200.0)
-        maps = torch.stack([quality, torch.ones_like(quality), torch.zeros_like(quality),
-                            torch.full_like(quality, self.width_px / WIDTH_SCALE_PX)])
+        quality = torch.exp(-(r**2 + c**2) / 200.0)
+        maps = torch.stack(
+            [
+                quality,
+                torch.ones_like(quality),
+                torch.zeros_like(quality),
+                torch.full_like(quality, self.width_px / WIDTH_SCALE_PX),
+            ]
+        )
         return maps[None].expand(n, -1, -1, -1)
 
 

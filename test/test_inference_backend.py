@@ -1,6 +1,7 @@
 """The nodes' default inference backend (ONNX Runtime) gives the shipped networks' torch outputs on real
 frames (Cornell depth, ClearGrasp RealSense RGB-D), keeps its own thread budget, and refuses what it
 cannot run."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -32,8 +33,10 @@ def test_grasp_students_give_the_same_grasps_on_both_backends(cornell_depths, mo
     plain = GraspDetector(model, crop_size=DEPLOYED_CROP_SIZE, threads=1, backend="torch")
     assert (onnx.backend, plain.backend) == ("onnxruntime", "torch")
     for depth in cornell_depths:
-        a, b = onnx.detect(depth, max_grasps=5, min_quality=0.05), plain.detect(depth, max_grasps=5,
-                                                                               min_quality=0.05)
+        a, b = (
+            onnx.detect(depth, max_grasps=5, min_quality=0.05),
+            plain.detect(depth, max_grasps=5, min_quality=0.05),
+        )
         assert np.max(np.abs(a.quality - b.quality)) < QUALITY_TOLERANCE
         assert [(g.row, g.col) for g in a.grasps] == [(g.row, g.col) for g in b.grasps]
         assert np.allclose([g.angle for g in a.grasps], [g.angle for g in b.grasps], atol=1e-3)

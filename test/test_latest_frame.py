@@ -1,4 +1,5 @@
 """The one-slot mailbox between a node's executor and its inference worker (real threads)."""
+
 from __future__ import annotations
 
 import threading

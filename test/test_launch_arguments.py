@@ -1,6 +1,7 @@
 """Every launch file's arguments, read with the real launch API (no process started): each described,
 booleans and closed sets with choices, defaults among the choices, robot_ip without a default, and no
 launch file starting anything through PATH."""
+
 from __future__ import annotations
 
 import ast
@@ -11,16 +12,48 @@ from ros_helpers import REPO_ROOT
 
 LAUNCH_DIR = REPO_ROOT / "launch"
 EXPECTED_ARGUMENTS = {
-    "real_robot.launch.py": {"ur_type", "robot_ip", "use_mock_hardware", "launch_rviz", "use_sim_time",
-                             "depth_completion", "dry_run", "serial_number"},
+    "real_robot.launch.py": {
+        "ur_type",
+        "robot_ip",
+        "use_mock_hardware",
+        "launch_rviz",
+        "use_sim_time",
+        "depth_completion",
+        "dry_run",
+        "serial_number",
+    },
     "bag_replay.launch.py": {"bag_path", "rate", "player", "launch_rviz", "use_sim_time", "depth_completion"},
-    "mujoco_sim.launch.py": {"ur_type", "emulator_ip", "launch_rviz", "use_sim_time", "depth_completion",
-                             "dry_run"},
-    "gazebo_sim.launch.py": {"ur_type", "gazebo_gui", "world_file", "launch_rviz", "use_sim_time",
-                             "depth_completion", "color_topic", "depth_topic", "camera_info_topic",
-                             "dry_run", "autostart"},
-    "pipeline.launch.py": {"color_topic", "depth_topic", "camera_info_topic", "depth_params_file",
-                           "grasp_params_file", "device", "backend", "input_qos"},
+    "mujoco_sim.launch.py": {
+        "ur_type",
+        "emulator_ip",
+        "launch_rviz",
+        "use_sim_time",
+        "depth_completion",
+        "dry_run",
+    },
+    "gazebo_sim.launch.py": {
+        "ur_type",
+        "gazebo_gui",
+        "world_file",
+        "launch_rviz",
+        "use_sim_time",
+        "depth_completion",
+        "color_topic",
+        "depth_topic",
+        "camera_info_topic",
+        "dry_run",
+        "autostart",
+    },
+    "pipeline.launch.py": {
+        "color_topic",
+        "depth_topic",
+        "camera_info_topic",
+        "depth_params_file",
+        "grasp_params_file",
+        "device",
+        "backend",
+        "input_qos",
+    },
 }
 CLOSED_SETS = {"ur_type", "input_qos", "player", "backend"}
 
@@ -42,8 +75,9 @@ def test_every_launch_argument_is_described_with_choices_where_closed(name):
     assert EXPECTED_ARGUMENTS[name] <= set(arguments)
     for arg in arguments.values():
         assert arg.description and len(arg.description) > 10, f"{name}: {arg.name} undescribed"
-        default = arg.default_value[0].text if arg.default_value and hasattr(arg.default_value[0], "text") \
-            else None
+        default = (
+            arg.default_value[0].text if arg.default_value and hasattr(arg.default_value[0], "text") else None
+        )
         if arg.choices is not None and default is not None:
             assert default in arg.choices, f"{name}: {arg.name} default {default!r} not a choice"
         if default in ("true", "false"):
@@ -62,8 +96,9 @@ def test_no_launch_file_starts_a_command_from_path():
             if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "ExecuteProcess":
                 cmd = next(k.value for k in node.keywords if k.arg == "cmd")
                 first = cmd.elts[0] if isinstance(cmd, ast.List) else None
-                assert isinstance(first, ast.Constant) and first.value == "ros2", \
+                assert isinstance(first, ast.Constant) and first.value == "ros2", (
                     f"{path.name}: {ast.unparse(cmd)}"
+                )
             assert not (isinstance(node, ast.Constant) and node.value == "kd-grasp"), path.name
 
 
@@ -72,9 +107,13 @@ def test_gazebo_gets_only_executed_trajectories_never_the_dry_run_plan():
     The controller topic must be fed by ~/execute_trajectory (armed, dry_run false, cancellable), with
     trajectory_execution on and dry_run from the (default true) argument; never by ~/planned_trajectory."""
     tree = ast.parse((LAUNCH_DIR / "gazebo_sim.launch.py").read_text())
-    nodes = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "Node"
-             and any(k.arg == "executable" and ast.literal_eval(k.value) == "ur_executor_node"
-                     for k in n.keywords)]
+    nodes = [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call)
+        and getattr(n.func, "id", "") == "Node"
+        and any(k.arg == "executable" and ast.literal_eval(k.value) == "ur_executor_node" for k in n.keywords)
+    ]
     assert len(nodes) == 1
     keywords = {k.arg: k.value for k in nodes[0].keywords}
     remaps = ast.unparse(keywords["remappings"])

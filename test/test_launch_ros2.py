@@ -5,6 +5,7 @@ within launch's 5 s, in any order of exit, with no exception noise.
 
 Needs ../shared/tools/ros2-jazzy installed into the venv (`make setup`); skips otherwise.
 """
+
 from __future__ import annotations
 
 import os
@@ -32,8 +33,13 @@ pytestmark = pytest.mark.ros
 SAMPLE_BAG = REPO_ROOT / "models" / "sample_bags" / "sim_cell"
 STARTUP_TIMEOUT_S = 90.0
 STOP_TIMEOUT_S = 5.0  # launch's default: SIGTERM follows SIGINT after 5 s
-NOISE = ("Traceback", "never retrieved", "sending signal 'SIGTERM'", "sending signal 'SIGKILL'",
-         "clean-up still running")
+NOISE = (
+    "Traceback",
+    "never retrieved",
+    "sending signal 'SIGTERM'",
+    "sending signal 'SIGKILL'",
+    "clean-up still running",
+)
 
 
 @pytest.fixture(scope="session")
@@ -80,20 +86,37 @@ def installed(launch, package: str) -> bool:
 
 def test_colcon_install_has_every_executable_in_lib(colcon_install):
     lib = colcon_install / "kd_grasp_ros" / "lib" / "kd_grasp_ros"
-    expected = {"camera_node", "depth_completion_node", "grasp_detection_node", "ur_executor_node",
-                "sim_world_node", "pipeline_composed", "ur_emulator", "bag_player"}
+    expected = {
+        "camera_node",
+        "depth_completion_node",
+        "grasp_detection_node",
+        "ur_executor_node",
+        "sim_world_node",
+        "pipeline_composed",
+        "ur_emulator",
+        "bag_player",
+    }
     assert expected <= {p.name for p in lib.iterdir()}
 
 
 def test_colcon_install_is_found_through_the_ament_index(colcon_install, launch, tmp_path):
     share = colcon_install / "kd_grasp_ros" / "share" / "kd_grasp_ros"
     for kind in ("launch", "config", "models"):
-        source_files = sorted(p.name for p in (REPO_ROOT / kind).iterdir() if p.is_file()
-                              and p.suffix in {".py", ".yaml", ".rviz", ".xml", ".pt", ".json", ".md"})
+        source_files = sorted(
+            p.name
+            for p in (REPO_ROOT / kind).iterdir()
+            if p.is_file() and p.suffix in {".py", ".yaml", ".rviz", ".xml", ".pt", ".json", ".md"}
+        )
         assert sorted(p.name for p in (share / kind).iterdir() if p.is_file()) == source_files, kind
     probe = "from kd_grasp_ros import resources; print(resources.resource_path('', 'package.xml').parent)"
-    out = subprocess.run([sys.executable, "-c", probe], env=launch.env, capture_output=True, text=True,
-                         cwd=tmp_path, check=True).stdout.strip()
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        env=launch.env,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=True,
+    ).stdout.strip()
     assert Path(out) == share
 
 
@@ -101,8 +124,16 @@ def test_colcon_install_is_found_through_the_ament_index(colcon_install, launch,
 def test_mujoco_sim_gives_grasps_and_stops_on_sigterm(launch):
     run = launch("mujoco_sim.launch.py", emulator_ip=free_loopback_address())
     run.wait_for_output("composed pipeline running", STARTUP_TIMEOUT_S)
-    pose = run.ros2("topic", "echo", "--once", "--no-daemon", "--timeout", str(int(STARTUP_TIMEOUT_S)),
-                    "/grasp_pose", "geometry_msgs/msg/PoseStamped")
+    pose = run.ros2(
+        "topic",
+        "echo",
+        "--once",
+        "--no-daemon",
+        "--timeout",
+        str(int(STARTUP_TIMEOUT_S)),
+        "/grasp_pose",
+        "geometry_msgs/msg/PoseStamped",
+    )
     assert "frame_id: camera_color_optical_frame" in pose
     # the executor is calibrated with the simulated camera's true pose, not config/ur_executor.yaml's
     for name, expected in sim_camera_calibration().items():
@@ -119,8 +150,13 @@ def test_mujoco_sim_gives_grasps_and_stops_on_sigterm(launch):
 @pytest.mark.timeout(240)
 def test_real_robot_with_mock_hardware_serves_the_executor_and_stops_when_the_emulator_exits_first(launch):
     robot_ip = free_loopback_address()
-    run = launch("real_robot.launch.py", robot_ip=robot_ip, use_mock_hardware="true",
-                 serial_number="123456789012", autostart="true")
+    run = launch(
+        "real_robot.launch.py",
+        robot_ip=robot_ip,
+        use_mock_hardware="true",
+        serial_number="123456789012",
+        autostart="true",
+    )
     run.wait_for_output(f"connected to {robot_ip}", STARTUP_TIMEOUT_S)
     assert "rviz2 is not installed: RViz (launch_rviz:=true) skipped" in run.output
     services = ""
@@ -138,8 +174,16 @@ def test_real_robot_with_mock_hardware_serves_the_executor_and_stops_when_the_em
 @pytest.mark.timeout(240)
 def test_bag_replay_with_the_kd_grasp_player_gives_grasps_and_stops_on_sigint(launch):
     run = launch("bag_replay.launch.py", bag_path=str(SAMPLE_BAG), player="kd_grasp", rate="0.5")
-    pose = run.ros2("topic", "echo", "--once", "--no-daemon", "--timeout", str(int(STARTUP_TIMEOUT_S)),
-                    "/grasp_pose", "geometry_msgs/msg/PoseStamped")
+    pose = run.ros2(
+        "topic",
+        "echo",
+        "--once",
+        "--no-daemon",
+        "--timeout",
+        str(int(STARTUP_TIMEOUT_S)),
+        "/grasp_pose",
+        "geometry_msgs/msg/PoseStamped",
+    )
     assert "frame_id: camera_color_optical_frame" in pose
     assert_clean_stop(run, signal.SIGINT)
 

@@ -1,5 +1,6 @@
 """camera_node in its own process: a RealSense recording (made with pyrealsense2's software device and
 recorder) is played back on the realsense-ros topics; without a device the node reports and retries."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -31,12 +32,18 @@ def test_recording_is_published_on_realsense_topics(spawn_node, rclpy_context, t
     recording = tmp_path / "synthetic.db3"
     assert write_recording(recording, INTRINSICS, _frames(3)) == 3
     expected = list(_frames(3))
-    listener = Listener(rclpy_context, {"/camera/camera/color/image_raw": Image,
-                                        "/camera/camera/aligned_depth_to_color/image_raw": Image,
-                                        "/camera/camera/aligned_depth_to_color/camera_info": CameraInfo})
+    listener = Listener(
+        rclpy_context,
+        {
+            "/camera/camera/color/image_raw": Image,
+            "/camera/camera/aligned_depth_to_color/image_raw": Image,
+            "/camera/camera/aligned_depth_to_color/camera_info": CameraInfo,
+        },
+    )
     try:
-        node = spawn_node("camera_node",
-                          params={"playback_path": str(recording), "width": 320, "height": 240})
+        node = spawn_node(
+            "camera_node", params={"playback_path": str(recording), "width": 320, "height": 240}
+        )
         node.wait_for_output("streaming from recording", STARTUP_TIMEOUT_S)
         depth_topic = "/camera/camera/aligned_depth_to_color/image_raw"
         depth_msgs = listener.wait_for(depth_topic, 3, STARTUP_TIMEOUT_S)

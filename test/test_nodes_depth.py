@@ -1,5 +1,6 @@
 """depth_completion_node in its own process: colour + raw depth in, 32FC1 metres out with the input's
 stamp and frame and a matching camera_info; mismatched or empty frames are refused and logged."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -29,16 +30,25 @@ def test_depth_completion_node(spawn_node, rclpy_context, tmp_path):
 
     from kd_grasp_ros.ros_image import depth_to_metres, numpy_to_image
 
-    node = spawn_node("depth_completion_node",
-                      params={"model_path": str(depth_model_path(tmp_path)), "threads": 1, "max_age_s": 5.0},
-                      remappings=REMAPS)
+    node = spawn_node(
+        "depth_completion_node",
+        params={"model_path": str(depth_model_path(tmp_path)), "threads": 1, "max_age_s": 5.0},
+        remappings=REMAPS,
+    )
     node.wait_for_output("depth completion ready", STARTUP_TIMEOUT_S)
-    listener = Listener(rclpy_context, {"/depth_completed/image_raw": Image,
-                                        "/depth_completed/camera_info": CameraInfo,
-                                        "/diagnostics": DiagnosticArray})
+    listener = Listener(
+        rclpy_context,
+        {
+            "/depth_completed/image_raw": Image,
+            "/depth_completed/camera_info": CameraInfo,
+            "/diagnostics": DiagnosticArray,
+        },
+    )
     try:
-        pubs = {t: listener.publisher(m, f"/cam/{t}") for t, m in (("color", Image), ("depth", Image),
-                                                                     ("info", CameraInfo))}
+        pubs = {
+            t: listener.publisher(m, f"/cam/{t}")
+            for t, m in (("color", Image), ("depth", Image), ("info", CameraInfo))
+        }
 
         def sender(transform=lambda m: m, send_info=True):
             def publish():
@@ -47,6 +57,7 @@ def test_depth_completion_node(spawn_node, rclpy_context, tmp_path):
                     pubs["info"].publish(msgs.info)
                 pubs["color"].publish(msgs.color)
                 pubs["depth"].publish(msgs.depth)
+
             return publish
 
         def refused(expected_log, transform=lambda m: m, send_info=True):
@@ -58,11 +69,13 @@ def test_depth_completion_node(spawn_node, rclpy_context, tmp_path):
         def colour_of_other_size(m):
             m.color = numpy_to_image(np.zeros((240, 320, 3), np.uint8), "rgb8", m.color.header)
             return m
+
         refused("colour image is 320x240 but the depth image is 640x480", colour_of_other_size)
 
         def all_zero(m):
             m.depth = numpy_to_image(np.zeros((480, 640), np.uint16), "16UC1", m.depth.header)
             return m
+
         refused("only 0.0% of depth pixels are valid", all_zero)
         assert listener.received["/depth_completed/image_raw"] == []
 
@@ -71,15 +84,23 @@ def test_depth_completion_node(spawn_node, rclpy_context, tmp_path):
         def good(m):
             sent.append(m.depth.header.stamp)
             return m
+
         out = listener.wait_for("/depth_completed/image_raw", 1, MESSAGE_TIMEOUT_S, sender(good))[0]
+
         # best effort: the info of that very frame may be dropped under load; one of a sent frame must come,
         # and the diagnostics that report the frame's timings
         def info_and_timings_arrived() -> bool:
             got = listener.received
-            return (any(i.header.stamp in sent for i in got["/depth_completed/camera_info"])
-                    and any(kv.key == "latency_ms" for d in got["/diagnostics"] for kv in d.status[0].values))
-        wait_until_spun(listener, info_and_timings_arrived, MESSAGE_TIMEOUT_S,
-                        "a camera_info of a sent frame and the timing diagnostics")
+            return any(i.header.stamp in sent for i in got["/depth_completed/camera_info"]) and any(
+                kv.key == "latency_ms" for d in got["/diagnostics"] for kv in d.status[0].values
+            )
+
+        wait_until_spun(
+            listener,
+            info_and_timings_arrived,
+            MESSAGE_TIMEOUT_S,
+            "a camera_info of a sent frame and the timing diagnostics",
+        )
     finally:
         listener.close()
     assert out.encoding == "32FC1" and (out.width, out.height) == (640, 480)

@@ -3,6 +3,7 @@ intrinsics, poses) sent to each node running in its own process. Afterwards the 
 running, must answer a valid frame (or grasp) as before, and its peak resident memory (VmHWM) must have
 stayed under PEAK_RSS_BOUND_BYTES: no message may make a node allocate more than it received plus a row.
 """
+
 from __future__ import annotations
 
 import time
@@ -35,16 +36,24 @@ EXAMPLES = 6  # batches per node
 BATCH = 12  # messages per batch
 STARTUP_TIMEOUT_S = 60.0
 ANSWER_TIMEOUT_S = 30.0
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                       HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,
+    ],
+)
 
 INT32 = st.integers(-(2**31), 2**31 - 1)
 UINT32 = st.integers(0, 2**32 - 1)
 SIZES = st.one_of(st.integers(0, 700), st.sampled_from([1, 2**16, 2**31 - 1, 2**32 - 1]))
 FLOATS = st.floats(allow_nan=True, allow_infinity=True, width=64)
-ENCODINGS = st.sampled_from(["16UC1", "32FC1", "rgb8", "bgr8", "rgba8", "mono8", "mono16", "", "8UC3",
-                             "16UC3", "jpeg", "32FC1\x00"])
+ENCODINGS = st.sampled_from(
+    ["16UC1", "32FC1", "rgb8", "bgr8", "rgba8", "mono8", "mono16", "", "8UC3", "16UC3", "jpeg", "32FC1\x00"]
+)
 
 
 @st.composite
@@ -106,14 +115,24 @@ def fuzz_topics(listener: Listener, publishers: dict, strategy) -> None:
 # executable: (ready line, model, remappings, inputs {topic: type}, output (topic, type))
 PERCEPTION_NODES = {
     "grasp_detection_node": (
-        "grasp detection ready", SHIPPED_GRASP_MODEL,
+        "grasp detection ready",
+        SHIPPED_GRASP_MODEL,
         {"depth_completed/image_raw": "/fz/depth", "depth_completed/camera_info": "/fz/info"},
-        {"/fz/depth": Image, "/fz/info": CameraInfo}, ("/grasp_pose", PoseStamped)),
+        {"/fz/depth": Image, "/fz/info": CameraInfo},
+        ("/grasp_pose", PoseStamped),
+    ),
     "depth_completion_node": (
-        "depth completion ready", SHIPPED_DEPTH_MODEL,
-        {"color/image_raw": "/fz/color", "depth/image_raw": "/fz/depth", "depth/camera_info": "/fz/info",
-         "depth_completed/image_raw": "/fz/completed"},
-        {"/fz/color": Image, "/fz/depth": Image, "/fz/info": CameraInfo}, ("/fz/completed", Image)),
+        "depth completion ready",
+        SHIPPED_DEPTH_MODEL,
+        {
+            "color/image_raw": "/fz/color",
+            "depth/image_raw": "/fz/depth",
+            "depth/camera_info": "/fz/info",
+            "depth_completed/image_raw": "/fz/completed",
+        },
+        {"/fz/color": Image, "/fz/depth": Image, "/fz/info": CameraInfo},
+        ("/fz/completed", Image),
+    ),
 }
 
 
@@ -122,8 +141,9 @@ PERCEPTION_NODES = {
 @pytest.mark.parametrize("executable", sorted(PERCEPTION_NODES))
 def test_perception_node_survives_fuzzed_images_and_camera_infos(rclpy_context, spawn_node, executable):
     ready, model, remappings, inputs, (output, output_type) = PERCEPTION_NODES[executable]
-    node = spawn_node(executable, params={"model_path": str(model), "threads": 1, "max_age_s": 5.0},
-                      remappings=remappings)
+    node = spawn_node(
+        executable, params={"model_path": str(model), "threads": 1, "max_age_s": 5.0}, remappings=remappings
+    )
     node.wait_for_output(ready, STARTUP_TIMEOUT_S)
     listener = Listener(rclpy_context, {output: output_type})
     try:
@@ -153,9 +173,11 @@ def test_ur_executor_node_survives_fuzzed_grasps(rclpy_context, spawn_node):
         listener = Listener(rclpy_context, {})
         execute = listener.node.create_client(Trigger, "/ur_executor/execute_latest")
         try:
-            pubs = {"grasp_pose": listener.publisher(PoseStamped, "grasp_pose"),
-                    "grasp_width": listener.publisher(Float32, "grasp_width"),
-                    "grasp_quality": listener.publisher(Float32, "grasp_quality")}
+            pubs = {
+                "grasp_pose": listener.publisher(PoseStamped, "grasp_pose"),
+                "grasp_width": listener.publisher(Float32, "grasp_width"),
+                "grasp_quality": listener.publisher(Float32, "grasp_quality"),
+            }
             deadline = time.monotonic() + ANSWER_TIMEOUT_S
             while not execute.service_is_ready() and time.monotonic() < deadline:
                 listener.spin_for(0.05)
@@ -163,8 +185,13 @@ def test_ur_executor_node_survives_fuzzed_grasps(rclpy_context, spawn_node):
             strategy = {"grasp_pose": poses(), "grasp_width": floats, "grasp_quality": floats}
 
             @FUZZ
-            @given(st.lists(st.tuples(st.sampled_from(sorted(pubs)), st.data()), min_size=BATCH // 2,
-                            max_size=BATCH // 2))
+            @given(
+                st.lists(
+                    st.tuples(st.sampled_from(sorted(pubs)), st.data()),
+                    min_size=BATCH // 2,
+                    max_size=BATCH // 2,
+                )
+            )
             def send(batch):
                 for topic, data in batch:
                     pubs[topic].publish(data.draw(strategy[topic]))

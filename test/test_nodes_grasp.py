@@ -1,5 +1,6 @@
 """grasp_detection_node in its own process: a box of known geometry in, the right grasp out; bad input
 is logged and refused while the node keeps running; stale frames are dropped and counted."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -23,11 +24,11 @@ MESSAGE_TIMEOUT_S = 30.0
 
 
 def _start(spawn_node, shared_root, **params):
-    node = spawn_node("grasp_detection_node",
-                      params={"model_path": str(grasp_model_path(shared_root)), "threads": 1,
-                              "max_age_s": 5.0, **params},
-                      remappings={"depth_completed/image_raw": DEPTH_TOPIC,
-                                  "depth_completed/camera_info": INFO_TOPIC})
+    node = spawn_node(
+        "grasp_detection_node",
+        params={"model_path": str(grasp_model_path(shared_root)), "threads": 1, "max_age_s": 5.0, **params},
+        remappings={"depth_completed/image_raw": DEPTH_TOPIC, "depth_completed/camera_info": INFO_TOPIC},
+    )
     node.wait_for_output("grasp detection ready", STARTUP_TIMEOUT_S)
     return node
 
@@ -47,11 +48,19 @@ def listener(rclpy_context):
     from std_msgs.msg import Float32, Float32MultiArray
     from visualization_msgs.msg import MarkerArray
 
-    listener = Listener(rclpy_context, {
-        "/grasp_pose": PoseStamped, "/grasp_width": Float32, "/grasp_quality": Float32,
-        "/grasp_candidates": PoseArray, "/grasp_candidates_info": Float32MultiArray,
-        "/grasp_markers": MarkerArray, "/grasp_quality_image": Image, "/diagnostics": DiagnosticArray,
-    })
+    listener = Listener(
+        rclpy_context,
+        {
+            "/grasp_pose": PoseStamped,
+            "/grasp_width": Float32,
+            "/grasp_quality": Float32,
+            "/grasp_candidates": PoseArray,
+            "/grasp_candidates_info": Float32MultiArray,
+            "/grasp_markers": MarkerArray,
+            "/grasp_quality_image": Image,
+            "/diagnostics": DiagnosticArray,
+        },
+    )
     yield listener
     listener.close()
 
@@ -76,11 +85,16 @@ def test_box_on_table_gives_the_grasp_at_the_box_top(spawn_node, listener, reque
     def frame_outputs_arrived() -> bool:  # every other output of the same frame
         got = listener.received
         stamped = [got[t] for t in ("/grasp_candidates", "/grasp_quality_image")]
-        return (all(any(m.header.stamp == pose_msg.header.stamp for m in msgs) for msgs in stamped)
-                and any(m.markers and m.markers[0].header.stamp == pose_msg.header.stamp
-                        for m in got["/grasp_markers"])
-                and all(got[t] for t in ("/grasp_width", "/grasp_quality", "/grasp_candidates_info",
-                                         "/diagnostics")))
+        return (
+            all(any(m.header.stamp == pose_msg.header.stamp for m in msgs) for msgs in stamped)
+            and any(
+                m.markers and m.markers[0].header.stamp == pose_msg.header.stamp
+                for m in got["/grasp_markers"]
+            )
+            and all(
+                got[t] for t in ("/grasp_width", "/grasp_quality", "/grasp_candidates_info", "/diagnostics")
+            )
+        )
 
     wait_until_spun(listener, frame_outputs_arrived, MESSAGE_TIMEOUT_S, "the outputs of the grasp's frame")
 
@@ -111,8 +125,12 @@ def test_box_on_table_gives_the_grasp_at_the_box_top(spawn_node, listener, reque
     assert len(markers.markers) == 1 + len(candidates.poses)
     heatmap = [h for h in listener.received["/grasp_quality_image"] if h.header.stamp == stamp]
     assert (heatmap[0].encoding, heatmap[0].width, heatmap[0].height) == ("rgb8", 640, 480)
-    latencies = [kv.value for d in listener.received["/diagnostics"] for kv in d.status[0].values
-                 if kv.key == "latency_ms"]
+    latencies = [
+        kv.value
+        for d in listener.received["/diagnostics"]
+        for kv in d.status[0].values
+        if kv.key == "latency_ms"
+    ]
     assert latencies and all(float(v) > 0 for v in latencies)
     assert node.is_running()
 
@@ -132,6 +150,7 @@ def test_bad_frames_are_refused_and_stale_frames_dropped(spawn_node, listener, r
             if send_info:
                 pub_info.publish(msgs.info)
             pub_depth.publish(make_depth(msgs))
+
         listener.wait_for_next("/diagnostics", MESSAGE_TIMEOUT_S, publish)
         while expected_log not in node.output:
             listener.wait_for_next("/diagnostics", MESSAGE_TIMEOUT_S, publish)
@@ -143,22 +162,26 @@ def test_bad_frames_are_refused_and_stale_frames_dropped(spawn_node, listener, r
     def wrong_encoding(m):
         m.depth.encoding = "rgb8"
         return m.depth
+
     keep_sending(wrong_encoding, "depth image has encoding 'rgb8'")
 
     # 3. depth of another size than camera_info
     def small(m):
         return numpy_to_image(np.full((240, 320), 700, np.uint16), "16UC1", m.depth.header)
+
     keep_sending(small, "camera_info is 640x480 but the depth image is 320x240")
 
     # 4. all-NaN and all-zero depth
     def nan_depth(m):
         return numpy_to_image(np.full((480, 640), np.nan, np.float32), "32FC1", m.depth.header)
+
     keep_sending(nan_depth, "only 0.0% of depth pixels are valid")
 
     # 5. stale frames (5 s old with max_age_s = 1)
     def stale(m):
         m.depth.header.stamp.sec -= 5
         return m.depth
+
     keep_sending(stale, "dropped a stale frame")
 
     assert listener.received["/grasp_pose"] == [] and listener.received["/grasp_candidates"] == []
@@ -171,6 +194,7 @@ def test_bad_frames_are_refused_and_stale_frames_dropped(spawn_node, listener, r
         msgs = camera_messages(listener.now())
         pub_info.publish(msgs.info)
         pub_depth.publish(msgs.depth)
+
     listener.wait_for("/grasp_pose", 1, MESSAGE_TIMEOUT_S, good)
     assert node.is_running()
 

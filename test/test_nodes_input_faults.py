@@ -2,6 +2,7 @@
 count them in /diagnostics, publish nothing for them, and keep working: future, negative and zero
 stamps, an empty frame_id, non-finite intrinsics, and colour/depth that never pair (reported with their
 measured offset)."""
+
 from __future__ import annotations
 
 import math
@@ -32,8 +33,9 @@ def test_grasp_node_refuses_untrustworthy_headers_and_intrinsics(spawn_node, rcl
     from geometry_msgs.msg import PoseStamped
 
     listen = {"/grasp_pose": PoseStamped, "/diagnostics": DiagnosticArray}
-    node, listener, pub_depth, pub_info = grasp_node_on_test_inputs(spawn_node, rclpy_context, listen,
-                                                                    STARTUP_TIMEOUT_S, max_future_s=0.1)
+    node, listener, pub_depth, pub_info = grasp_node_on_test_inputs(
+        spawn_node, rclpy_context, listen, STARTUP_TIMEOUT_S, max_future_s=0.1
+    )
 
     def sender(edit_depth=None, edit_info=None):
         def publish():
@@ -44,9 +46,11 @@ def test_grasp_node_refuses_untrustworthy_headers_and_intrinsics(spawn_node, rcl
                 edit_depth(msgs.depth)
             pub_info.publish(msgs.info)
             pub_depth.publish(msgs.depth)
+
         return publish
 
     try:
+
         def future(depth):
             depth.header.stamp.sec += 10
 
@@ -84,15 +88,22 @@ def test_depth_node_reports_colour_and_depth_that_never_pair_with_their_offset(s
     from diagnostic_msgs.msg import DiagnosticArray
     from sensor_msgs.msg import CameraInfo, Image
 
-    node = spawn_node("depth_completion_node",
-                      params={"model_path": str(SHIPPED_DEPTH_MODEL), "threads": 1, "max_age_s": 5.0,
-                              "sync_slop_s": 0.05},
-                      remappings={"color/image_raw": "/in/color", "depth/image_raw": "/in/depth",
-                                  "depth/camera_info": "/in/info", "depth_completed/image_raw": "/out/depth"})
+    node = spawn_node(
+        "depth_completion_node",
+        params={"model_path": str(SHIPPED_DEPTH_MODEL), "threads": 1, "max_age_s": 5.0, "sync_slop_s": 0.05},
+        remappings={
+            "color/image_raw": "/in/color",
+            "depth/image_raw": "/in/depth",
+            "depth/camera_info": "/in/info",
+            "depth_completed/image_raw": "/out/depth",
+        },
+    )
     node.wait_for_output("depth completion ready", STARTUP_TIMEOUT_S)
     listener = Listener(rclpy_context, {"/out/depth": Image, "/diagnostics": DiagnosticArray})
-    pubs = {name: listener.publisher(kind, f"/in/{name}") for name, kind in
-            (("color", Image), ("depth", Image), ("info", CameraInfo))}
+    pubs = {
+        name: listener.publisher(kind, f"/in/{name}")
+        for name, kind in (("color", Image), ("depth", Image), ("info", CameraInfo))
+    }
 
     def send(offset_s: float):
         def publish():
@@ -102,17 +113,23 @@ def test_depth_node_reports_colour_and_depth_that_never_pair_with_their_offset(s
             msgs = camera_messages(listener.now())
             stamp = msgs.color.header.stamp  # shared by the three messages: give colour its own header
             ns = stamp.sec * 10**9 + stamp.nanosec + int(offset_s * 1e9)
-            msgs.color.header = Header(stamp=Time(sec=ns // 10**9, nanosec=ns % 10**9),
-                                       frame_id=msgs.color.header.frame_id)
+            msgs.color.header = Header(
+                stamp=Time(sec=ns // 10**9, nanosec=ns % 10**9), frame_id=msgs.color.header.frame_id
+            )
             pubs["info"].publish(msgs.info)
             pubs["depth"].publish(msgs.depth)
             pubs["color"].publish(msgs.color)
+
         return publish
 
     try:
         _refused_until_logged(listener, node, send(-0.2), "colour and depth stamps are 0.200 s apart")
-        offsets = [float(kv.value) for d in listener.received["/diagnostics"] for kv in d.status[0].values
-                   if kv.key == "sync_offset_s"]
+        offsets = [
+            float(kv.value)
+            for d in listener.received["/diagnostics"]
+            for kv in d.status[0].values
+            if kv.key == "sync_offset_s"
+        ]
         assert offsets and abs(offsets[-1] - 0.2) < 1e-3
         assert listener.received["/out/depth"] == []
         listener.wait_for("/out/depth", 1, MESSAGE_TIMEOUT_S, send(0.0))  # paired frames still work
@@ -130,11 +147,15 @@ def test_grasp_node_adapts_its_crop_to_small_frames(spawn_node, rclpy_context, w
     from geometry_msgs.msg import PoseStamped
     from node_test_helpers import INTRINSICS, TEST_SCENE
 
-    intrinsics = replace(INTRINSICS, width=width, height=height, cy=(height - 1) / 2.0) if width == 640 \
+    intrinsics = (
+        replace(INTRINSICS, width=width, height=height, cy=(height - 1) / 2.0)
+        if width == 640
         else INTRINSICS.scaled(width, height)
+    )
     listen = {"/grasp_pose": PoseStamped, "/diagnostics": DiagnosticArray}
-    node, listener, pub_depth, pub_info = grasp_node_on_test_inputs(spawn_node, rclpy_context, listen,
-                                                                    STARTUP_TIMEOUT_S)
+    node, listener, pub_depth, pub_info = grasp_node_on_test_inputs(
+        spawn_node, rclpy_context, listen, STARTUP_TIMEOUT_S
+    )
 
     def publish():
         msgs = camera_messages(listener.now(), intrinsics=intrinsics)

@@ -1,6 +1,7 @@
 """Latest frame wins in the perception nodes (own processes, real messages): a burst of frames faster
 than the network is answered with the newest frame's grasps; the frames replaced before inference are
 counted as superseded, never queued."""
+
 from __future__ import annotations
 
 import time
@@ -31,8 +32,9 @@ def test_a_burst_of_frames_is_answered_with_the_newest_and_the_rest_counted(spaw
     from geometry_msgs.msg import PoseArray
 
     listen = {"/grasp_candidates": PoseArray, "/diagnostics": DiagnosticArray}
-    node, listener, pub_depth, pub_info = grasp_node_on_test_inputs(spawn_node, rclpy_context, listen,
-                                                                    STARTUP_TIMEOUT_S)
+    node, listener, pub_depth, pub_info = grasp_node_on_test_inputs(
+        spawn_node, rclpy_context, listen, STARTUP_TIMEOUT_S
+    )
     template = camera_messages(listener.now())
 
     def send(stamp) -> None:
@@ -58,8 +60,9 @@ def test_a_burst_of_frames_is_answered_with_the_newest_and_the_rest_counted(spaw
             assert time.monotonic() < deadline, "the newest frame of the burst was never answered"
             listener.spin_for(0.1)
         listener.spin_for(1.0)  # anything still queued would arrive now
-        answers = [_stamp_ns(m.header.stamp)
-                   for m in listener.received["/grasp_candidates"][answered_before:]]
+        answers = [
+            _stamp_ns(m.header.stamp) for m in listener.received["/grasp_candidates"][answered_before:]
+        ]
         assert answers[-1] == newest  # nothing older comes after the newest
         assert answers == sorted(answers) and len(answers) < BURST_FRAMES // 2
         values = _values(listener)

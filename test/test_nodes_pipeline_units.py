@@ -1,5 +1,6 @@
 """Fast tests of the ROS-free pieces the nodes stand on: approximate-time sync, frame checks, the
 grasp stage's filtering, pictures, the synthetic scene, and the grasp message conversions."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -38,9 +39,15 @@ def test_sync_queue_is_bounded_and_restarts_after_time_jumps_back():
     assert sync.add("b", 8.5, "b0")["a"].item == "again"
 
 
-@pytest.mark.parametrize("kwargs", [dict(streams=("a",)), dict(streams=("a", "a")),
-                                    dict(streams=("a", "b"), queue_size=0),
-                                    dict(streams=("a", "b"), slop_s=-1)])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(streams=("a",)),
+        dict(streams=("a", "a")),
+        dict(streams=("a", "b"), queue_size=0),
+        dict(streams=("a", "b"), slop_s=-1),
+    ],
+)
 def test_sync_rejects_bad_configuration(kwargs):
     with pytest.raises(SyncConfigError):
         ApproximateTimeSynchronizer(**kwargs)
@@ -121,8 +128,13 @@ def test_grasp_messages_keep_the_gripper_axes():
     )
 
     rotation = rot_z(0.7)
-    pose = GraspPose(position=np.array([0.1, -0.2, 0.6]), rotation=rotation, width_m=0.05, quality=0.8,
-                     frame_id="camera_color_optical_frame")
+    pose = GraspPose(
+        position=np.array([0.1, -0.2, 0.6]),
+        rotation=rotation,
+        width_m=0.05,
+        quality=0.8,
+        frame_id="camera_color_optical_frame",
+    )
     msg = pose_to_msg(pose)
     np.testing.assert_allclose(msg_to_rotation(msg), rotation, atol=1e-9)
     assert (msg.position.x, msg.position.y, msg.position.z) == pytest.approx((0.1, -0.2, 0.6))

@@ -1,5 +1,6 @@
 """sim_world_node mirrors an emulated UR controller (joints and tool-output gripper) and publishes the
 simulated camera; pipeline_composed runs depth completion and grasp detection in one process."""
+
 from __future__ import annotations
 
 import os
@@ -28,9 +29,19 @@ def emulator(tmp_path):
     host = f"127.0.0.{20 + os.getpid() % 80}"
     log_path = tmp_path / "emulator.log"
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen([str(Path(sys.executable).parent / "kd-grasp"), "ur-emulator", "--host", host,
-                                 "--initial-q", *map(str, INITIAL_Q)], stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "kd-grasp"),
+                "ur-emulator",
+                "--host",
+                host,
+                "--initial-q",
+                *map(str, INITIAL_Q),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while EMULATOR_READY not in log_path.read_text(errors="replace"):
         assert proc.poll() is None and time.monotonic() < deadline, log_path.read_text(errors="replace")
@@ -57,8 +68,14 @@ def test_sim_world_node_mirrors_the_emulated_controller(spawn_node, rclpy_contex
     from diagnostic_msgs.msg import DiagnosticArray
     from sensor_msgs.msg import Image, JointState
 
-    listener = Listener(rclpy_context, {"/joint_states": JointState, "/diagnostics": DiagnosticArray,
-                                        "/camera/camera/aligned_depth_to_color/image_raw": Image})
+    listener = Listener(
+        rclpy_context,
+        {
+            "/joint_states": JointState,
+            "/diagnostics": DiagnosticArray,
+            "/camera/camera/aligned_depth_to_color/image_raw": Image,
+        },
+    )
     try:
         node = spawn_node("sim_world_node", params={"robot_ip": emulator, "camera_rate_hz": 1.0})
         node.wait_for_output(f"mirroring the controller at {emulator}", STARTUP_TIMEOUT_S)
@@ -68,6 +85,7 @@ def test_sim_world_node_mirrors_the_emulated_controller(spawn_node, rclpy_contex
             listener.spin_for(0.2)
             states = listener.received["/joint_states"]
             return states and np.allclose(states[-1].position, INITIAL_Q, atol=1e-3)
+
         deadline = time.monotonic() + 20.0
         while not arm_at_initial_q():
             assert time.monotonic() < deadline, "the simulated arm did not reach the controller's actual_q"
@@ -75,8 +93,10 @@ def test_sim_world_node_mirrors_the_emulated_controller(spawn_node, rclpy_contex
         io = rtde_io.RTDEIOInterface(emulator)
         assert io.setToolDigitalOut(0, True)
         deadline = time.monotonic() + 20.0
+
         def gripper_opening():
             return float(_diagnostic(listener, "sim_world_node").get("gripper_opening_m", GRIPPER_STROKE_M))
+
         while gripper_opening() > 0.5 * GRIPPER_STROKE_M:
             assert time.monotonic() < deadline, "the simulated gripper did not follow the tool output"
             listener.spin_for(0.2)
@@ -84,8 +104,10 @@ def test_sim_world_node_mirrors_the_emulated_controller(spawn_node, rclpy_contex
     finally:
         listener.close()
     assert (depth.encoding, depth.width, depth.height) == ("16UC1", 640, 480)
-    assert list(listener.received["/joint_states"][-1].name)[:2] == ["shoulder_pan_joint",
-                                                                     "shoulder_lift_joint"]
+    assert list(listener.received["/joint_states"][-1].name)[:2] == [
+        "shoulder_pan_joint",
+        "shoulder_lift_joint",
+    ]
     assert node.is_running()
 
 
@@ -99,21 +121,40 @@ def test_pipeline_composed_runs_both_nodes_in_one_process(spawn_node, rclpy_cont
     except pytest.skip.Exception:
         shared = None
     params = tmp_path / "composed.yaml"
-    params.write_text(yaml.safe_dump({
-        "depth_completion_node": {"ros__parameters": {"model_path": str(depth_model_path(tmp_path)),
-                                                      "max_age_s": 5.0}},
-        "grasp_detection_node": {"ros__parameters": {"model_path": str(grasp_model_path(shared)),
-                                                     "max_age_s": 5.0, "min_quality": 0.0}},
-    }))
-    node = spawn_node("pipeline_composed", ros_args=["--params-file", str(params)],
-                      remappings={"color/image_raw": "/cam/color", "depth/image_raw": "/cam/depth",
-                                  "depth/camera_info": "/cam/info"})
-    node.wait_for_output("composed pipeline running: depth_completion_node, grasp_detection_node",
-                         STARTUP_TIMEOUT_S)
+    params.write_text(
+        yaml.safe_dump(
+            {
+                "depth_completion_node": {
+                    "ros__parameters": {"model_path": str(depth_model_path(tmp_path)), "max_age_s": 5.0}
+                },
+                "grasp_detection_node": {
+                    "ros__parameters": {
+                        "model_path": str(grasp_model_path(shared)),
+                        "max_age_s": 5.0,
+                        "min_quality": 0.0,
+                    }
+                },
+            }
+        )
+    )
+    node = spawn_node(
+        "pipeline_composed",
+        ros_args=["--params-file", str(params)],
+        remappings={
+            "color/image_raw": "/cam/color",
+            "depth/image_raw": "/cam/depth",
+            "depth/camera_info": "/cam/info",
+        },
+    )
+    node.wait_for_output(
+        "composed pipeline running: depth_completion_node, grasp_detection_node", STARTUP_TIMEOUT_S
+    )
     listener = Listener(rclpy_context, {"/diagnostics": DiagnosticArray})
     try:
-        pubs = {t: listener.publisher(m, f"/cam/{t}") for t, m in (("color", Image), ("depth", Image),
-                                                                     ("info", CameraInfo))}
+        pubs = {
+            t: listener.publisher(m, f"/cam/{t}")
+            for t, m in (("color", Image), ("depth", Image), ("info", CameraInfo))
+        }
 
         def publish():
             msgs = camera_messages(listener.now(), transparent=True)

@@ -1,6 +1,7 @@
 """The package is a well-formed ament_python package with a main behind every executable. Its colcon
 install (files found through the ament index, executables in lib/kd_grasp_ros) is tested with the real
 colcon in test/test_launch_ros2.py."""
+
 from __future__ import annotations
 
 import importlib
@@ -15,15 +16,31 @@ from kd_grasp_ros import cli, resources
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REQUIRED_EXEC_DEPENDS = {
-    "rclpy", "std_msgs", "std_srvs", "sensor_msgs", "geometry_msgs", "visualization_msgs",
-    "trajectory_msgs", "diagnostic_msgs", "lifecycle_msgs", "python3-numpy", "python3-opencv",
-    "python3-pytorch-pip", "python3-ur-rtde-pip", "python3-pyrealsense2-pip",
+    "rclpy",
+    "std_msgs",
+    "std_srvs",
+    "sensor_msgs",
+    "geometry_msgs",
+    "visualization_msgs",
+    "trajectory_msgs",
+    "diagnostic_msgs",
+    "lifecycle_msgs",
+    "python3-numpy",
+    "python3-opencv",
+    "python3-pytorch-pip",
+    "python3-ur-rtde-pip",
+    "python3-pyrealsense2-pip",
 }
 
 
 def console_scripts() -> dict[str, str]:
-    text = subprocess.run([sys.executable, "setup.py", "--quiet", "--name"], cwd=REPO_ROOT,
-                          capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        [sys.executable, "setup.py", "--quiet", "--name"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert text.strip() == "kd_grasp_ros"
     namespace: dict = {}
     source = (REPO_ROOT / "setup.py").read_text().split("setup(")[0]

@@ -1,6 +1,7 @@
 """The executables the launch files start stop cleanly on any mix of stop signals and never outlive
 their parent: the real `ur_emulator` entry point, with a real RTDE client connected (so the process has
 several threads a signal may land on)."""
+
 from __future__ import annotations
 
 import os
@@ -57,8 +58,9 @@ def test_emulator_exits_when_its_parent_dies():
     launcher = os.fork()
     if launcher == 0:  # a launcher that starts the emulator and dies without stopping it
         try:
-            proc = subprocess.Popen([*EMULATOR, "--host", free_loopback_address()], stdout=subprocess.PIPE,
-                                    text=True)
+            proc = subprocess.Popen(
+                [*EMULATOR, "--host", free_loopback_address()], stdout=subprocess.PIPE, text=True
+            )
             proc.stdout.readline()
             os.write(write_end, f"{proc.pid}\n".encode())
         finally:
@@ -105,8 +107,9 @@ with exit_deadline("probe", timeout_s=0.5):
 @pytest.mark.parametrize(("blocking", "expected"), [("releases-gil", 3), ("holds-gil", -signal.SIGALRM)])
 def test_a_clean_up_past_its_deadline_ends_the_process_even_holding_the_gil(blocking, expected):
     start = time.monotonic()
-    result = subprocess.run([sys.executable, "-c", DEADLINE_PROBE, blocking], capture_output=True, text=True,
-                            timeout=20)
+    result = subprocess.run(
+        [sys.executable, "-c", DEADLINE_PROBE, blocking], capture_output=True, text=True, timeout=20
+    )
     assert result.returncode == expected, result.stderr
     assert time.monotonic() - start < 5.0
     if blocking == "releases-gil":

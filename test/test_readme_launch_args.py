@@ -1,5 +1,6 @@
 """The README's launch-argument section is what `ros2 launch FILE --show-args` prints for every launch
 file (scripts/update_readme_launch_args.py generates it)."""
+
 from __future__ import annotations
 
 import subprocess
@@ -22,8 +23,9 @@ def ros2_launch():
 
 @pytest.mark.timeout(180)
 def test_readme_launch_arguments_are_generated_from_the_launch_files(ros2_launch):
-    result = subprocess.run([sys.executable, str(SCRIPT), "--check"], capture_output=True, text=True,
-                            timeout=170)
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--check"], capture_output=True, text=True, timeout=170
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 

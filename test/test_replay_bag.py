@@ -1,5 +1,6 @@
 """`kd-grasp replay`: bag reading/writing, offline processing (deterministic, all outputs written) and
 publishing a bag with /clock to a live graph."""
+
 from __future__ import annotations
 
 import argparse
@@ -46,8 +47,12 @@ def _shared_or_none(request):
 def test_sample_bag_ships_with_the_realsense_topics():
     assert sum(f.stat().st_size for f in SAMPLE_BAG.iterdir()) < 20e6
     image, info = "sensor_msgs/msg/Image", "sensor_msgs/msg/CameraInfo"
-    assert bag_topics(SAMPLE_BAG) == {SAMPLE_TOPICS["color"]: image, SAMPLE_TOPICS["color_info"]: info,
-                                      SAMPLE_TOPICS["depth"]: image, SAMPLE_TOPICS["depth_info"]: info}
+    assert bag_topics(SAMPLE_BAG) == {
+        SAMPLE_TOPICS["color"]: image,
+        SAMPLE_TOPICS["color_info"]: info,
+        SAMPLE_TOPICS["depth"]: image,
+        SAMPLE_TOPICS["depth_info"]: info,
+    }
     depth = [deserialize(m) for m in read_messages(SAMPLE_BAG, [SAMPLE_TOPICS["depth"]])]
     assert [d.encoding for d in depth] == ["16UC1"] * 4
     assert depth[0].header.stamp.sec * 10**9 + depth[0].header.stamp.nanosec == START_TIME_NS
@@ -86,8 +91,16 @@ def test_offline_replay_is_deterministic_and_writes_every_output(tmp_path, box_b
 @pytest.mark.timeout(120)
 def test_offline_replay_with_depth_completion(tmp_path, box_bag, request):
     grasp_model = str(grasp_model_path(_shared_or_none(request)))
-    args = _args(str(box_bag), "--offline", "--out", str(tmp_path / "c"), "--depth-model",
-                 str(depth_model_path(tmp_path)), "--grasp-model", grasp_model)
+    args = _args(
+        str(box_bag),
+        "--offline",
+        "--out",
+        str(tmp_path / "c"),
+        "--depth-model",
+        str(depth_model_path(tmp_path)),
+        "--grasp-model",
+        grasp_model,
+    )
     assert cli.run(args) == 0
     summary = json.loads((tmp_path / "c" / "results.json").read_text())
     assert summary["depth_completion"] is True and summary["frames"] == FRAMES
@@ -121,9 +134,11 @@ def test_replay_publishes_the_bag_with_clock(spawn_node, rclpy_context, box_bag)
 
     def clock_ns():
         return {c.clock.sec * 10**9 + c.clock.nanosec for c in listener.received["/clock"]}
+
     try:
-        player = spawn_node("kd-grasp", extra_args=["replay", str(box_bag), "--rate", "2.0", "--loop",
-                                                    "--start-delay", "0.5"])
+        player = spawn_node(
+            "kd-grasp", extra_args=["replay", str(box_bag), "--rate", "2.0", "--loop", "--start-delay", "0.5"]
+        )
         depth = listener.wait_for(SAMPLE_TOPICS["depth"], FRAMES + 1, 60.0)
         deadline = time.monotonic() + 30.0
         while not frame_stamps <= clock_ns():  # looping: every frame time comes round on /clock

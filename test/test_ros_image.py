@@ -1,4 +1,5 @@
 """kd_grasp_ros.ros_image: every encoding round-trips, bad messages raise ImageConversionError."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -42,17 +43,24 @@ def test_round_trip_every_encoding(encoding):
 
 
 @settings(max_examples=40, deadline=None)
-@given(encoding=st.sampled_from(sorted(ENCODINGS)), height=st.integers(1, 9), width=st.integers(1, 9),
-       padding=st.integers(0, 7), bigendian=st.booleans(), seed=st.integers(0, 1000))
+@given(
+    encoding=st.sampled_from(sorted(ENCODINGS)),
+    height=st.integers(1, 9),
+    width=st.integers(1, 9),
+    padding=st.integers(0, 7),
+    bigendian=st.booleans(),
+    seed=st.integers(0, 1000),
+)
 def test_step_padding_and_byte_order_are_honoured(encoding, height, width, padding, bigendian, seed):
     array = random_array(encoding, height, width, seed)
     dtype, channels = ENCODINGS[encoding]
     wire = array.astype(dtype.newbyteorder(">" if bigendian else "<"))
     row_bytes = width * channels * dtype.itemsize
     raw = wire.tobytes()
-    data = b"".join(raw[r * row_bytes:(r + 1) * row_bytes] + bytes(padding) for r in range(height))
-    msg = Image(height=height, width=width, encoding=encoding, is_bigendian=int(bigendian),
-                step=row_bytes + padding)
+    data = b"".join(raw[r * row_bytes : (r + 1) * row_bytes] + bytes(padding) for r in range(height))
+    msg = Image(
+        height=height, width=width, encoding=encoding, is_bigendian=int(bigendian), step=row_bytes + padding
+    )
     msg.data = data
     np.testing.assert_array_equal(image_to_numpy(msg), array)
 
@@ -63,12 +71,15 @@ def test_last_row_padding_may_be_omitted():
     np.testing.assert_array_equal(image_to_numpy(msg), np.arange(12).reshape(3, 4))
 
 
-@pytest.mark.parametrize("mutate, message", [
-    (lambda m: setattr(m, "encoding", "yuv422"), "unsupported image encoding 'yuv422'"),
-    (lambda m: setattr(m, "step", 7), "step 7 is smaller than"),
-    (lambda m: setattr(m, "data", bytes(m.data)[:-3]), "truncated 16UC1 image"),
-    (lambda m: setattr(m, "height", 0), "no pixels"),
-])
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda m: setattr(m, "encoding", "yuv422"), "unsupported image encoding 'yuv422'"),
+        (lambda m: setattr(m, "step", 7), "step 7 is smaller than"),
+        (lambda m: setattr(m, "data", bytes(m.data)[:-3]), "truncated 16UC1 image"),
+        (lambda m: setattr(m, "height", 0), "no pixels"),
+    ],
+)
 def test_malformed_messages_raise_named_error(mutate, message):
     msg = numpy_to_image(np.ones((4, 5), np.uint16), "16UC1")
     mutate(msg)
@@ -103,12 +114,15 @@ def test_depth_rejects_colour_encodings():
         depth_to_metres(numpy_to_image(np.zeros((2, 2, 3), np.uint8), "rgb8"))
 
 
-@pytest.mark.parametrize("encoding, to_wire", [
-    ("rgb8", lambda rgb: rgb),
-    ("bgr8", lambda rgb: rgb[:, :, ::-1]),
-    ("rgba8", lambda rgb: np.dstack([rgb, np.full(rgb.shape[:2], 7, np.uint8)])),
-    ("bgra8", lambda rgb: np.dstack([rgb[:, :, ::-1], np.full(rgb.shape[:2], 7, np.uint8)])),
-])
+@pytest.mark.parametrize(
+    "encoding, to_wire",
+    [
+        ("rgb8", lambda rgb: rgb),
+        ("bgr8", lambda rgb: rgb[:, :, ::-1]),
+        ("rgba8", lambda rgb: np.dstack([rgb, np.full(rgb.shape[:2], 7, np.uint8)])),
+        ("bgra8", lambda rgb: np.dstack([rgb[:, :, ::-1], np.full(rgb.shape[:2], 7, np.uint8)])),
+    ],
+)
 def test_colour_images_come_back_as_rgb(encoding, to_wire):
     rgb = random_array("rgb8", 6, 4, seed=3)
     msg = numpy_to_image(np.ascontiguousarray(to_wire(rgb)), encoding)
@@ -116,8 +130,16 @@ def test_colour_images_come_back_as_rgb(encoding, to_wire):
 
 
 def test_camera_info_round_trip():
-    intr = CameraIntrinsics(width=640, height=480, fx=610.5, fy=611.0, cx=320.2, cy=241.7,
-                            distortion=(0.1, -0.2, 0.0, 0.001, 0.0), frame_id="cam_optical")
+    intr = CameraIntrinsics(
+        width=640,
+        height=480,
+        fx=610.5,
+        fy=611.0,
+        cx=320.2,
+        cy=241.7,
+        distortion=(0.1, -0.2, 0.0, 0.001, 0.0),
+        frame_id="cam_optical",
+    )
     msg = intrinsics_to_camera_info(intr)
     assert msg.header.frame_id == "cam_optical"
     assert list(msg.p)[:3] == [610.5, 0.0, 320.2]

@@ -1,4 +1,5 @@
 """Images cross a process boundary over real ROS 2 and every pixel arrives as it was sent."""
+
 from __future__ import annotations
 
 import subprocess
@@ -30,11 +31,17 @@ def test_every_pixel_survives_the_trip(rclpy_context, tmp_path):
     executor.add_node(node)
     received: dict[str, dict[int, Image]] = {name: {} for name in ("depth_mm", "depth_m", "rgb", "bgr")}
     for name, store in received.items():
-        node.create_subscription(Image, name, lambda msg, s=store: s.setdefault(msg.header.stamp.sec, msg),
-                                 50)
+        node.create_subscription(
+            Image, name, lambda msg, s=store: s.setdefault(msg.header.stamp.sec, msg), 50
+        )
     try:
-        spin_until(node, executor, lambda: all(len(s) >= FRAMES_WANTED for s in received.values()), 40.0,
-                   f"{FRAMES_WANTED} frames on every topic from the sender process")
+        spin_until(
+            node,
+            executor,
+            lambda: all(len(s) >= FRAMES_WANTED for s in received.values()),
+            40.0,
+            f"{FRAMES_WANTED} frames on every topic from the sender process",
+        )
     finally:
         sender.terminate()
         sender.wait(10)

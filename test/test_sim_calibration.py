@@ -1,6 +1,7 @@
 """mujoco_sim.launch.py calibrates the executor with the simulated camera's true pose: a point seen in the
 rendered depth of a known object, lifted to the camera frame and through the executor's hand-eye, lands
 on the object in the simulation."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -38,8 +39,14 @@ def test_the_launch_calibration_is_the_rendered_cameras_pose():
 def test_a_point_on_a_box_seen_by_the_simulated_camera_reaches_the_box_through_the_hand_eye():
     cfg = load_sim_config()
     top = np.array([*cfg.workspace.center, cfg.table.top_z + 2 * BOX_HALF[2]])
-    box = ObjectSpec(name="box", shape="box", size=BOX_HALF, rgba=(0.8, 0.3, 0.2, 1.0), transparent=False,
-                     position=top - [0.0, 0.0, BOX_HALF[2] - 0.002])
+    box = ObjectSpec(
+        name="box",
+        shape="box",
+        size=BOX_HALF,
+        rgba=(0.8, 0.3, 0.2, 1.0),
+        transparent=False,
+        position=top - [0.0, 0.0, BOX_HALF[2] - 0.002],
+    )
     world = SimWorld(cfg)
     try:
         world.reset(seed=1, objects=[box])
@@ -47,12 +54,13 @@ def test_a_point_on_a_box_seen_by_the_simulated_camera_reaches_the_box_through_t
         frame = world.render()
     finally:
         world.close()
-    (u, v), = project_points(box_top[None], frame.T_base_camera, frame.intrinsics)
+    ((u, v),) = project_points(box_top[None], frame.T_base_camera, frame.intrinsics)
     row, col = int(round(v)), int(round(u))
     depth = float(frame.depth_true[row, col])
     seen = frame.intrinsics.deproject(col, row, depth)
-    grasp = GraspPose(position=seen, rotation=np.eye(3), width_m=0.04, quality=1.0,
-                      frame_id=frame.intrinsics.frame_id)
+    grasp = GraspPose(
+        position=seen, rotation=np.eye(3), width_m=0.04, quality=1.0, frame_id=frame.intrinsics.frame_id
+    )
     hand_eye = HandEye(ExecutorConfig(**sim_camera_calibration()))
     in_sim = base_link_to_sim(hand_eye.grasp_in_base_link(grasp))[:3, 3]
     assert np.linalg.norm(in_sim - box_top) < 0.005, (in_sim, box_top)

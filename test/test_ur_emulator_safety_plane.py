@@ -3,6 +3,7 @@ safety plane raises a protective stop in that cycle and the arm halts where it i
 snapped back onto the plane, so executor tests see real overshoot), and a control-script command it
 does not emulate is refused (the script stops) instead of being acknowledged. The register
 interface the RTDE server feeds is driven directly."""
+
 import io
 import time
 

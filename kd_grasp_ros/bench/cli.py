@@ -10,6 +10,7 @@ Then the camera-to-grasp latency at 640x480 in-process, and the shipped node gra
 separate processes, the launch files' parameter files) fed 640x480 frames at 30 Hz over ROS: output
 rate and image-stamp-to-grasp latency (kd_grasp_ros/bench/node_graph.py). Writes bench.json and bench.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,27 +36,46 @@ SHIPPED_THREADS_PER_NETWORK = 1
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--grasp-models", nargs="*", default=list(GRASP_MODELS),
-                        help="grasp checkpoints (models/ names or paths)")
-    parser.add_argument("--depth-models", nargs="*", default=list(DEPTH_MODELS),
-                        help="depth checkpoints (models/ names or paths)")
+    parser.add_argument(
+        "--grasp-models",
+        nargs="*",
+        default=list(GRASP_MODELS),
+        help="grasp checkpoints (models/ names or paths)",
+    )
+    parser.add_argument(
+        "--depth-models",
+        nargs="*",
+        default=list(DEPTH_MODELS),
+        help="depth checkpoints (models/ names or paths)",
+    )
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="torch / ORT thread counts")
     parser.add_argument("--repeats", type=int, default=50, help="timed runs per measurement")
     parser.add_argument("--warmup", type=int, default=5, help="untimed runs before each measurement")
     parser.add_argument("--no-onnx", action="store_true", help="skip the ONNX Runtime and int8 forms")
-    parser.add_argument("--calibration-frames", type=int, default=8,
-                        help="frames for int8 static calibration")
+    parser.add_argument(
+        "--calibration-frames", type=int, default=8, help="frames for int8 static calibration"
+    )
     parser.add_argument("--pipeline-grasp", default="grasp_student_v1.pt", help="grasp model of the pipeline")
-    parser.add_argument("--pipeline-depth", default="depth_student.pt",
-                        help="depth model of the pipeline ('none' = raw depth, inpainted)")
-    parser.add_argument("--pipeline-threads", type=int, nargs="+", default=[1, 2],
-                        help="thread counts of the in-process pipeline (1 per network is what the nodes run)")
+    parser.add_argument(
+        "--pipeline-depth",
+        default="depth_student.pt",
+        help="depth model of the pipeline ('none' = raw depth, inpainted)",
+    )
+    parser.add_argument(
+        "--pipeline-threads",
+        type=int,
+        nargs="+",
+        default=[1, 2],
+        help="thread counts of the in-process pipeline (1 per network is what the nodes run)",
+    )
     parser.add_argument("--no-pipeline", action="store_true", help="skip the camera-to-grasp measurement")
     parser.add_argument("--no-nodes", action="store_true", help="skip the node graph measurement over ROS")
-    parser.add_argument("--node-seconds", type=float, default=20.0,
-                        help="seconds of 30 Hz input per node graph form")
-    parser.add_argument("--out-dir", type=Path, default=Path("docs/results"),
-                        help="bench.json / bench.md go here")
+    parser.add_argument(
+        "--node-seconds", type=float, default=20.0, help="seconds of 30 Hz input per node graph form"
+    )
+    parser.add_argument(
+        "--out-dir", type=Path, default=Path("docs/results"), help="bench.json / bench.md go here"
+    )
     parser.add_argument("--device", default="cpu", choices=["cpu"], help="inference device (CPU only)")
 
 
@@ -64,21 +84,36 @@ def _node_graph_targets(nodes: dict, pipeline: list[dict]) -> list[dict]:
     for mode, fps_target in NODE_GRAPH_TARGET_FPS.items():
         if mode in nodes:
             fps = nodes[mode]["output_fps"]
-            out.append({"what": f"node graph ({mode}) output at {nodes[mode]['input_hz']:g} Hz input",
-                        "target": f">= {fps_target:g} frames/s", "measured": f"{fps:.1f} frames/s",
-                        "met": fps >= fps_target})
+            out.append(
+                {
+                    "what": f"node graph ({mode}) output at {nodes[mode]['input_hz']:g} Hz input",
+                    "target": f">= {fps_target:g} frames/s",
+                    "measured": f"{fps:.1f} frames/s",
+                    "met": fps >= fps_target,
+                }
+            )
     base = [p for p in pipeline if p["threads"] == SHIPPED_THREADS_PER_NETWORK]
     composed = (nodes.get("composed") or {}).get("end_to_end_ms")
     if composed and base:
         in_process = base[0]["latency"]["median_ms"]
         limit = max(in_process + NODE_GRAPH_LATENCY_SLACK_MS, NODE_GRAPH_LATENCY_RATIO * in_process)
-        out.append({"what": "node graph (composed) image stamp -> grasp, median",
-                    "target": f"<= {limit:.1f} ms (in-process {in_process:.1f} ms of this run + "
-                              f"{NODE_GRAPH_LATENCY_SLACK_MS:g} ms or x{NODE_GRAPH_LATENCY_RATIO:g})",
-                    "measured": f"{composed['median']:.1f} ms", "met": composed["median"] <= limit})
-        out.append({"what": "node graph (composed) image stamp -> grasp, p90",
-                    "target": f"<= {NODE_GRAPH_P90_TARGET_MS:g} ms", "measured": f"{composed['p90']:.1f} ms",
-                    "met": composed["p90"] <= NODE_GRAPH_P90_TARGET_MS})
+        out.append(
+            {
+                "what": "node graph (composed) image stamp -> grasp, median",
+                "target": f"<= {limit:.1f} ms (in-process {in_process:.1f} ms of this run + "
+                f"{NODE_GRAPH_LATENCY_SLACK_MS:g} ms or x{NODE_GRAPH_LATENCY_RATIO:g})",
+                "measured": f"{composed['median']:.1f} ms",
+                "met": composed["median"] <= limit,
+            }
+        )
+        out.append(
+            {
+                "what": "node graph (composed) image stamp -> grasp, p90",
+                "target": f"<= {NODE_GRAPH_P90_TARGET_MS:g} ms",
+                "measured": f"{composed['p90']:.1f} ms",
+                "met": composed["p90"] <= NODE_GRAPH_P90_TARGET_MS,
+            }
+        )
     return out
 
 
@@ -86,15 +121,25 @@ def _targets(rows: list[dict], threads: list[int]) -> list[dict]:
     """The grasp student's target, in the form the nodes run (ONNX Runtime fp32, 1 thread)."""
     out = []
     if 1 in threads:
-        shipped = [r for r in rows if r["family"] == "grasp" and r["role"] == "student" and "latency" in r
-                   and r["form"].startswith(SHIPPED_FORM)]
+        shipped = [
+            r
+            for r in rows
+            if r["family"] == "grasp"
+            and r["role"] == "student"
+            and "latency" in r
+            and r["form"].startswith(SHIPPED_FORM)
+        ]
         if shipped:
             best = min(shipped, key=lambda r: r["latency"]["1"]["median_ms"])
             ms = best["latency"]["1"]["median_ms"]
-            out.append({"what": "grasp student as the nodes run it, 1 thread",
-                        "target": f"<= {STUDENT_TARGET_MS:g} ms",
-                        "measured": f"{ms:.1f} ms ({best['network']}, {best['form']})",
-                        "met": ms <= STUDENT_TARGET_MS})
+            out.append(
+                {
+                    "what": "grasp student as the nodes run it, 1 thread",
+                    "target": f"<= {STUDENT_TARGET_MS:g} ms",
+                    "measured": f"{ms:.1f} ms ({best['network']}, {best['form']})",
+                    "met": ms <= STUDENT_TARGET_MS,
+                }
+            )
     return out
 
 
@@ -132,13 +177,23 @@ def _run(args: argparse.Namespace) -> int:
         for net in tqdm(networks, desc="bench networks", unit="network"):
             inputs = prepare[net.family](frames[0])
             calibration = [prepare[net.family](f) for f in frames[1:]]
-            rows += bench_network(net, inputs, calibration, args.threads, args.repeats, args.warmup,
-                                  not args.no_onnx, Path(workdir))
+            rows += bench_network(
+                net,
+                inputs,
+                calibration,
+                args.threads,
+                args.repeats,
+                args.warmup,
+                not args.no_onnx,
+                Path(workdir),
+            )
     pipeline = []
     if not args.no_pipeline:
         depth = None if args.pipeline_depth == NO_DEPTH_MODEL else args.pipeline_depth
-        pipeline = [bench_pipeline(args.pipeline_grasp, depth, n, args.repeats, args.warmup)
-                    for n in args.pipeline_threads]
+        pipeline = [
+            bench_pipeline(args.pipeline_grasp, depth, n, args.repeats, args.warmup)
+            for n in args.pipeline_threads
+        ]
     nodes = {}
     if not args.no_nodes:
         from kd_grasp_ros.bench.node_graph import bench_node_graph

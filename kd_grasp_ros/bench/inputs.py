@@ -3,6 +3,7 @@
 A box on a table seen from above (pipeline.synthetic_scene), the box transparent so raw depth has the
 holes a RealSense leaves; different box poses give the calibration frames of static quantisation.
 """
+
 from __future__ import annotations
 
 import cv2
@@ -31,7 +32,7 @@ def grasp_input(frame: SyntheticFrame) -> dict[str, np.ndarray]:
     """The grasp network's input {'depth': 1x1x300x300} exactly as GraspDetector prepares it."""
     h, w = frame.depth_m.shape
     top, left = crop_origin((h // 2, w // 2), (h, w), NETWORK_INPUT_SIZE)
-    crop = inpaint_missing(frame.depth_m[top:top + NETWORK_INPUT_SIZE, left:left + NETWORK_INPUT_SIZE])
+    crop = inpaint_missing(frame.depth_m[top : top + NETWORK_INPUT_SIZE, left : left + NETWORK_INPUT_SIZE])
     return {"depth": normalise(crop)[None, None]}
 
 

@@ -6,6 +6,7 @@ static quantisation (of the pixel-shuffle export where the network has transpose
 every layer is a quantisable Conv). Every form's output is compared with torch's (max |difference|).
 Timing: kd_grasp_ros.grasp.bench.time_call (warm-up, then a timed loop; median and p90).
 """
+
 from __future__ import annotations
 
 import json
@@ -63,8 +64,9 @@ def load_network(family: str, path_or_name: str) -> Network:
         model, info = load_model(path)
         name = info["name"]
         role = name if name in ("teacher", "student") else "student"
-    return Network(family, name, role, Path(path), model.eval(), count_parameters(model),
-                   dict(info.get("metrics") or {}))
+    return Network(
+        family, name, role, Path(path), model.eval(), count_parameters(model), dict(info.get("metrics") or {})
+    )
 
 
 def has_transposed_conv(model: nn.Module) -> bool:
@@ -110,9 +112,11 @@ def _card_text(card: dict) -> str | None:
     for report in card.get("evaluations") or []:  # depth: ClearGrasp protocol, transparent pixels
         m = (report.get("methods") or {}).get(card.get("architecture"))
         if m and "rmse" in m:
-            parts.append(f"{_dataset_label(report.get('dataset', ''))} [{report.get('split', '')}]: "
-                         f"RMSE {m['rmse']:.3f} m, REL {m.get('rel', float('nan')):.3f}, "
-                         f"d1.05 {m.get('delta_1.05', float('nan')):.1f}% (n={report.get('n')})")
+            parts.append(
+                f"{_dataset_label(report.get('dataset', ''))} [{report.get('split', '')}]: "
+                f"RMSE {m['rmse']:.3f} m, REL {m.get('rel', float('nan')):.3f}, "
+                f"d1.05 {m.get('delta_1.05', float('nan')):.1f}% (n={report.get('n')})"
+            )
     return "; ".join(parts) or None
 
 
@@ -146,11 +150,25 @@ def _time_form(fn_for_threads, threads: list[int], repeats: int, warmup: int) ->
     return out
 
 
-def bench_network(net: Network, inputs: dict[str, np.ndarray], calibration: list[dict[str, np.ndarray]],
-                  threads: list[int], repeats: int, warmup: int, onnx: bool, workdir: Path) -> list[dict]:
+def bench_network(
+    net: Network,
+    inputs: dict[str, np.ndarray],
+    calibration: list[dict[str, np.ndarray]],
+    threads: list[int],
+    repeats: int,
+    warmup: int,
+    onnx: bool,
+    workdir: Path,
+) -> list[dict]:
     """One row per form of the network (see the module docstring)."""
-    base = {"network": net.path.stem, "family": net.family, "name": net.name, "role": net.role,
-            "parameters": net.parameters, "accuracy": accuracy(net)}
+    base = {
+        "network": net.path.stem,
+        "family": net.family,
+        "name": net.name,
+        "role": net.role,
+        "parameters": net.parameters,
+        "accuracy": accuracy(net),
+    }
     reference = _torch_fn(net.model, inputs)().numpy()
     rows = []
 
@@ -163,6 +181,7 @@ def bench_network(net: Network, inputs: dict[str, np.ndarray], calibration: list
         def make(n):
             torch.set_num_threads(n)
             return _torch_fn(model, inputs)
+
         return make
 
     size_mb = net.path.stat().st_size / 1e6
@@ -185,6 +204,7 @@ def _ort_runner(path: Path, inputs: dict[str, np.ndarray]):
     def make(n: int):
         run = session(path, n)
         return lambda: run(inputs)
+
     return make
 
 

@@ -12,6 +12,7 @@ records when each frame's grasp_candidates come back:
 - node_latency_ms: each node's own time per frame at 30 Hz (taken from its worker to published, from
   /diagnostics), to tell inference from transport.
 """
+
 from __future__ import annotations
 
 import os
@@ -31,8 +32,11 @@ SAMPLE_BAG = SOURCE_ROOT / "models" / "sample_bags" / "sim_cell"
 MODES = ("composed", "separate")
 START_TIMEOUT_S = 120.0
 ANSWER_TIMEOUT_S = 3.0
-REMAPS = {"color/image_raw": "/bench/color", "depth/image_raw": "/bench/depth",
-          "depth/camera_info": "/bench/info"}
+REMAPS = {
+    "color/image_raw": "/bench/color",
+    "depth/image_raw": "/bench/depth",
+    "depth/camera_info": "/bench/info",
+}
 
 
 class NodeGraphBenchError(RuntimeError):
@@ -69,8 +73,12 @@ def summary_ms(samples) -> dict | None:
     a = np.asarray(list(samples), dtype=float)
     if a.size == 0:
         return None
-    return {"median": float(np.median(a)), "p10": float(np.percentile(a, 10)),
-            "p90": float(np.percentile(a, 90)), "n": int(a.size)}
+    return {
+        "median": float(np.median(a)),
+        "p10": float(np.percentile(a, 10)),
+        "p90": float(np.percentile(a, 90)),
+        "n": int(a.size),
+    }
 
 
 def load_frames(bag: Path) -> list:
@@ -87,8 +95,9 @@ def shipped_parameter_files() -> list[Path]:
 
 def _processes(mode: str) -> list:
     """The pipeline processes as pipeline.launch.py starts them, reading the driver's topics."""
-    return pipeline_processes(depth_completion=True, composed=mode == "composed", overrides={},
-                              camera_remaps=tuple(REMAPS.items()))
+    return pipeline_processes(
+        depth_completion=True, composed=mode == "composed", overrides={}, camera_remaps=tuple(REMAPS.items())
+    )
 
 
 def _spin_until(driver: Driver, t_end: float) -> None:
@@ -119,15 +128,26 @@ def _measure(driver: Driver, frames: list, rate_hz: float, seconds: float, close
         sent_stamps.append(driver.send(frames[k % len(frames)]))
     _spin_until(driver, time.perf_counter() + ANSWER_TIMEOUT_S)  # answers still in flight
     answered = [s for s in sent_stamps if s in driver.arrivals]
-    return {"input_hz": rate_hz, "seconds": seconds, "frames_sent": len(sent_stamps),
-            "frames_answered": len(answered), "output_fps": len(answered) / seconds,
-            "end_to_end_ms": summary_ms((driver.arrivals[s] - s) / 1e6 for s in answered),
-            "closed_loop_ms": summary_ms(closed),
-            "node_latency_ms": {name: summary_ms(v) for name, v in sorted(driver.node_latency.items())}}
+    return {
+        "input_hz": rate_hz,
+        "seconds": seconds,
+        "frames_sent": len(sent_stamps),
+        "frames_answered": len(answered),
+        "output_fps": len(answered) / seconds,
+        "end_to_end_ms": summary_ms((driver.arrivals[s] - s) / 1e6 for s in answered),
+        "closed_loop_ms": summary_ms(closed),
+        "node_latency_ms": {name: summary_ms(v) for name, v in sorted(driver.node_latency.items())},
+    }
 
 
-def bench_node_graph(modes=MODES, rate_hz: float = 30.0, seconds: float = 20.0, closed_loop_frames: int = 30,
-                     bag: Path = SAMPLE_BAG, seed: int = 0) -> dict:
+def bench_node_graph(
+    modes=MODES,
+    rate_hz: float = 30.0,
+    seconds: float = 20.0,
+    closed_loop_frames: int = 30,
+    bag: Path = SAMPLE_BAG,
+    seed: int = 0,
+) -> dict:
     """{mode: measurement} for each mode, every process started fresh with the shipped parameters."""
 
     frames = load_frames(bag)
@@ -135,9 +155,11 @@ def bench_node_graph(modes=MODES, rate_hz: float = 30.0, seconds: float = 20.0, 
     env = graph_environment(domain)
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)  # the driver joins the same domain with the same profile
-    results = {"bag": str(bag.relative_to(SOURCE_ROOT)) if bag.is_relative_to(SOURCE_ROOT) else str(bag),
-               "frame_size": [frames[0][1].width, frames[0][1].height],
-               "parameter_files": [p.name for p in shipped_parameter_files()]}
+    results = {
+        "bag": str(bag.relative_to(SOURCE_ROOT)) if bag.is_relative_to(SOURCE_ROOT) else str(bag),
+        "frame_size": [frames[0][1].width, frames[0][1].height],
+        "parameter_files": [p.name for p in shipped_parameter_files()],
+    }
     try:
         for mode in modes:
             with tempfile.TemporaryDirectory(prefix=f"kd-bench-{mode}-") as tmp:
@@ -146,8 +168,9 @@ def bench_node_graph(modes=MODES, rate_hz: float = 30.0, seconds: float = 20.0, 
                 except GraphStartError as err:
                     raise NodeGraphBenchError(f"the {mode} node graph did not start: {err}") from err
                 with graph:
-                    results[mode] = _with_driver(lambda d: _measure(d, frames, rate_hz, seconds,
-                                                                    closed_loop_frames))
+                    results[mode] = _with_driver(
+                        lambda d: _measure(d, frames, rate_hz, seconds, closed_loop_frames)
+                    )
     finally:
         for k, v in saved.items():
             if v is None:
@@ -173,8 +196,14 @@ def _with_driver(measure):
     executor.add_node(node)
     try:
         arrivals: dict[int, int] = {}
-        node.create_subscription(PoseArray, "/grasp_candidates", lambda m: arrivals.setdefault(
-            m.header.stamp.sec * 10**9 + m.header.stamp.nanosec, time.time_ns()), 50)
+        node.create_subscription(
+            PoseArray,
+            "/grasp_candidates",
+            lambda m: arrivals.setdefault(
+                m.header.stamp.sec * 10**9 + m.header.stamp.nanosec, time.time_ns()
+            ),
+            50,
+        )
         node_latency: dict[str, list[float]] = {}
 
         def on_diagnostics(msg) -> None:
@@ -184,8 +213,10 @@ def _with_driver(measure):
                 node_latency.setdefault(name, []).append(float(values["latency_ms"]))
 
         node.create_subscription(DiagnosticArray, "/diagnostics", on_diagnostics, 100)
-        pubs = {name: node.create_publisher(kind, f"/bench/{name}", IMAGE_PUBLISHER_QOS)
-                for name, kind in (("color", Image), ("depth", Image), ("info", CameraInfo))}
+        pubs = {
+            name: node.create_publisher(kind, f"/bench/{name}", IMAGE_PUBLISHER_QOS)
+            for name, kind in (("color", Image), ("depth", Image), ("info", CameraInfo))
+        }
         deadline = time.monotonic() + 30.0
         while min(p.get_subscription_count() for p in pubs.values()) == 0:
             if time.monotonic() > deadline:

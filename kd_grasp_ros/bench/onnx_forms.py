@@ -3,6 +3,7 @@
 Export and sessions are the nodes' own (kd_grasp_ros.common.inference).
 Static quantisation calibrates activations on the benchmark's calibration frames.
 """
+
 from __future__ import annotations
 
 import logging
@@ -49,8 +50,14 @@ def quantised(fp32_path: Path, kind: str, calibration: list[dict[str, np.ndarray
         if kind == "dynamic":
             quantize_dynamic(str(fp32_path), str(out), weight_type=QuantType.QInt8)
         else:
-            quantize_static(str(fp32_path), str(out), _Calibration(calibration), quant_format=QuantFormat.QDQ,
-                            activation_type=QuantType.QInt8, weight_type=QuantType.QInt8)
+            quantize_static(
+                str(fp32_path),
+                str(out),
+                _Calibration(calibration),
+                quant_format=QuantFormat.QDQ,
+                activation_type=QuantType.QInt8,
+                weight_type=QuantType.QInt8,
+            )
     except Exception as exc:  # onnxruntime.quantization raises assorted types
         raise OnnxFormError(f"int8 {kind} quantisation failed: {type(exc).__name__}: {exc}") from exc
     return out

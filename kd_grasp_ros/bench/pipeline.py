@@ -4,6 +4,7 @@ Uses pipeline.perception.Perception (the nodes' checks and stages, the networks 
 default backend, ONNX Runtime, with `threads` each) on a synthetic RGB-D frame with a transparent box:
 the in-process baseline of the node graph.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -13,8 +14,9 @@ from kd_grasp_ros.grasp.bench import time_call
 from kd_grasp_ros.pipeline.perception import STAGE_DEPTH, STAGE_GRASP, Perception
 
 
-def bench_pipeline(grasp_model: str, depth_model: str | None, threads: int, repeats: int,
-                   warmup: int) -> dict:
+def bench_pipeline(
+    grasp_model: str, depth_model: str | None, threads: int, repeats: int, warmup: int
+) -> dict:
     """Median / p90 of the whole perceive() call and the median of each stage (ms)."""
     perception = Perception(grasp_model, depth_model, threads)
     frame = camera_frame(0)

@@ -1,4 +1,5 @@
 """The benchmark's outputs: the machine description, one markdown table, and the JSON."""
+
 from __future__ import annotations
 
 import json
@@ -16,10 +17,15 @@ SCHEMA_VERSION = 1
 def machine() -> dict:
     import onnxruntime
 
-    return {"cpu": cpu_model(), "logical_cores": os.cpu_count(), "torch": torch.__version__,
-            "onnxruntime": onnxruntime.__version__, "python": platform.python_version(),
-            "system": f"{platform.system()} {platform.release()}",
-            "load_average_1min_at_start": round(os.getloadavg()[0], 2)}
+    return {
+        "cpu": cpu_model(),
+        "logical_cores": os.cpu_count(),
+        "torch": torch.__version__,
+        "onnxruntime": onnxruntime.__version__,
+        "python": platform.python_version(),
+        "system": f"{platform.system()} {platform.release()}",
+        "load_average_1min_at_start": round(os.getloadavg()[0], 2),
+    }
 
 
 def _ms(row: dict, n: int, key: str) -> str:
@@ -37,8 +43,11 @@ def format_markdown(result: dict) -> str:
     head += [f"FPS {threads[-1]}T", f"speed-up vs torch {threads[0]}T", "max abs diff", "accuracy (source)"]
     command = result.get("command")
     note = result.get("command_note", "unknown")
-    made_by = (f"Produced by `{command}`." if command else
-               f"The command that produced these figures was not recorded ({note}).")
+    made_by = (
+        f"Produced by `{command}`."
+        if command
+        else f"The command that produced these figures was not recorded ({note})."
+    )
     lines = [
         made_by,
         "",
@@ -62,22 +71,36 @@ def format_markdown(result: dict) -> str:
             for n in threads:
                 cells += [_ms(r, n, "median_ms"), _ms(r, n, "p90_ms")]
             acc = r["accuracy"]
-            cells += [f"{r['latency'][str(threads[-1])]['fps']:.1f}", f"{r['speedup_vs_torch']:.2f}x",
-                      f"{r['max_abs_diff']:.2e}", f"{acc['text']} ({acc['source']})"]
+            cells += [
+                f"{r['latency'][str(threads[-1])]['fps']:.1f}",
+                f"{r['speedup_vs_torch']:.2f}x",
+                f"{r['max_abs_diff']:.2e}",
+                f"{acc['text']} ({acc['source']})",
+            ]
         lines.append("| " + " | ".join(cells) + " |")
     for p in result.get("pipeline") or []:
         lat = p["latency"]
         stages = ", ".join(f"{k} {v:.1f} ms" for k, v in p["stages_median_ms"].items())
         size = f"{p['resolution'][0]}x{p['resolution'][1]}"
-        lines += ["", f"Camera-to-grasp at {size}, {p['threads']} thread(s) "
-                  f"({p['depth_model']} + {p['grasp_model']} on a {p['grasp_crop_px']} px crop + pose): "
-                  f"median {lat['median_ms']:.1f} ms, "
-                  f"p90 {lat['p90_ms']:.1f} ms, {lat['fps']:.1f} FPS (stage medians: {stages})."]
+        lines += [
+            "",
+            f"Camera-to-grasp at {size}, {p['threads']} thread(s) "
+            f"({p['depth_model']} + {p['grasp_model']} on a {p['grasp_crop_px']} px crop + pose): "
+            f"median {lat['median_ms']:.1f} ms, "
+            f"p90 {lat['p90_ms']:.1f} ms, {lat['fps']:.1f} FPS (stage medians: {stages}).",
+        ]
     lines += _node_graph_lines(result.get("nodes") or {})
     targets = result.get("targets")
     if targets:
-        lines += ["", "Targets: " + "; ".join(f"{t['what']}: {t['measured']} vs {t['target']} -> "
-                                               f"{'met' if t['met'] else 'NOT met'}" for t in targets) + "."]
+        lines += [
+            "",
+            "Targets: "
+            + "; ".join(
+                f"{t['what']}: {t['measured']} vs {t['target']} -> {'met' if t['met'] else 'NOT met'}"
+                for t in targets
+            )
+            + ".",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -90,12 +113,15 @@ def _node_graph_lines(nodes: dict) -> list[str]:
         e2e, closed = n["end_to_end_ms"], n["closed_loop_ms"]
         per_node = ", ".join(f"{name} {v['median']:.1f} ms" for name, v in n["node_latency_ms"].items() if v)
         form = "pipeline_composed" if mode == "composed" else "depth_completion_node + grasp_detection_node"
-        lines += ["", f"Node graph, {mode} ({form}; {', '.join(nodes['parameter_files'])}), "
-                  f"{nodes['frame_size'][0]}x{nodes['frame_size'][1]} frames at {n['input_hz']:g} Hz for "
-                  f"{n['seconds']:g} s: {n['output_fps']:.1f} frames/s out ({n['frames_answered']}/"
-                  f"{n['frames_sent']} answered); image stamp -> grasp_candidates median "
-                  f"{e2e['median']:.1f} ms (p10 {e2e['p10']:.1f}, p90 {e2e['p90']:.1f}); one frame at a time "
-                  f"{closed['median']:.1f} ms; per node {per_node}."]
+        lines += [
+            "",
+            f"Node graph, {mode} ({form}; {', '.join(nodes['parameter_files'])}), "
+            f"{nodes['frame_size'][0]}x{nodes['frame_size'][1]} frames at {n['input_hz']:g} Hz for "
+            f"{n['seconds']:g} s: {n['output_fps']:.1f} frames/s out ({n['frames_answered']}/"
+            f"{n['frames_sent']} answered); image stamp -> grasp_candidates median "
+            f"{e2e['median']:.1f} ms (p10 {e2e['p10']:.1f}, p90 {e2e['p90']:.1f}); one frame at a time "
+            f"{closed['median']:.1f} ms; per node {per_node}.",
+        ]
     return lines
 
 

@@ -4,6 +4,7 @@ Depth is aligned to the colour stream (rs.align) and returned in millimetres (ui
 colour as RGB uint8, with the colour intrinsics. No ROS here; camera_node publishes what this reads.
 Recordings: `.db3` (rosbag2, written by pyrealsense2 >= 2.56) or `.bag` (ROS 1, older SDKs).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -64,9 +65,17 @@ def _import_realsense():
 def intrinsics_from_realsense(intr, frame_id: str) -> CameraIntrinsics:
     """CameraIntrinsics from a pyrealsense2 intrinsics object."""
     model = "plumb_bob" if len(intr.coeffs) == 5 else "rational_polynomial"
-    return CameraIntrinsics(width=intr.width, height=intr.height, fx=intr.fx, fy=intr.fy, cx=intr.ppx,
-                            cy=intr.ppy, distortion_model=model,
-                            distortion=tuple(float(c) for c in intr.coeffs), frame_id=frame_id)
+    return CameraIntrinsics(
+        width=intr.width,
+        height=intr.height,
+        fx=intr.fx,
+        fy=intr.fy,
+        cx=intr.ppx,
+        cy=intr.ppy,
+        distortion_model=model,
+        distortion=tuple(float(c) for c in intr.coeffs),
+        frame_id=frame_id,
+    )
 
 
 def _enable_global_time(rs, device) -> None:
@@ -160,13 +169,21 @@ class RealSenseCamera:
         elif color_profile.format() != self._rs.format.rgb8:
             raise CameraError(f"colour stream format {color_profile.format()} is not rgb8 or bgr8")
         raw = np.asanyarray(depth.get_data())
-        depth_mm = raw.copy() if abs(self._depth_scale_mm - 1.0) < 1e-6 else np.clip(
-            np.rint(raw.astype(np.float64) * self._depth_scale_mm), 0, np.iinfo(np.uint16).max
-        ).astype(np.uint16)
-        return CameraFrame(rgb=rgb, depth_mm=depth_mm, intrinsics=intrinsics,
-                           timestamp_ms=float(frames.get_timestamp()),
-                           frame_number=int(color.get_frame_number()),
-                           timestamp_domain=_domain_name(color.get_frame_timestamp_domain()))
+        depth_mm = (
+            raw.copy()
+            if abs(self._depth_scale_mm - 1.0) < 1e-6
+            else np.clip(
+                np.rint(raw.astype(np.float64) * self._depth_scale_mm), 0, np.iinfo(np.uint16).max
+            ).astype(np.uint16)
+        )
+        return CameraFrame(
+            rgb=rgb,
+            depth_mm=depth_mm,
+            intrinsics=intrinsics,
+            timestamp_ms=float(frames.get_timestamp()),
+            frame_number=int(color.get_frame_number()),
+            timestamp_domain=_domain_name(color.get_frame_timestamp_domain()),
+        )
 
     def close(self) -> None:
         if self._pipeline is not None:

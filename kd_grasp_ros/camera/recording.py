@@ -4,6 +4,7 @@ Used by tests and demos to make a `.db3` that `RealSenseCamera` plays back exact
 recording: a depth sensor (z16, depth_units set) and a colour sensor (rgb8) with identity extrinsics,
 so rs.align leaves the depth where it is. pyrealsense2 2.59 writes rosbag2 sqlite and needs `.db3`.
 """
+
 from __future__ import annotations
 
 import time
@@ -39,8 +40,9 @@ def _video_stream(rs, kind, uid: int, fmt, bpp: int, intr: CameraIntrinsics):
     return stream
 
 
-def write_recording(path: str | Path, intrinsics: CameraIntrinsics,
-                    frames: Iterable[tuple[np.ndarray, np.ndarray]]) -> int:
+def write_recording(
+    path: str | Path, intrinsics: CameraIntrinsics, frames: Iterable[tuple[np.ndarray, np.ndarray]]
+) -> int:
     """Record (rgb uint8 HxWx3, depth_mm uint16 HxW) pairs to `path` (.db3); returns the frame count."""
     rs = _import_realsense()
     path = Path(path)
@@ -51,10 +53,12 @@ def write_recording(path: str | Path, intrinsics: CameraIntrinsics,
     device = rs.software_device()
     depth_sensor, color_sensor = device.add_sensor("Depth"), device.add_sensor("Color")
     depth_profile = depth_sensor.add_video_stream(
-        _video_stream(rs, rs.stream.depth, 0, rs.format.z16, 2, intrinsics))
+        _video_stream(rs, rs.stream.depth, 0, rs.format.z16, 2, intrinsics)
+    )
     depth_sensor.add_read_only_option(rs.option.depth_units, DEPTH_UNITS_M)
     color_profile = color_sensor.add_video_stream(
-        _video_stream(rs, rs.stream.color, 1, rs.format.rgb8, 3, intrinsics))
+        _video_stream(rs, rs.stream.color, 1, rs.format.rgb8, 3, intrinsics)
+    )
     identity = rs.extrinsics()
     identity.rotation, identity.translation = [1.0, 0, 0, 0, 1.0, 0, 0, 0, 1.0], [0.0, 0.0, 0.0]
     depth_profile.register_extrinsics_to(color_profile, identity)
@@ -68,8 +72,10 @@ def write_recording(path: str | Path, intrinsics: CameraIntrinsics,
         for count, (rgb, depth_mm) in enumerate(frames, start=1):
             _check_pair(rgb, depth_mm, intrinsics)
             stamp_ms = 1000.0 * (count - 1) / RECORDING_FPS
-            for sensor, profile, pixels, bpp in ((color_sensor, color_profile, rgb, 3),
-                                                 (depth_sensor, depth_profile, depth_mm, 2)):
+            for sensor, profile, pixels, bpp in (
+                (color_sensor, color_profile, rgb, 3),
+                (depth_sensor, depth_profile, depth_mm, 2),
+            ):
                 frame = rs.software_video_frame()
                 frame.pixels = np.ascontiguousarray(pixels).tobytes()
                 frame.bpp, frame.stride = bpp, intrinsics.width * bpp

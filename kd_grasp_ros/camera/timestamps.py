@@ -22,6 +22,7 @@ DeviceClock maps device time t_dev to ROS time as t_dev + offset:
   the host clock is followed by the periodic re-check above.
 Every stamp is <= its receive time. No ROS here; camera_node feeds it the node clock.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -3,6 +3,7 @@
 Gripper frame convention (documented for users, see README): z = approach direction (into the scene),
 y = closing direction of the jaws, x = z cross y. Width is the jaw opening in metres.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

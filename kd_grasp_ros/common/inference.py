@@ -8,6 +8,7 @@ one process (pipeline_composed) each keep their budget, where torch's thread cou
 ONNX Runtime threads are told not to spin while idle, so a waiting network leaves the cores to the
 other one.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -25,8 +26,14 @@ BACKENDS = ("onnxruntime", "torch")
 DEFAULT_BACKEND = "onnxruntime"
 ONNX_OPSET = 17
 
-__all__ = ["BACKENDS", "DEFAULT_BACKEND", "InferenceBackendError", "InferenceNetwork", "export_onnx",
-           "onnx_session"]
+__all__ = [
+    "BACKENDS",
+    "DEFAULT_BACKEND",
+    "InferenceBackendError",
+    "InferenceNetwork",
+    "export_onnx",
+    "onnx_session",
+]
 
 
 class InferenceBackendError(RuntimeError):
@@ -41,8 +48,15 @@ def export_onnx(model: nn.Module, example_inputs: tuple[torch.Tensor, ...], targ
     try:
         with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
             warnings.simplefilter("ignore")
-            torch.onnx.export(model, example_inputs, target, dynamo=False, opset_version=ONNX_OPSET,
-                              input_names=input_names, output_names=["out"])
+            torch.onnx.export(
+                model,
+                example_inputs,
+                target,
+                dynamo=False,
+                opset_version=ONNX_OPSET,
+                input_names=input_names,
+                output_names=["out"],
+            )
     except Exception as exc:  # the exporter raises many types for unsupported operators
         raise InferenceBackendError(f"ONNX export failed: {type(exc).__name__}: {str(exc)[:200]}") from exc
     return target
@@ -60,8 +74,9 @@ def onnx_session(model, threads: int | None):
     options.log_severity_level = 3
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     try:
-        return ort.InferenceSession(model if isinstance(model, bytes) else str(model), options,
-                                    providers=["CPUExecutionProvider"])
+        return ort.InferenceSession(
+            model if isinstance(model, bytes) else str(model), options, providers=["CPUExecutionProvider"]
+        )
     except Exception as exc:  # onnxruntime raises its own Fail / InvalidGraph types
         raise InferenceBackendError(f"onnxruntime cannot load the network: {exc}") from exc
 
@@ -69,8 +84,14 @@ def onnx_session(model, threads: int | None):
 class InferenceNetwork:
     """A loaded network on one backend; call it with tensors shaped like `example_inputs`."""
 
-    def __init__(self, module: nn.Module, example_inputs: tuple[torch.Tensor, ...],
-                 backend: str = DEFAULT_BACKEND, threads: int | None = None, device: str = "cpu"):
+    def __init__(
+        self,
+        module: nn.Module,
+        example_inputs: tuple[torch.Tensor, ...],
+        backend: str = DEFAULT_BACKEND,
+        threads: int | None = None,
+        device: str = "cpu",
+    ):
         import torch
 
         if backend not in BACKENDS:
@@ -85,8 +106,9 @@ class InferenceNetwork:
             self.module = module.to(self.device)
             return
         if self.device.type != "cpu":
-            raise InferenceBackendError(f"the onnxruntime backend runs on the CPU; use backend 'torch' for "
-                                        f"device {device}")
+            raise InferenceBackendError(
+                f"the onnxruntime backend runs on the CPU; use backend 'torch' for device {device}"
+            )
         names = [f"input_{i}" for i in range(len(example_inputs))]
         onnx_bytes = export_onnx(module.cpu(), tuple(example_inputs), io.BytesIO(), names).getvalue()
         self.session = onnx_session(onnx_bytes, threads)
@@ -97,11 +119,14 @@ class InferenceNetwork:
 
         shapes = [tuple(x.shape) for x in inputs]
         if shapes != self.input_shapes:
-            raise InferenceBackendError(f"the network was prepared for inputs {self.input_shapes}, "
-                                        f"got {shapes}")
+            raise InferenceBackendError(
+                f"the network was prepared for inputs {self.input_shapes}, got {shapes}"
+            )
         if self.backend == "torch":
             with torch.inference_mode():
                 return self.module(*(x.to(self.device) for x in inputs)).cpu()
-        feeds = {name: np.ascontiguousarray(x.detach().cpu().numpy(), dtype=np.float32)
-                 for name, x in zip(self.input_names, inputs, strict=True)}
+        feeds = {
+            name: np.ascontiguousarray(x.detach().cpu().numpy(), dtype=np.float32)
+            for name, x in zip(self.input_names, inputs, strict=True)
+        }
         return torch.from_numpy(self.session.run(None, feeds)[0])

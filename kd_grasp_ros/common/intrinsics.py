@@ -1,4 +1,5 @@
 """Pinhole camera intrinsics shared by the simulation, the networks' geometry and the ROS nodes."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -44,9 +45,15 @@ class CameraIntrinsics:
         """The same camera seen at another resolution (images resized, not cropped)."""
         sx, sy = width / self.width, height / self.height
         return CameraIntrinsics(
-            width=width, height=height, fx=self.fx * sx, fy=self.fy * sy,
-            cx=(self.cx + 0.5) * sx - 0.5, cy=(self.cy + 0.5) * sy - 0.5,
-            distortion_model=self.distortion_model, distortion=self.distortion, frame_id=self.frame_id,
+            width=width,
+            height=height,
+            fx=self.fx * sx,
+            fy=self.fy * sy,
+            cx=(self.cx + 0.5) * sx - 0.5,
+            cy=(self.cy + 0.5) * sy - 0.5,
+            distortion_model=self.distortion_model,
+            distortion=self.distortion,
+            frame_id=self.frame_id,
         )
 
     @property
@@ -70,7 +77,8 @@ class CameraIntrinsics:
         else:
             raise DistortionModelError(
                 f"cannot undistort pixels of distortion model {self.distortion_model!r} "
-                f"(coefficients {self.distortion}); supported: {OPENCV_PINHOLE_MODELS + ('equidistant',)}")
+                f"(coefficients {self.distortion}); supported: {OPENCV_PINHOLE_MODELS + ('equidistant',)}"
+            )
         return float(out[0, 0, 0]), float(out[0, 0, 1])
 
     def deproject(self, u: float, v: float, depth_m: float) -> np.ndarray:

@@ -8,6 +8,7 @@ same clean-shutdown path as Ctrl-C. `exit_deadline` bounds the clean-up after a 
 clean-up still running after its deadline (a driver blocked on a vanished peer) ends the process with
 os._exit, so that a launcher's SIGTERM/SIGKILL escalation is never needed.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -28,8 +29,15 @@ KERNEL_BACKSTOP_S = 0.5
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
-__all__ = ["EXIT_CODE_DEADLINE", "SHUTDOWN_DEADLINE_S", "STOP_SIGNALS", "StopRequest", "exit_deadline",
-           "exit_with_parent", "stop_on_signals"]
+__all__ = [
+    "EXIT_CODE_DEADLINE",
+    "SHUTDOWN_DEADLINE_S",
+    "STOP_SIGNALS",
+    "StopRequest",
+    "exit_deadline",
+    "exit_with_parent",
+    "stop_on_signals",
+]
 
 
 class StopRequest:
@@ -88,8 +96,11 @@ def exit_deadline(what: str, timeout_s: float = SHUTDOWN_DEADLINE_S, exit_code: 
 
     def watchdog() -> None:
         if not finished.wait(timeout_s):
-            print(f"{what}: clean-up still running after {timeout_s} s, exiting now", file=sys.stderr,
-                  flush=True)
+            print(
+                f"{what}: clean-up still running after {timeout_s} s, exiting now",
+                file=sys.stderr,
+                flush=True,
+            )
             with contextlib.suppress(Exception):
                 sys.stdout.flush()
             os._exit(exit_code)

@@ -2,6 +2,7 @@
 
 Quaternions are (x, y, z, w) as in ROS messages. Axis-angle is a rotation vector as ur_rtde uses.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -39,11 +40,13 @@ def rot_z(a: float) -> np.ndarray:
 def quat_to_matrix(q) -> np.ndarray:
     """Rotation matrix of a unit quaternion (x, y, z, w)."""
     x, y, z, w = np.asarray(q, dtype=float) / np.linalg.norm(q)
-    return np.array([
-        [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
-        [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
-        [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
-    ])
+    return np.array(
+        [
+            [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
+            [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
+            [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
+        ]
+    )
 
 
 def matrix_to_quat(r: np.ndarray) -> np.ndarray:

@@ -9,6 +9,7 @@ makes each attempt as an operator would: a fresh scene, ur_executor ~/execute_la
 verdict. Prints the success rate (Wilson 95% CI) and per-stage latency; writes annotated frames, raw
 vs network depth, a latency plot, summary.json and the processes' logs.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,8 +28,11 @@ from kd_grasp_ros.demo.trials import (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_trials_arguments(parser)
-    parser.add_argument("--trials", action="store_true",
-                        help="trials: summary.json + latency.png, no pictures (default reports/trials/<tag>)")
+    parser.add_argument(
+        "--trials",
+        action="store_true",
+        help="trials: summary.json + latency.png, no pictures (default reports/trials/<tag>)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,13 +61,17 @@ def _run(args: argparse.Namespace) -> int:
 
     cfg = config_from_args(args)
     out_dir = Path(cfg.report_dir)
-    print(f"closed-loop demo: {cfg.attempts} attempt(s), scene {cfg.scene}, p(transparent) "
-          f"{cfg.transparent_ratio}, grasp {cfg.grasp_model_name}, depth {cfg.depth_model_name}; node graph "
-          f"of mujoco_sim.launch.py, logs in {out_dir}/logs/")
+    print(
+        f"closed-loop demo: {cfg.attempts} attempt(s), scene {cfg.scene}, p(transparent) "
+        f"{cfg.transparent_ratio}, grasp {cfg.grasp_model_name}, depth {cfg.depth_model_name}; node graph "
+        f"of mujoco_sim.launch.py, logs in {out_dir}/logs/"
+    )
     results, summary = run_session(cfg, on_attempt=lambda r: save_attempt_images(r, out_dir))
     write_session_report(results, summary, out_dir)
-    print(f"report: {out_dir}/ (attempt_NN_grasps.png, attempt_NN_depth.png, {LATENCY_PLOT_NAME}, "
-          f"{SUMMARY_NAME})")
+    print(
+        f"report: {out_dir}/ (attempt_NN_grasps.png, attempt_NN_depth.png, {LATENCY_PLOT_NAME}, "
+        f"{SUMMARY_NAME})"
+    )
     if args.publish_dir is not None:
         print(f"-> {publish(summary, 'demo_' + run_tag(cfg), args.publish_dir)}")
     return 0

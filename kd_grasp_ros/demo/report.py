@@ -1,4 +1,5 @@
 """The demo's report folder: annotated frames, raw vs completed depth, a latency plot, summary.json."""
+
 from __future__ import annotations
 
 import json
@@ -32,9 +33,14 @@ def save_attempt_images(result: AttemptResult, out_dir: Path) -> list[Path]:
     cv2.putText(annotated, label, (8, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (255, 255, 255), 2)
     grasp_png = out_dir / f"attempt_{result.index:02d}_grasps.png"
     cv2.imwrite(str(grasp_png), cv2.cvtColor(annotated, cv2.COLOR_RGB2BGR))
-    panels = [(title, depth) for title, depth in (("raw sensor depth (black = missing)", result.depth_raw),
-                                                  ("depth given to the grasp network", result.depth_network))
-              if depth is not None]
+    panels = [
+        (title, depth)
+        for title, depth in (
+            ("raw sensor depth (black = missing)", result.depth_raw),
+            ("depth given to the grasp network", result.depth_network),
+        )
+        if depth is not None
+    ]
     if not panels:
         return [grasp_png]
     depth_png = out_dir / f"attempt_{result.index:02d}_depth.png"
@@ -63,8 +69,13 @@ def save_latency_plot(results: list[AttemptResult], path: Path) -> Path:
     ax.set_ylabel("latency (ms, log scale)")
     ax.set_title(f"closed-loop demo through the node graph: latency over {len(results)} attempts")
     for i, d in enumerate(data, start=1):
-        ax.annotate(f"{np.median(d):.0f} ms", (i, np.median(d)), textcoords="offset points", xytext=(14, 4),
-                    fontsize=8)
+        ax.annotate(
+            f"{np.median(d):.0f} ms",
+            (i, np.median(d)),
+            textcoords="offset points",
+            xytext=(14, 4),
+            fontsize=8,
+        )
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=90)

@@ -68,8 +68,9 @@ def summarise(
         },
         "success": rate_dict(sum(r.success for r in results), len(results)),
         "by_target": by_target,
-        "still_held_at_end": rate_dict(sum(r.success and r.target in r.held_at_end for r in results),
-                                       sum(r.success for r in results)),
+        "still_held_at_end": rate_dict(
+            sum(r.success and r.target in r.held_at_end for r in results), sum(r.success for r in results)
+        ),
         "outcomes": {o: sum(r.outcome == o for r in results) for o in OUTCOMES},
         "latency_ms": latency,
         "attempts": [r.as_dict() for r in results],

@@ -1,4 +1,5 @@
 """Success rates with honest uncertainty, and latency summaries, for trials and benchmarks."""
+
 from __future__ import annotations
 
 import math

@@ -7,6 +7,7 @@ node graph (kd_grasp_ros.demo.session). The ablation `--depth-model none` starts
 depth completion: the grasp node reads the camera's raw depth. --publish-dir adds the summary to
 <dir>/trials/<tag>.json and regenerates <dir>/trials.md from every summary there.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,28 +28,47 @@ TRIALS_MD = "trials.md"
 def add_trials_arguments(parser: argparse.ArgumentParser) -> None:
     """Options shared by `kd-grasp demo` and the trials engine (None = the config's value)."""
     parser.add_argument("--config", default=None, help="demo YAML (default: the installed config/demo.yaml)")
-    parser.add_argument("--n", "--attempts", dest="attempts", type=int, default=None,
-                        help="number of scenes / grasp attempts")
-    parser.add_argument("--scene", choices=sorted(SCENES), default=None,
-                        help="one object or a cluttered pile")
-    parser.add_argument("--objects", choices=sorted(OBJECTS), default=None,
-                        help="opaque, transparent or mixed (each object transparent with p = 0.5)")
+    parser.add_argument(
+        "--n", "--attempts", dest="attempts", type=int, default=None, help="number of scenes / grasp attempts"
+    )
+    parser.add_argument(
+        "--scene", choices=sorted(SCENES), default=None, help="one object or a cluttered pile"
+    )
+    parser.add_argument(
+        "--objects",
+        choices=sorted(OBJECTS),
+        default=None,
+        help="opaque, transparent or mixed (each object transparent with p = 0.5)",
+    )
     parser.add_argument("--grasp-model", default=None, help="grasp checkpoint (models/ name or path)")
-    parser.add_argument("--depth-model", default=None,
-                        help=f"depth checkpoint (models/ name or path) or '{NO_DEPTH_MODEL}': no depth "
-                             f"completion, the grasp node reads the camera's raw depth")
+    parser.add_argument(
+        "--depth-model",
+        default=None,
+        help=f"depth checkpoint (models/ name or path) or '{NO_DEPTH_MODEL}': no depth "
+        f"completion, the grasp node reads the camera's raw depth",
+    )
     parser.add_argument("--seed", type=int, default=None, help="scene i uses seed + i")
-    parser.add_argument("--separate", action="store_true",
-                        help="perception nodes as separate processes (use_composition:=false)")
+    parser.add_argument(
+        "--separate",
+        action="store_true",
+        help="perception nodes as separate processes (use_composition:=false)",
+    )
     parser.add_argument("--report-dir", type=Path, default=None, help="output folder")
-    parser.add_argument("--publish-dir", type=Path, default=None,
-                        help="also record the summary under DIR/trials/ and regenerate DIR/trials.md")
+    parser.add_argument(
+        "--publish-dir",
+        type=Path,
+        default=None,
+        help="also record the summary under DIR/trials/ and regenerate DIR/trials.md",
+    )
 
 
 def config_from_args(args: argparse.Namespace) -> DemoConfig:
     cfg = load_demo_config(args.config)
     return cfg.replace(
-        attempts=args.attempts, seed=args.seed, grasp_model=args.grasp_model, depth_model=args.depth_model,
+        attempts=args.attempts,
+        seed=args.seed,
+        grasp_model=args.grasp_model,
+        depth_model=args.depth_model,
         use_composition=False if args.separate else None,
         scene=SCENES.get(args.scene) if args.scene else None,
         transparent_ratio=OBJECTS.get(args.objects) if args.objects else None,
@@ -64,15 +84,19 @@ def run_tag(cfg: DemoConfig) -> str:
     """A file name for a run: scene, objects, models, size, seed."""
     scene = next(k for k, v in SCENES.items() if v == cfg.scene)
     depth = Path(cfg.depth_model_name).stem if cfg.uses_depth_completion else "nodepth"
-    return (f"{scene}_{objects_label(cfg.transparent_ratio)}_{Path(cfg.grasp_model_name).stem}_{depth}"
-            f"_n{cfg.attempts}_s{cfg.seed}")
+    return (
+        f"{scene}_{objects_label(cfg.transparent_ratio)}_{Path(cfg.grasp_model_name).stem}_{depth}"
+        f"_n{cfg.attempts}_s{cfg.seed}"
+    )
 
 
 def format_trials_table(summaries: list[dict]) -> str:
     """Markdown table of trials summaries (one row each) with their commands."""
-    lines = ["| scene | objects | grasp model | depth | perception | success (95% CI) | aimed at a "
-             "transparent object | aimed at an opaque object | frame -> grasps median ms | command |",
-             "|" + "---|" * 10]
+    lines = [
+        "| scene | objects | grasp model | depth | perception | success (95% CI) | aimed at a "
+        "transparent object | aimed at an opaque object | frame -> grasps median ms | command |",
+        "|" + "---|" * 10,
+    ]
     for s in summaries:
         c = s["config"]
         e2e = s["latency_ms"]["perception_end_to_end"]["median_ms"]
@@ -84,7 +108,8 @@ def format_trials_table(summaries: list[dict]) -> str:
             f"| {'composed' if c['use_composition'] else 'separate'} | "
             f"{s['success']['text']} | {s['by_target']['transparent']['text']} | "
             f"{s['by_target']['opaque']['text']} | {'-' if e2e is None else f'{e2e:.0f}'} "
-            f"| `{s.get('command', '')}` |")
+            f"| `{s.get('command', '')}` |"
+        )
     return "\n".join(lines)
 
 
@@ -107,13 +132,15 @@ def trials_markdown(publish_dir: Path) -> str:
     summaries = [json.loads(p.read_text()) for p in sorted((publish_dir / "trials").glob("*.json"))]
     machines = sorted({f"{m['cpu']}, {m['cores']} cores" for m in (s["machine"] for s in summaries)})
     commits = sorted({s.get("git_commit") or "not recorded" for s in summaries})
-    md = (f"Closed-loop grasp trials in simulation through the shipped node graph: the processes of "
-          f"mujoco_sim.launch.py (emulated UR controller, sim_world_node, the perception pipeline, "
-          f"ur_executor_node over ur_rtde, each with its shipped parameter files) talking over DDS, each "
-          f"attempt triggered through ur_executor's ~/execute_latest. Success = the target object, the one "
-          f"under the executor's planned grasp, is lifted and held after the attempt; scene i of a row uses "
-          f"seed + i, so rows with equal seeds see the same scenes. Machine: {'; '.join(machines)}. "
-          f"Commit: {', '.join(commits)}.\n\n{format_trials_table(summaries)}\n")
+    md = (
+        f"Closed-loop grasp trials in simulation through the shipped node graph: the processes of "
+        f"mujoco_sim.launch.py (emulated UR controller, sim_world_node, the perception pipeline, "
+        f"ur_executor_node over ur_rtde, each with its shipped parameter files) talking over DDS, each "
+        f"attempt triggered through ur_executor's ~/execute_latest. Success = the target object, the one "
+        f"under the executor's planned grasp, is lifted and held after the attempt; scene i of a row uses "
+        f"seed + i, so rows with equal seeds see the same scenes. Machine: {'; '.join(machines)}. "
+        f"Commit: {', '.join(commits)}.\n\n{format_trials_table(summaries)}\n"
+    )
     return md
 
 

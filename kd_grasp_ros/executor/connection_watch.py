@@ -27,10 +27,16 @@ IDLE_STALL_S = 1.0
 class ConnectionWatch:
     """State: "connected", "lost" (retrying) or "gave_up"."""
 
-    def __init__(self, executor, period_s: float, max_attempts: int,
-                 report: Callable[[dict], None], after_reconnect: Callable[[], None] | None = None,
-                 on_lost_while_busy: Callable[[str], None] | None = None,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        executor,
+        period_s: float,
+        max_attempts: int,
+        report: Callable[[dict], None],
+        after_reconnect: Callable[[], None] | None = None,
+        on_lost_while_busy: Callable[[str], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.executor = executor
         self.period_s = period_s
         self.max_attempts = max_attempts
@@ -82,12 +88,24 @@ class ConnectionWatch:
             self.reason = str(err)
             if self.max_attempts and self.attempts >= self.max_attempts:
                 self.state = "gave_up"
-                self.report({"phase": "connection", "status": "gave_up", "attempts": self.attempts,
-                             "reason": f"no reconnection after {self.attempts} attempts: {err}"})
+                self.report(
+                    {
+                        "phase": "connection",
+                        "status": "gave_up",
+                        "attempts": self.attempts,
+                        "reason": f"no reconnection after {self.attempts} attempts: {err}",
+                    }
+                )
                 return
             self._next_try = self.clock() + self.period_s
-            self.report({"phase": "connection", "status": "reconnect_failed", "attempt": self.attempts,
-                         "reason": str(err)})
+            self.report(
+                {
+                    "phase": "connection",
+                    "status": "reconnect_failed",
+                    "attempt": self.attempts,
+                    "reason": str(err),
+                }
+            )
             return
         self.state, self.reason = "connected", ""
         self.report({"phase": "connection", "status": "reconnected", "attempts": self.attempts})

@@ -211,8 +211,9 @@ class GraspExecutor:
         return near and not self.gripper.is_closed()
 
     # ---- execution ---------------------------------------------------------------------------------
-    def execute(self, grasp: GraspPose, guard: AttemptGuard | None = None,
-                plan: GraspPlan | None = None) -> ExecutionReport:
+    def execute(
+        self, grasp: GraspPose, guard: AttemptGuard | None = None, plan: GraspPlan | None = None
+    ) -> ExecutionReport:
         """Plan (unless a checked `plan` of this grasp is given), check and run one attempt.
 
         See the module docstring for the order and the errors.
@@ -224,8 +225,13 @@ class GraspExecutor:
         checks, guard and fault handling of an attempt (report.attempt is 0)."""
         return self._execute(self.plan_home, guard, plan, 0)
 
-    def _execute(self, make_plan: Callable[[], GraspPlan], guard: AttemptGuard | None,
-                 plan: GraspPlan | None, attempt: int) -> ExecutionReport:
+    def _execute(
+        self,
+        make_plan: Callable[[], GraspPlan],
+        guard: AttemptGuard | None,
+        plan: GraspPlan | None,
+        attempt: int,
+    ) -> ExecutionReport:
         guard = guard or AttemptGuard()
         report = ExecutionReport(attempt=attempt, dry_run=self.cfg.dry_run, t_received_s=time.monotonic())
         if not self._busy.acquire(blocking=False):
@@ -256,8 +262,12 @@ class GraspExecutor:
         except BaseException as exc:  # noqa: B036 - the arm must stop whatever went wrong
             step = self._current_step
             how = self.link.stop_arm(joint=step is None or step.kind != "move_l")
-            err = exc if isinstance(exc, ExecutorError) else ExecutorFaultError(
-                f"{step.phase if step else 'start'}: unexpected {type(exc).__name__}: {exc}"
+            err = (
+                exc
+                if isinstance(exc, ExecutorError)
+                else ExecutorFaultError(
+                    f"{step.phase if step else 'start'}: unexpected {type(exc).__name__}: {exc}"
+                )
             )
             if step is not None:
                 self._emit(report, step.phase, "aborted", f"{err}; {how}")

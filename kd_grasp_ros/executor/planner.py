@@ -183,8 +183,12 @@ def plan_attempt(cfg: ExecutorConfig, grasp_in_base_link: np.ndarray, width_m: f
 def _home_step(cfg: ExecutorConfig, phase: str = "home") -> PlanStep:
     home_q = np.asarray(cfg.home_q, dtype=float)
     return PlanStep(
-        phase, "move_j", tcp=tcp_from_q(home_q, cfg.tcp_offset_m), q=home_q,
-        speed=cfg.joint_speed_radps, accel=cfg.joint_accel_radps2,
+        phase,
+        "move_j",
+        tcp=tcp_from_q(home_q, cfg.tcp_offset_m),
+        q=home_q,
+        speed=cfg.joint_speed_radps,
+        accel=cfg.joint_accel_radps2,
     )
 
 

@@ -174,8 +174,9 @@ class URLink:
         return int(_call("getRuntimeState", self._receive().getRuntimeState))
 
     def digital_output(self, bit: int) -> bool:
-        return bool((int(_call("getActualDigitalOutputBits", self._receive().getActualDigitalOutputBits))
-                     >> bit) & 1)
+        return bool(
+            (int(_call("getActualDigitalOutputBits", self._receive().getActualDigitalOutputBits)) >> bit) & 1
+        )
 
     def stream_alive(self, stall_timeout_s: float | None = None, receive_only: bool = False) -> bool:
         """True while both RTDE interfaces are connected and the 500 Hz stream keeps advancing.
@@ -254,8 +255,9 @@ class URLink:
         self._after_send(ok, phase)
         self._watch(phase, expected, lambda: float(np.max(np.abs(self.actual_q() - q))) < 1e-3, guard)
 
-    def move_l(self, tcp_base_link: np.ndarray, speed: float, accel: float, phase: str,
-               guard: AttemptGuard) -> None:
+    def move_l(
+        self, tcp_base_link: np.ndarray, speed: float, accel: float, phase: str, guard: AttemptGuard
+    ) -> None:
         start = self.tcp_base_link()
         expected = Profile.trapezoid(
             LinearPath(start, tcp_base_link, np.eye(4)).length, speed, accel
@@ -287,8 +289,10 @@ class URLink:
         crash the process (SIGSEGV) when a control interface whose controller vanished is used.
         """
         if not self._controller_reachable():
-            return (f"STOP FAILED: the controller {self.cfg.robot_ip} does not answer (connection lost); "
-                    "nothing could be sent to it")
+            return (
+                f"STOP FAILED: the controller {self.cfg.robot_ip} does not answer (connection lost); "
+                "nothing could be sent to it"
+            )
         failures = []
         try:
             if self.protective_stopped():

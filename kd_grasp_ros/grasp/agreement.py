@@ -6,6 +6,7 @@ model sees the same views) and the plain reference crop. Per view: the MSE of ea
 matches the teacher's top-1 grasp under the rectangle metric (IoU > 0.25, angle difference < 30°).
 Views where the teacher proposes no grasp (no quality peak >= 0.2) are counted but not scored for top-1.
 """
+
 from __future__ import annotations
 
 import json
@@ -43,23 +44,35 @@ class AgreementResult:
             return
         student_grasps = find_grasps(decode_maps(student_out, "vector"), max_grasps=1)
         self.top1_scored += 1
-        if student_grasps and rectangle_match(grasp_rectangle(student_grasps[0]),
-                                              grasp_rectangle(teacher_grasps[0])):
+        if student_grasps and rectangle_match(
+            grasp_rectangle(student_grasps[0]), grasp_rectangle(teacher_grasps[0])
+        ):
             self.top1_match += 1
 
     def summary(self) -> dict:
         n = max(self.views, 1)
-        return {"views": self.views, "mse": {k: v / n for k, v in self.mse.items()},
-                "mse_total": sum(self.mse.values()) / n,
-                "top1_agreement": self.top1_match / self.top1_scored if self.top1_scored else None,
-                "top1_scored": self.top1_scored, "top1_match": self.top1_match,
-                "teacher_no_grasp": self.teacher_no_grasp}
+        return {
+            "views": self.views,
+            "mse": {k: v / n for k, v in self.mse.items()},
+            "mse_total": sum(self.mse.values()) / n,
+            "top1_agreement": self.top1_match / self.top1_scored if self.top1_scored else None,
+            "top1_scored": self.top1_scored,
+            "top1_match": self.top1_match,
+            "teacher_no_grasp": self.teacher_no_grasp,
+        }
 
 
 @torch.no_grad()
-def measure_agreement(student: torch.nn.Module, teacher: torch.nn.Module, scenes: list[Scene],
-                      views: int = 4, seed: int = 0, cfg: AugmentConfig = STRONG, progress: bool = True,
-                      teacher_range_input: bool = False) -> dict:
+def measure_agreement(
+    student: torch.nn.Module,
+    teacher: torch.nn.Module,
+    scenes: list[Scene],
+    views: int = 4,
+    seed: int = 0,
+    cfg: AugmentConfig = STRONG,
+    progress: bool = True,
+    teacher_range_input: bool = False,
+) -> dict:
     """{'augmented': summary over `views` strong views per scene, 'reference': summary of plain crops}.
     teacher_range_input: the student sees z-depth, the teacher the same view as a range image (as trained
     with distill --teacher-range-input)."""
@@ -90,19 +103,38 @@ def run_agreement(args, scenes: list[Scene]) -> int:
     torch.set_num_threads(args.threads)
     student, info = load_model(resolve_model(args.model))
     teacher = load_teacher([str(resolve_model(t)) for t in args.teacher], "cpu")
-    report = measure_agreement(student, teacher, scenes, views=args.views, seed=args.seed,
-                               teacher_range_input=args.teacher_range_input)
-    report.update({"model": args.model, "model_name": info["model_cfg"]["name"], "teacher": args.teacher,
-                   "data": [str(d) for d in args.data], "split": args.split, "which": args.which,
-                   "fold": getattr(args, "fold", None), "scenes": [s.name for s in scenes],
-                   "views_per_scene": args.views, "seed": args.seed,
-                   "teacher_range_input": args.teacher_range_input})
+    report = measure_agreement(
+        student,
+        teacher,
+        scenes,
+        views=args.views,
+        seed=args.seed,
+        teacher_range_input=args.teacher_range_input,
+    )
+    report.update(
+        {
+            "model": args.model,
+            "model_name": info["model_cfg"]["name"],
+            "teacher": args.teacher,
+            "data": [str(d) for d in args.data],
+            "split": args.split,
+            "which": args.which,
+            "fold": getattr(args, "fold", None),
+            "scenes": [s.name for s in scenes],
+            "views_per_scene": args.views,
+            "seed": args.seed,
+            "teacher_range_input": args.teacher_range_input,
+        }
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1))
     for kind in ("reference", "augmented"):
         r = report[kind]
         top1 = "n/a" if r["top1_agreement"] is None else f"{r['top1_agreement']:.3f}"
-        print(f"{kind}: {r['views']} views, MSE " + ", ".join(f"{k} {v:.4f}" for k, v in r["mse"].items())
-              + f"; top-1 agreement {top1} ({r['top1_match']}/{r['top1_scored']})")
+        print(
+            f"{kind}: {r['views']} views, MSE "
+            + ", ".join(f"{k} {v:.4f}" for k, v in r["mse"].items())
+            + f"; top-1 agreement {top1} ({r['top1_match']}/{r['top1_scored']})"
+        )
     print(f"-> {args.out}")
     return 0

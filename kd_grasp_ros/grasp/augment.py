@@ -10,6 +10,7 @@ blobs and speckle) and dropout at depth edges (stereo shadows), each written as 
 random. The network input is made from that exactly as at run time: missing pixels inpainted, then
 mean-subtracted and clipped (preprocess.network_input).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -31,9 +32,9 @@ class AugmentConfig:
     """Ranges of the strong augmentation; every draw is uniform in its range."""
 
     magnification: tuple[float, float] = (0.6, 1.4)
-    center_shift_px: int = 80          # crop centre moved up to this far from the objects' centre
+    center_shift_px: int = 80  # crop centre moved up to this far from the objects' centre
     flip_probability: float = 0.5
-    rotation: bool = True              # any angle in [0, 2π); False: none
+    rotation: bool = True  # any angle in [0, 2π); False: none
     depth_scale: tuple[float, float] = (0.85, 1.2)
     depth_offset_m: tuple[float, float] = (-0.25, 0.45)
     noise_kinds: tuple[str, ...] = ("none", "realsense", "stereo")
@@ -44,15 +45,23 @@ class AugmentConfig:
     hole_radius_px: tuple[int, int] = (2, 30)
     speckle_fraction: tuple[float, float] = (0.0, 0.02)
     edge_dropout_probability: float = 0.6
-    edge_gradient_m: float = 0.008      # depth step per pixel that counts as an edge
+    edge_gradient_m: float = 0.008  # depth step per pixel that counts as an edge
     size: int = NETWORK_INPUT_SIZE
 
 
 STRONG = AugmentConfig()
-NO_AUGMENTATION = AugmentConfig(magnification=(1.0, 1.0), center_shift_px=0, flip_probability=0.0,
-                                rotation=False, depth_scale=(1.0, 1.0), depth_offset_m=(0.0, 0.0),
-                                noise_kinds=("none",), hole_probability=0.0, speckle_fraction=(0.0, 0.0),
-                                edge_dropout_probability=0.0)
+NO_AUGMENTATION = AugmentConfig(
+    magnification=(1.0, 1.0),
+    center_shift_px=0,
+    flip_probability=0.0,
+    rotation=False,
+    depth_scale=(1.0, 1.0),
+    depth_offset_m=(0.0, 0.0),
+    noise_kinds=("none",),
+    hole_probability=0.0,
+    speckle_fraction=(0.0, 0.0),
+    edge_dropout_probability=0.0,
+)
 
 
 @dataclass(frozen=True)
@@ -65,8 +74,13 @@ class View:
     flip: bool
 
 
-def view_affine(center: tuple[float, float], rotation: float, flip: bool, magnification: float,
-                size: int = NETWORK_INPUT_SIZE) -> np.ndarray:
+def view_affine(
+    center: tuple[float, float],
+    rotation: float,
+    flip: bool,
+    magnification: float,
+    size: int = NETWORK_INPUT_SIZE,
+) -> np.ndarray:
     """2x3 affine taking full-image (x, y) to crop (x, y): the image point `center` (row, col) lands on
     the crop centre, rotated by `rotation` (radians, counter-clockwise on screen), mirrored left-right
     if flip, scaled by magnification."""
@@ -107,7 +121,7 @@ def _smooth_field(rng: np.random.Generator, shape: tuple[int, int], cells: int) 
 
 def realsense_noise(rng: np.random.Generator, depth: np.ndarray, cfg: AugmentConfig) -> np.ndarray:
     k = rng.uniform(*cfg.realsense_sigma_per_m)
-    sigma = k * depth ** 2
+    sigma = k * depth**2
     white = rng.standard_normal(depth.shape).astype(np.float32)
     low = _smooth_field(rng, depth.shape, int(rng.integers(3, 9)))
     return depth + sigma * (white + 1.5 * low)
@@ -167,10 +181,14 @@ def network_input(crop_m: np.ndarray) -> np.ndarray:
     return normalise(inpaint_missing(crop_m))
 
 
-def augmented_view(rng: np.random.Generator, depth_m: np.ndarray, rects: list[GraspRectangle],
-                   base_center: tuple[float, float], cfg: AugmentConfig = STRONG,
-                   range_factor: np.ndarray | None = None,
-                   ) -> tuple[np.ndarray, list[GraspRectangle], View, np.ndarray | None]:
+def augmented_view(
+    rng: np.random.Generator,
+    depth_m: np.ndarray,
+    rects: list[GraspRectangle],
+    base_center: tuple[float, float],
+    cfg: AugmentConfig = STRONG,
+    range_factor: np.ndarray | None = None,
+) -> tuple[np.ndarray, list[GraspRectangle], View, np.ndarray | None]:
     """(network input (size, size) float32, rectangles in the crop, the view, teacher input or None).
 
     With range_factor (range / z per full-image pixel, preprocess.range_factor) and z-depth in depth_m,

@@ -4,6 +4,7 @@ Batch 1, 300x300 input, CPU. For each thread count: warm-up runs, then `repeats`
 median and 90th percentile reported. Post-processing (decode + smoothing + peak picking) is timed the
 same way on the model's own output.
 """
+
 from __future__ import annotations
 
 import json
@@ -36,13 +37,21 @@ def time_call(fn, repeats: int, warmup: int) -> dict:
 
 def bench_model(path: Path, threads: list[int], repeats: int, warmup: int, fast: bool) -> dict:
     model, info = load_model(path)
-    x = torch.from_numpy(np.random.default_rng(0).uniform(-0.1, 0.1, (1, 1, NETWORK_INPUT_SIZE,
-                                                                      NETWORK_INPUT_SIZE)).astype(np.float32))
+    x = torch.from_numpy(
+        np.random.default_rng(0)
+        .uniform(-0.1, 0.1, (1, 1, NETWORK_INPUT_SIZE, NETWORK_INPUT_SIZE))
+        .astype(np.float32)
+    )
     forms = {"standard": model}
     if fast:
         forms["fast_convt"] = to_fast(model)
-    row = {"model": str(path), "name": info["model_cfg"]["name"], "parameters": count_parameters(model),
-           "size_mb": path.stat().st_size / 1e6, "latency": {}}
+    row = {
+        "model": str(path),
+        "name": info["model_cfg"]["name"],
+        "parameters": count_parameters(model),
+        "size_mb": path.stat().st_size / 1e6,
+        "latency": {},
+    }
     with torch.inference_mode():
         out = model(x)[0]
         if fast:
@@ -82,9 +91,15 @@ def run_bench(args) -> int:
     rows = [bench_model(resolve_model(m), args.threads, args.repeats, args.warmup, fast) for m in args.models]
     table = format_table(rows, args.threads, fast)
     print(table)
-    report = {"rows": rows, "threads": args.threads, "repeats": args.repeats, "warmup": args.warmup,
-              "torch": torch.__version__, "machine": platform.processor() or platform.machine(),
-              "table_markdown": table}
+    report = {
+        "rows": rows,
+        "threads": args.threads,
+        "repeats": args.repeats,
+        "warmup": args.warmup,
+        "torch": torch.__version__,
+        "machine": platform.processor() or platform.machine(),
+        "table_markdown": table,
+    }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1))
     print(f"-> {args.out}")

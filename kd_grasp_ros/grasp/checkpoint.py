@@ -3,6 +3,7 @@
 Checkpoint layout: {'model': state_dict, 'model_cfg': asdict(GGCNNConfig), 'epoch', 'metrics', ...},
 loadable with torch.load(path, map_location='cpu', weights_only=True).
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict
@@ -21,8 +22,18 @@ from kd_grasp_ros.grasp.models import (
 
 RELEASED_GGCNN_KEYS = frozenset(
     f"{layer}.{p}"
-    for layer in ("conv1", "conv2", "conv3", "convt1", "convt2", "convt3",
-                  "pos_output", "cos_output", "sin_output", "width_output")
+    for layer in (
+        "conv1",
+        "conv2",
+        "conv3",
+        "convt1",
+        "convt2",
+        "convt3",
+        "pos_output",
+        "cos_output",
+        "sin_output",
+        "width_output",
+    )
     for p in ("weight", "bias")
 )
 # The released GG-CNN2 (IJRR 2019 code): conv layers inside a Sequential at these indices.
@@ -36,8 +47,11 @@ def save_checkpoint(path: str | Path, model: torch.nn.Module, **extra: Any) -> P
     """Write {'model', 'model_cfg', **extra} (extra: epoch, metrics, optimizer, args, ...) atomically."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    ckpt = {"model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-            "model_cfg": asdict(model.cfg), **extra}
+    ckpt = {
+        "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "model_cfg": asdict(model.cfg),
+        **extra,
+    }
     tmp = path.with_suffix(path.suffix + ".tmp")
     torch.save(ckpt, tmp)
     tmp.replace(path)
@@ -62,8 +76,11 @@ def _config_from_released(state: dict, path: Path) -> GGCNNConfig:
     f1 = state["conv1.weight"].shape[0]
     f2 = state["conv2.weight"].shape[0]
     f3 = state["conv3.weight"].shape[0]
-    for name, cfg in ("ggcnn", model_config("ggcnn")), ("student_v1", model_config("student_v1")), \
-            ("student_v2", model_config("student_v2")):
+    for name, cfg in (
+        ("ggcnn", model_config("ggcnn")),
+        ("student_v1", model_config("student_v1")),
+        ("student_v2", model_config("student_v2")),
+    ):
         if cfg.filters == (f1, f2, f3):
             return GGCNNConfig(name=name, filters=cfg.filters)
     raise GraspModelError(f"{path}: state dict filters {(f1, f2, f3)} match no registered GG-CNN variant")
@@ -92,7 +109,8 @@ def load_model(path: str | Path) -> tuple[torch.nn.Module, dict]:
     else:
         raise GraspModelError(
             f"{path}: expected a checkpoint dict with 'model' and 'model_cfg' or a GG-CNN(2) state dict, "
-            f"got keys {sorted(obj)[:8]}")
+            f"got keys {sorted(obj)[:8]}"
+        )
     model = build_from_config(cfg)
     try:
         model.load_state_dict(state, strict=True)

@@ -1,4 +1,5 @@
 """`kd-grasp grasp train | distill | eval | bench | card`: GG-CNN training, distillation, evaluation."""
+
 from __future__ import annotations
 
 import argparse
@@ -16,11 +17,19 @@ from kd_grasp_ros.grasp.models import MODEL_CONFIGS
 
 def _add_data_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", nargs="+", required=True, help="dataset directories (each split on its own)")
-    p.add_argument("--dataset-kind", choices=("cornell", "jacquard"), default="cornell",
-                   help="file layout (the simulation's synthetic export uses the Cornell layout)")
-    p.add_argument("--split", choices=SPLITS, default="sorted",
-                   help="sorted: first 90%% train / last 10%% test of each sorted list; random: image-wise; "
-                        "objectwise: 5-fold object-wise split of Cornell-01 (--fold is the test fold)")
+    p.add_argument(
+        "--dataset-kind",
+        choices=("cornell", "jacquard"),
+        default="cornell",
+        help="file layout (the simulation's synthetic export uses the Cornell layout)",
+    )
+    p.add_argument(
+        "--split",
+        choices=SPLITS,
+        default="sorted",
+        help="sorted: first 90%% train / last 10%% test of each sorted list; random: image-wise; "
+        "objectwise: 5-fold object-wise split of Cornell-01 (--fold is the test fold)",
+    )
     p.add_argument("--fold", type=int, default=0, help="objectwise: test fold 0-4")
     p.add_argument("--test-fraction", type=float, default=0.1)
     p.add_argument("--seed", type=int, default=0, help="seeds the random split, augmentation and init")
@@ -30,48 +39,81 @@ def _add_training_arguments(p: argparse.ArgumentParser, default_model: str) -> N
     _add_data_arguments(p)
     p.add_argument("--model", choices=sorted(MODEL_CONFIGS), default=default_model)
     p.add_argument("--unlabeled", nargs="*", default=[], help="extra depth-only directories (KD term only)")
-    p.add_argument("--train-only", nargs="*", default=[],
-                   help="extra labeled directories used whole for training, never split (e.g. the sim "
-                        "export next to an object-wise split of Cornell)")
-    p.add_argument("--val-fraction", type=float, default=0.1,
-                   help="part of the train split held out for best-checkpoint selection")
+    p.add_argument(
+        "--train-only",
+        nargs="*",
+        default=[],
+        help="extra labeled directories used whole for training, never split (e.g. the sim "
+        "export next to an object-wise split of Cornell)",
+    )
+    p.add_argument(
+        "--val-fraction",
+        type=float,
+        default=0.1,
+        help="part of the train split held out for best-checkpoint selection",
+    )
     p.add_argument("--epochs", type=int, default=50)
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--max-minutes", type=float, default=0.0,
-                   help="stop after the epoch passing this (0: off)")
+    p.add_argument(
+        "--max-minutes", type=float, default=0.0, help="stop after the epoch passing this (0: off)"
+    )
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
-    p.add_argument("--workers", type=int, default=0,
-                   help="DataLoader worker processes preparing augmented views (0: in the training process)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="DataLoader worker processes preparing augmented views (0: in the training process)",
+    )
     p.add_argument("--channels-last", action="store_true", help="channels_last memory format (GPU)")
-    p.add_argument("--no-fast-train", action="store_true",
-                   help="train through nn.ConvTranspose2d and four head convs instead of the exact fast form")
+    p.add_argument(
+        "--no-fast-train",
+        action="store_true",
+        help="train through nn.ConvTranspose2d and four head convs instead of the exact fast form",
+    )
     p.add_argument("--resume", help="last.pt of an interrupted run")
-    p.add_argument("--out-dir", type=Path, required=True,
-                   help="run directory: last.pt, best.pt, history.json")
+    p.add_argument(
+        "--out-dir", type=Path, required=True, help="run directory: last.pt, best.pt, history.json"
+    )
     p.add_argument("--export", type=Path, help="copy best.pt here at the end (e.g. models/grasp_*.pt)")
 
 
 def _add_augment_argument(p: argparse.ArgumentParser, default: str) -> None:
-    p.add_argument("--augment", choices=("reference", "strong"), default=default,
-                   help="reference: quarter turns + zoom U(0.5, 1) around the grasps (GG-CNN paper); strong: "
-                        "views a real camera produces (augment.py), every scene labeled or not")
-    p.add_argument("--views-per-scene", type=int, default=4,
-                   help="strong: random views of every scene per epoch")
+    p.add_argument(
+        "--augment",
+        choices=("reference", "strong"),
+        default=default,
+        help="reference: quarter turns + zoom U(0.5, 1) around the grasps (GG-CNN paper); strong: "
+        "views a real camera produces (augment.py), every scene labeled or not",
+    )
+    p.add_argument(
+        "--views-per-scene", type=int, default=4, help="strong: random views of every scene per epoch"
+    )
 
 
 def _add_distill_arguments(p: argparse.ArgumentParser, teacher_required: bool = True) -> None:
-    p.add_argument("--teacher", nargs="+", required=teacher_required,
-                   help="teacher checkpoint(s) or released GG-CNN / GG-CNN2 state dict(s); several: their "
-                        "maps are averaged (multi-teacher)")
+    p.add_argument(
+        "--teacher",
+        nargs="+",
+        required=teacher_required,
+        help="teacher checkpoint(s) or released GG-CNN / GG-CNN2 state dict(s); several: their "
+        "maps are averaged (multi-teacher)",
+    )
     p.add_argument("--alpha", type=float, default=0.5)
-    p.add_argument("--kd-views", type=int, default=1,
-                   help="reference augmentation: extra unlabeled views per training scene (KD term only)")
+    p.add_argument(
+        "--kd-views",
+        type=int,
+        default=1,
+        help="reference augmentation: extra unlabeled views per training scene (KD term only)",
+    )
     _add_augment_argument(p, "strong")
-    p.add_argument("--teacher-range-input", action="store_true",
-                   help="strong: the student sees z-depth (Cornell range images converted), the teacher the "
-                        "same view as a range image, the kind of depth it was trained on")
+    p.add_argument(
+        "--teacher-range-input",
+        action="store_true",
+        help="strong: the student sees z-depth (Cornell range images converted), the teacher the "
+        "same view as a range image, the kind of depth it was trained on",
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -102,20 +144,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     ev.add_argument("--out", type=Path, required=True, help="JSON result file")
     ev.add_argument("--png-dir", type=Path, help="per-image PNGs (default: next to --out)")
     ev.add_argument("--threads", type=int, default=1)
-    ev.add_argument("--angle-smoothing", choices=("reference", "vector"), default="reference",
-                    help="reference: smooth the angle map (published protocol); vector: smooth cos/sin")
-    ev.add_argument("--depth", choices=("stored", "z"), default="stored",
-                    help="stored: depth as in the files (published protocol; Cornell: range images); "
-                         "z: Cornell range converted to z-depth, as a real camera gives it")
-    agree = verbs.add_parser("agreement", help="student-teacher agreement (map MSE, top-1 match) on held-out "
-                                               "views, strong augmentation and plain crops")
+    ev.add_argument(
+        "--angle-smoothing",
+        choices=("reference", "vector"),
+        default="reference",
+        help="reference: smooth the angle map (published protocol); vector: smooth cos/sin",
+    )
+    ev.add_argument(
+        "--depth",
+        choices=("stored", "z"),
+        default="stored",
+        help="stored: depth as in the files (published protocol; Cornell: range images); "
+        "z: Cornell range converted to z-depth, as a real camera gives it",
+    )
+    agree = verbs.add_parser(
+        "agreement",
+        help="student-teacher agreement (map MSE, top-1 match) on held-out "
+        "views, strong augmentation and plain crops",
+    )
     _add_data_arguments(agree)
     agree.add_argument("--model", required=True, help="student checkpoint or shipped model name")
     agree.add_argument("--teacher", nargs="+", required=True, help="teacher(s); several are averaged")
     agree.add_argument("--which", choices=("test", "train", "all"), default="test")
     agree.add_argument("--views", type=int, default=4, help="strong views per scene (plus the plain crop)")
-    agree.add_argument("--teacher-range-input", action="store_true",
-                       help="student sees z-depth, teacher the range form (as distill --teacher-range-input)")
+    agree.add_argument(
+        "--teacher-range-input",
+        action="store_true",
+        help="student sees z-depth, teacher the range form (as distill --teacher-range-input)",
+    )
     agree.add_argument("--threads", type=int, default=1)
     agree.add_argument("--out", type=Path, required=True, help="JSON result file")
     proto = verbs.add_parser("protocol", help="our eval beside the GG-CNN reference code's protocol variants")
@@ -125,8 +181,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     proto.add_argument("--threads", type=int, default=1)
     proto.add_argument("--out", type=Path, required=True, help="JSON result file")
     bench = verbs.add_parser("bench", help="latency table of teacher, v1, v2 (and fast ConvT forms)")
-    bench.add_argument("--models", nargs="+",
-                       default=["grasp_ggcnn_teacher.pt", "grasp_student_v1.pt", "grasp_student_v2.pt"])
+    bench.add_argument(
+        "--models",
+        nargs="+",
+        default=["grasp_ggcnn_teacher.pt", "grasp_student_v1.pt", "grasp_student_v2.pt"],
+    )
     bench.add_argument("--threads", nargs="+", type=int, default=[1, 2])
     bench.add_argument("--repeats", type=int, default=100)
     bench.add_argument("--warmup", type=int, default=10)
@@ -152,8 +211,9 @@ def split_groups(groups: list[list[Scene]], split: str, fraction: float, seed: i
 
 def select_scenes(args) -> tuple[list[Scene], list[Scene]]:
     """(train, test) over all --data directories, each split on its own."""
-    return split_groups(load_scenes(args.data, args.dataset_kind), args.split, args.test_fraction, args.seed,
-                        args.fold)
+    return split_groups(
+        load_scenes(args.data, args.dataset_kind), args.split, args.test_fraction, args.seed, args.fold
+    )
 
 
 def _run_training(args, teacher: list[str] | None, alpha: float, kd_views: int) -> int:
@@ -177,18 +237,35 @@ def _run_training(args, teacher: list[str] | None, alpha: float, kd_views: int) 
     for d in args.unlabeled:
         for scenes in load_scenes([d], args.dataset_kind):
             fit_scenes += [replace(s, positives=[], negatives=[]) for s in scenes]
-    cfg = TrainingConfig(model=args.model, teacher=teacher, alpha=alpha, epochs=args.epochs,
-                         batch_size=args.batch_size, lr=args.lr, kd_views=kd_views,
-                         max_minutes=args.max_minutes, seed=args.seed, device=args.device,
-                         augment=args.augment, views_per_scene=args.views_per_scene, workers=args.workers,
-                         channels_last=args.channels_last, fast_train=not args.no_fast_train,
-                         teacher_range_input=getattr(args, "teacher_range_input", False),
-                         extra={"command": " ".join(["kd-grasp", "grasp", *sys.argv[2:]]),
-                                "data": [str(d) for d in args.data], "split": args.split,
-                                "train_scenes": [s.name for s in fit_scenes],
-                                "val_scenes": [s.name for s in val_scenes]})
-    print(f"{args.model}: {len(fit_scenes)} training scenes ({len(labeled) - len(val_scenes)} labeled), "
-          f"{len(val_scenes)} validation scenes; teacher={teacher} alpha={alpha}")
+    cfg = TrainingConfig(
+        model=args.model,
+        teacher=teacher,
+        alpha=alpha,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        kd_views=kd_views,
+        max_minutes=args.max_minutes,
+        seed=args.seed,
+        device=args.device,
+        augment=args.augment,
+        views_per_scene=args.views_per_scene,
+        workers=args.workers,
+        channels_last=args.channels_last,
+        fast_train=not args.no_fast_train,
+        teacher_range_input=getattr(args, "teacher_range_input", False),
+        extra={
+            "command": " ".join(["kd-grasp", "grasp", *sys.argv[2:]]),
+            "data": [str(d) for d in args.data],
+            "split": args.split,
+            "train_scenes": [s.name for s in fit_scenes],
+            "val_scenes": [s.name for s in val_scenes],
+        },
+    )
+    print(
+        f"{args.model}: {len(fit_scenes)} training scenes ({len(labeled) - len(val_scenes)} labeled), "
+        f"{len(val_scenes)} validation scenes; teacher={teacher} alpha={alpha}"
+    )
     result = fit(cfg, fit_scenes, val_scenes, args.out_dir, resume=args.resume)
     if args.export:
         args.export.parent.mkdir(parents=True, exist_ok=True)

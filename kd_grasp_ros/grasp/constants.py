@@ -1,4 +1,5 @@
 """The numbers of the GG-CNN method, defined once and imported everywhere else."""
+
 from __future__ import annotations
 
 # Network input and output side (pixels): depth crops are 300x300.

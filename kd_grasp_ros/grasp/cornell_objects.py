@@ -7,6 +7,7 @@ scenes of one object consecutive (3-6 poses each). 25 objects over 100 scenes. U
 133-135) are kept with their neighbours; 173 (blue toothbrush) with 174-176. See
 docs/grasp/evaluation-protocol.md.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,14 +16,31 @@ from kd_grasp_ros.grasp.errors import GraspDataError
 
 # (first scene, last scene, object) with inclusive scene numbers.
 CORNELL_01_OBJECTS = (
-    (100, 105, "black stapler"), (106, 109, "green-black sunglasses"), (110, 113, "high-heel shoe"),
-    (114, 117, "sneaker"), (118, 121, "marker"), (122, 125, "computer mouse"), (126, 128, "tape roll"),
-    (129, 132, "green stick"), (133, 136, "yellow sunglasses"), (137, 140, "purple box"),
-    (141, 144, "blue box"), (145, 148, "red cereal box"), (149, 152, "small printed box"),
-    (153, 156, "glasses"), (157, 160, "flashlight"), (161, 164, "glasses case"), (165, 168, "hairbrush"),
-    (169, 172, "spray bottle"), (173, 176, "toothbrush"), (177, 180, "red toothbrush"),
-    (181, 184, "toothpaste"), (185, 188, "black swim goggles"), (189, 192, "blue swim goggles"),
-    (193, 196, "clip"), (197, 199, "camera with cable"),
+    (100, 105, "black stapler"),
+    (106, 109, "green-black sunglasses"),
+    (110, 113, "high-heel shoe"),
+    (114, 117, "sneaker"),
+    (118, 121, "marker"),
+    (122, 125, "computer mouse"),
+    (126, 128, "tape roll"),
+    (129, 132, "green stick"),
+    (133, 136, "yellow sunglasses"),
+    (137, 140, "purple box"),
+    (141, 144, "blue box"),
+    (145, 148, "red cereal box"),
+    (149, 152, "small printed box"),
+    (153, 156, "glasses"),
+    (157, 160, "flashlight"),
+    (161, 164, "glasses case"),
+    (165, 168, "hairbrush"),
+    (169, 172, "spray bottle"),
+    (173, 176, "toothbrush"),
+    (177, 180, "red toothbrush"),
+    (181, 184, "toothpaste"),
+    (185, 188, "black swim goggles"),
+    (189, 192, "blue swim goggles"),
+    (193, 196, "clip"),
+    (197, 199, "camera with cable"),
 )
 N_FOLDS = 5
 _SCENE_NUMBER = re.compile(r"pcd(\d{4})$")
@@ -36,8 +54,10 @@ def cornell_object_id(scene_name: str) -> int:
         for i, (first, last, _) in enumerate(CORNELL_01_OBJECTS):
             if first <= number <= last:
                 return i
-    raise GraspDataError(f"no object id known for scene {scene_name!r}: the object-wise split covers the "
-                         f"Cornell scenes pcd0100-pcd0199 only")
+    raise GraspDataError(
+        f"no object id known for scene {scene_name!r}: the object-wise split covers the "
+        f"Cornell scenes pcd0100-pcd0199 only"
+    )
 
 
 def object_fold(scene_name: str, n_folds: int = N_FOLDS) -> int:

@@ -6,6 +6,7 @@ any NaN corner is dropped whole. A depth image without a cpos file is an unlabel
 Jacquard layout: `<prefix>_perfect_depth.tiff` and `<prefix>_grasps.txt` lines "x;y;theta;w;h"
 (theta in degrees, negated for the image convention; w along the jaw axis, h the jaw size).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -71,7 +72,7 @@ def read_cornell_rectangles(path: str | Path) -> list[GraspRectangle]:
     rects = []
     for i in range(0, len(lines), 4):
         try:
-            xy = np.array([[float(v) for v in ln.split()] for ln in lines[i:i + 4]])
+            xy = np.array([[float(v) for v in ln.split()] for ln in lines[i : i + 4]])
         except ValueError as exc:
             raise GraspDataError(f"{path}: line {i + 1}: expected 'x y' numbers: {exc}") from exc
         if xy.shape != (4, 2):
@@ -113,10 +114,15 @@ def load_cornell_scenes(root: str | Path) -> list[Scene]:
     for depth_path in _depth_files(root, CORNELL_DEPTH_SUFFIX):
         prefix = str(depth_path)[: -len(CORNELL_DEPTH_SUFFIX)]
         pos, neg = Path(prefix + "cpos.txt"), Path(prefix + "cneg.txt")
-        scenes.append(Scene(
-            name=Path(prefix).name, depth_path=depth_path,
-            positives=read_cornell_rectangles(pos) if pos.exists() else [],
-            negatives=read_cornell_rectangles(neg) if neg.exists() else [], source=str(root)))
+        scenes.append(
+            Scene(
+                name=Path(prefix).name,
+                depth_path=depth_path,
+                positives=read_cornell_rectangles(pos) if pos.exists() else [],
+                negatives=read_cornell_rectangles(neg) if neg.exists() else [],
+                source=str(root),
+            )
+        )
     return scenes
 
 
@@ -127,9 +133,14 @@ def load_jacquard_scenes(root: str | Path) -> list[Scene]:
     for depth_path in _depth_files(root, JACQUARD_DEPTH_SUFFIX):
         prefix = str(depth_path)[: -len(JACQUARD_DEPTH_SUFFIX)]
         grasps = Path(prefix + JACQUARD_GRASPS_SUFFIX)
-        scenes.append(Scene(name=Path(prefix).name, depth_path=depth_path,
-                            positives=read_jacquard_rectangles(grasps) if grasps.exists() else [],
-                            source=str(root)))
+        scenes.append(
+            Scene(
+                name=Path(prefix).name,
+                depth_path=depth_path,
+                positives=read_jacquard_rectangles(grasps) if grasps.exists() else [],
+                source=str(root),
+            )
+        )
     return scenes
 
 
@@ -146,8 +157,13 @@ def load_scenes(roots: list[str | Path], kind: str = "cornell") -> list[list[Sce
 SPLITS = ("sorted", "random", "objectwise")
 
 
-def split_scenes(scenes: list[Scene], split: str, test_fraction: float = 0.1, seed: int = 0, fold: int = 0,
-                 ) -> tuple[list[Scene], list[Scene]]:
+def split_scenes(
+    scenes: list[Scene],
+    split: str,
+    test_fraction: float = 0.1,
+    seed: int = 0,
+    fold: int = 0,
+) -> tuple[list[Scene], list[Scene]]:
     """(train, test): 'sorted' = first (1 - f) / last f of the sorted list; 'random' = image-wise by seed;
     'objectwise' = fold `fold` of the 5-fold object-wise split of Cornell-01 (cornell_objects.py) as test."""
     if split == "objectwise":
@@ -159,10 +175,12 @@ def split_scenes(scenes: list[Scene], split: str, test_fraction: float = 0.1, se
         return [s for s in scenes if object_fold(s.name) != fold], test
     n_test = max(1, int(round(len(scenes) * test_fraction))) if scenes else 0
     if split == "sorted":
-        return scenes[: len(scenes) - n_test], scenes[len(scenes) - n_test:]
+        return scenes[: len(scenes) - n_test], scenes[len(scenes) - n_test :]
     if split == "random":
         order = np.random.default_rng(seed).permutation(len(scenes))
         test_idx = set(order[:n_test].tolist())
-        return ([s for i, s in enumerate(scenes) if i not in test_idx],
-                [s for i, s in enumerate(scenes) if i in test_idx])
+        return (
+            [s for i, s in enumerate(scenes) if i not in test_idx],
+            [s for i, s in enumerate(scenes) if i in test_idx],
+        )
     raise GraspDataError(f"unknown split {split!r}; expected one of {SPLITS}")

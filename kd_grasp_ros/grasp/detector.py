@@ -10,6 +10,7 @@ and the grasps mapped back.
 Angles are smoothed as vectors (cos 2θ, sin 2θ), which avoids the reference's wrap error at ±90°
 (see postprocess.decode_maps); evaluation keeps the reference smoothing.
 """
+
 from __future__ import annotations
 
 import time
@@ -51,7 +52,8 @@ def validate_depth(depth_m: np.ndarray) -> None:
         raise GraspInputError(f"depth must be HxW (2-D), got shape {depth_m.shape}")
     if not np.issubdtype(depth_m.dtype, np.floating):
         raise GraspInputError(
-            f"depth must be float32 metres, got dtype {depth_m.dtype} (convert mm to m first)")
+            f"depth must be float32 metres, got dtype {depth_m.dtype} (convert mm to m first)"
+        )
     if missing_mask(depth_m).all():
         raise GraspInputError(f"depth image {depth_m.shape} has no valid pixel (all 0, NaN or negative)")
 
@@ -59,8 +61,15 @@ def validate_depth(depth_m: np.ndarray) -> None:
 class GraspDetector:
     """Load a grasp network once; detect() grasps in depth images."""
 
-    def __init__(self, model_path: str | Path, device: str = "cpu", crop_size: int = NETWORK_INPUT_SIZE,
-                 threads: int | None = None, fast_convt: bool = True, backend: str = DEFAULT_BACKEND):
+    def __init__(
+        self,
+        model_path: str | Path,
+        device: str = "cpu",
+        crop_size: int = NETWORK_INPUT_SIZE,
+        threads: int | None = None,
+        fast_convt: bool = True,
+        backend: str = DEFAULT_BACKEND,
+    ):
         if crop_size < 16:
             raise GraspInputError(f"crop_size must be at least 16 px, got {crop_size}")
         try:
@@ -71,14 +80,20 @@ class GraspDetector:
         self.model_path, self.model_info = path, info
         example = torch.zeros(1, 1, NETWORK_INPUT_SIZE, NETWORK_INPUT_SIZE)
         try:
-            self.network = InferenceNetwork(to_fast(model) if fast_convt else model, (example,), backend,
-                                            threads, device)
+            self.network = InferenceNetwork(
+                to_fast(model) if fast_convt else model, (example,), backend, threads, device
+            )
         except InferenceBackendError as exc:
             raise GraspModelError(f"grasp model {path.name}: {exc}") from exc
         self.device, self.crop_size, self.backend = device, int(crop_size), backend
 
-    def detect(self, depth_m: np.ndarray, max_grasps: int = 5, min_quality: float = PEAK_THRESHOLD,
-               crop_center: tuple[int, int] | None = None) -> GraspDetection:
+    def detect(
+        self,
+        depth_m: np.ndarray,
+        max_grasps: int = 5,
+        min_quality: float = PEAK_THRESHOLD,
+        crop_center: tuple[int, int] | None = None,
+    ) -> GraspDetection:
         """Grasps in depth_m (HxW float metres; 0, NaN or negative = missing), best first, full-image px."""
         t0 = time.perf_counter()
         validate_depth(depth_m)
@@ -88,7 +103,7 @@ class GraspDetector:
         size = min(self.crop_size, h, w)  # small images (320x240, 640x360): the largest square crop
         center = (h // 2, w // 2) if crop_center is None else (int(crop_center[0]), int(crop_center[1]))
         top, left = crop_origin(center, (h, w), size)
-        crop = depth_m[top:top + size, left:left + size].astype(np.float32)
+        crop = depth_m[top : top + size, left : left + size].astype(np.float32)
         if missing_mask(crop).all():
             raise GraspInputError(f"no valid depth in the {size}x{size} crop at (top={top}, left={left})")
         crop = inpaint_missing(crop)
@@ -109,18 +124,25 @@ class GraspDetector:
     @staticmethod
     def _to_full(g: ImageGrasp, top: int, left: int, size: int) -> ImageGrasp:
         s = size / NETWORK_INPUT_SIZE
-        return ImageGrasp(row=top + (g.row + 0.5) * s - 0.5, col=left + (g.col + 0.5) * s - 0.5,
-                          angle=g.angle, width_px=g.width_px * s, quality=g.quality,
-                          length_px=g.length_px * s)
+        return ImageGrasp(
+            row=top + (g.row + 0.5) * s - 0.5,
+            col=left + (g.col + 0.5) * s - 0.5,
+            angle=g.angle,
+            width_px=g.width_px * s,
+            quality=g.quality,
+            length_px=g.length_px * s,
+        )
 
     @staticmethod
     def _full_maps(maps: GraspMaps, top: int, left: int, size: int, shape: tuple[int, int]):
         s = size / NETWORK_INPUT_SIZE
         full = [np.zeros(shape, np.float32) for _ in range(3)]
-        for dst, src, interp, scale in ((full[0], maps.quality, cv2.INTER_LINEAR, 1.0),
-                                        (full[1], maps.angle, cv2.INTER_NEAREST, 1.0),
-                                        (full[2], maps.width, cv2.INTER_LINEAR, s)):
+        for dst, src, interp, scale in (
+            (full[0], maps.quality, cv2.INTER_LINEAR, 1.0),
+            (full[1], maps.angle, cv2.INTER_NEAREST, 1.0),
+            (full[2], maps.width, cv2.INTER_LINEAR, s),
+        ):
             if size != NETWORK_INPUT_SIZE:
                 src = cv2.resize(src, (size, size), interpolation=interp)
-            dst[top:top + size, left:left + size] = src * scale
+            dst[top : top + size, left : left + size] = src * scale
         return full

@@ -1,4 +1,5 @@
 """Named exceptions raised at the boundaries of the grasp area."""
+
 from __future__ import annotations
 
 

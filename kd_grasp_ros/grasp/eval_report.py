@@ -1,4 +1,5 @@
 """`kd-grasp grasp eval`: accuracy of one model on a split, written as JSON plus per-image PNGs."""
+
 from __future__ import annotations
 
 import json
@@ -21,25 +22,49 @@ def run_eval(args, split: tuple[list, list]) -> int:
     train, test = split
     scenes = {"test": test, "train": train, "all": train + test}[args.which]
     cache = DepthCache(as_z=args.depth == "z")
-    result = evaluate(model, scenes, cache, keep_maps=True, progress=True,
-                      angle_smoothing=args.angle_smoothing)
+    result = evaluate(
+        model, scenes, cache, keep_maps=True, progress=True, angle_smoothing=args.angle_smoothing
+    )
     png_dir = args.png_dir or args.out.with_suffix("")
     label = f"{info['model_cfg']['name']} ({path.name})"
     per_image = []
     for r in result.per_scene:
         png = save_result_png(r, png_dir / f"{r.scene.name}.png", title=label)
         g = r.grasps[0] if r.grasps else None
-        per_image.append({"scene": r.scene.name, "success": r.success, "png": str(png),
-                          "grasp": None if g is None else {"row": g.row, "col": g.col, "angle": g.angle,
-                                                           "width_px": g.width_px, "quality": g.quality}})
-    report = {"model": str(path), "model_name": info["model_cfg"]["name"],
-              "source": info.get("source", "checkpoint"), "parameters": count_parameters(model),
-              "dataset": [str(d) for d in args.data], "split": args.split, "which": args.which,
-              "test_fraction": args.test_fraction, "fold": args.fold,
-              "angle_smoothing": args.angle_smoothing, "depth": args.depth,
-              "seed": args.seed, "n": result.n,
-              "accuracy": result.accuracy, "correct": sum(r.success for r in result.per_scene),
-              "per_image": per_image}
+        per_image.append(
+            {
+                "scene": r.scene.name,
+                "success": r.success,
+                "png": str(png),
+                "grasp": None
+                if g is None
+                else {
+                    "row": g.row,
+                    "col": g.col,
+                    "angle": g.angle,
+                    "width_px": g.width_px,
+                    "quality": g.quality,
+                },
+            }
+        )
+    report = {
+        "model": str(path),
+        "model_name": info["model_cfg"]["name"],
+        "source": info.get("source", "checkpoint"),
+        "parameters": count_parameters(model),
+        "dataset": [str(d) for d in args.data],
+        "split": args.split,
+        "which": args.which,
+        "test_fraction": args.test_fraction,
+        "fold": args.fold,
+        "angle_smoothing": args.angle_smoothing,
+        "depth": args.depth,
+        "seed": args.seed,
+        "n": result.n,
+        "accuracy": result.accuracy,
+        "correct": sum(r.success for r in result.per_scene),
+        "per_image": per_image,
+    }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1))
     print(f"{label}: accuracy {result.accuracy:.3f} on {result.n} {args.which} images -> {args.out}")

@@ -1,4 +1,5 @@
 """Rectangle-metric evaluation of a grasp network on scenes (no augmentation, reference crop)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -33,9 +34,15 @@ class EvalResult:
 
 
 @torch.no_grad()
-def evaluate(model: torch.nn.Module, scenes: list[Scene], cache: DepthCache | None = None,
-             keep_maps: bool = False, progress: bool = False, angle_smoothing: str = "reference",
-             device: str = "cpu") -> EvalResult:
+def evaluate(
+    model: torch.nn.Module,
+    scenes: list[Scene],
+    cache: DepthCache | None = None,
+    keep_maps: bool = False,
+    progress: bool = False,
+    angle_smoothing: str = "reference",
+    device: str = "cpu",
+) -> EvalResult:
     """Top-1 rectangle-metric accuracy over labeled scenes (unlabeled ones are skipped)."""
     model.eval()
     cache = cache or DepthCache()
@@ -46,7 +53,10 @@ def evaluate(model: torch.nn.Module, scenes: list[Scene], cache: DepthCache | No
         out = model(torch.from_numpy(sample.depth)[None, None].to(device)).cpu()
         maps = decode_maps(out[0], angle_smoothing)
         grasps = find_grasps(maps, max_grasps=1)
-        results.append(SceneResult(scene, sample, grasps, grasp_success(grasps, sample.rectangles),
-                                   maps if keep_maps else None))
+        results.append(
+            SceneResult(
+                scene, sample, grasps, grasp_success(grasps, sample.rectangles), maps if keep_maps else None
+            )
+        )
     n = len(results)
     return EvalResult(accuracy=sum(r.success for r in results) / n if n else 0.0, n=n, per_scene=results)

@@ -8,6 +8,7 @@ channels of one Conv2d (padding K - 1); pixel_shuffle interleaves them into the 
 z[m*s + r], and y = z[p : p + out_size]. PyTorch runs this on its fast convolution path, where
 ConvTranspose2d on CPU is several times slower for the same arithmetic.
 """
+
 from __future__ import annotations
 
 import copy
@@ -29,13 +30,20 @@ def shuffle_weight(weight: torch.Tensor, stride: int) -> tuple[torch.Tensor, int
     padded = F.pad(weight, (0, taps * s - k, 0, taps * s - k))
     # padded[ci, co, j*s + r] -> phase[ci, co, r_h, r_w, j_h, j_w]
     phase = padded.reshape(c_in, c_out, taps, s, taps, s).permute(0, 1, 3, 5, 2, 4)
-    phase = phase.flip(-1, -2)                          # correlation = convolution with flipped taps
+    phase = phase.flip(-1, -2)  # correlation = convolution with flipped taps
     return phase.permute(1, 2, 3, 0, 4, 5).reshape(c_out * s * s, c_in, taps, taps), taps
 
 
-def shuffle_conv_transpose2d(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, stride: int,
-                             kernel: int, padding: tuple[int, int], output_padding: tuple[int, int],
-                             taps: int) -> torch.Tensor:
+def shuffle_conv_transpose2d(
+    x: torch.Tensor,
+    weight: torch.Tensor,
+    bias: torch.Tensor | None,
+    stride: int,
+    kernel: int,
+    padding: tuple[int, int],
+    output_padding: tuple[int, int],
+    taps: int,
+) -> torch.Tensor:
     """conv_transpose2d(x, W) computed as conv2d(x, shuffle_weight(W)) + pixel shuffle + crop.
     weight and bias are already in the shuffled layout (see shuffle_weight; bias repeated s*s times)."""
     s, k = stride, kernel
@@ -48,12 +56,16 @@ def shuffle_conv_transpose2d(x: torch.Tensor, weight: torch.Tensor, bias: torch.
     if extra_h or extra_w:
         x = F.pad(x, (0, extra_w, 0, extra_h))
     z = F.pixel_shuffle(F.conv2d(x, weight, bias, padding=taps - 1), s)
-    return z[..., padding[0]:padding[0] + h_out, padding[1]:padding[1] + w_out]
+    return z[..., padding[0] : padding[0] + h_out, padding[1] : padding[1] + w_out]
 
 
 def check_supported(convt: nn.ConvTranspose2d) -> None:
-    if convt.groups != 1 or convt.dilation != (1, 1) or convt.stride[0] != convt.stride[1] \
-            or convt.kernel_size[0] != convt.kernel_size[1]:
+    if (
+        convt.groups != 1
+        or convt.dilation != (1, 1)
+        or convt.stride[0] != convt.stride[1]
+        or convt.kernel_size[0] != convt.kernel_size[1]
+    ):
         raise ValueError(f"only square, ungrouped, undilated ConvTranspose2d are supported: {convt}")
 
 
@@ -62,8 +74,9 @@ def convt_forward(convt: nn.ConvTranspose2d, x: torch.Tensor) -> torch.Tensor:
     s = convt.stride[0]
     weight, taps = shuffle_weight(convt.weight, s)
     bias = convt.bias.repeat_interleave(s * s) if convt.bias is not None else None
-    return shuffle_conv_transpose2d(x, weight, bias, s, convt.kernel_size[0], convt.padding,
-                                    convt.output_padding, taps)
+    return shuffle_conv_transpose2d(
+        x, weight, bias, s, convt.kernel_size[0], convt.padding, convt.output_padding, taps
+    )
 
 
 class PixelShuffleConvTranspose2d(nn.Module):
@@ -83,22 +96,33 @@ class PixelShuffleConvTranspose2d(nn.Module):
         self.output_padding = convt.output_padding
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return shuffle_conv_transpose2d(x, self.weight, self.bias, self.stride, self.kernel, self.padding,
-                                        self.output_padding, self.taps)
+        return shuffle_conv_transpose2d(
+            x, self.weight, self.bias, self.stride, self.kernel, self.padding, self.output_padding, self.taps
+        )
 
 
 def fused_heads_forward(heads: tuple[nn.Conv2d, ...], x: torch.Tensor) -> torch.Tensor:
     """The stacked outputs of same-shaped single-output heads as one convolution (differentiable)."""
     first = heads[0]
-    return F.conv2d(x, torch.cat([h.weight for h in heads]), torch.cat([h.bias for h in heads]),
-                    stride=first.stride, padding=first.padding)
+    return F.conv2d(
+        x,
+        torch.cat([h.weight for h in heads]),
+        torch.cat([h.bias for h in heads]),
+        stride=first.stride,
+        padding=first.padding,
+    )
 
 
 def fuse_heads(heads: tuple[nn.Conv2d, ...]) -> nn.Conv2d:
     """One Conv2d computing several same-shaped single-output heads at once (their outputs stacked)."""
     first = heads[0]
-    fused = nn.Conv2d(first.in_channels, sum(h.out_channels for h in heads), first.kernel_size,
-                      stride=first.stride, padding=first.padding)
+    fused = nn.Conv2d(
+        first.in_channels,
+        sum(h.out_channels for h in heads),
+        first.kernel_size,
+        stride=first.stride,
+        padding=first.padding,
+    )
     with torch.no_grad():
         fused.weight.copy_(torch.cat([h.weight for h in heads]))
         fused.bias.copy_(torch.cat([h.bias for h in heads]))

@@ -16,6 +16,7 @@ Convention (REP-103 optical frame: x right, y down, z forward; gripper axes as i
 - x = y × z, so (x, y, z) is right-handed;
 - width_m = width_px * depth / fx: the jaw opening equals the predicted width.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -35,25 +36,33 @@ def robust_depth(depth_m: np.ndarray, row: float, col: float, radius: int = DEPT
     r, c = int(round(row)), int(round(col))
     if not (0 <= r < h and 0 <= c < w):
         raise GraspInputError(f"grasp centre (row={row:.1f}, col={col:.1f}) outside the {h}x{w} image")
-    win = depth_m[max(0, r - radius):r + radius + 1, max(0, c - radius):c + radius + 1]
+    win = depth_m[max(0, r - radius) : r + radius + 1, max(0, c - radius) : c + radius + 1]
     valid = win[np.isfinite(win) & (win > 0)]
     if valid.size == 0:
         raise GraspInputError(f"no valid depth within {radius} px of the grasp centre (row={r}, col={c})")
     return float(np.median(valid))
 
 
-def image_grasp_to_pose(grasp: ImageGrasp, depth_m: np.ndarray, intrinsics: CameraIntrinsics,
-                        stamp_s: float = 0.0) -> GraspPose:
+def image_grasp_to_pose(
+    grasp: ImageGrasp, depth_m: np.ndarray, intrinsics: CameraIntrinsics, stamp_s: float = 0.0
+) -> GraspPose:
     """The GraspPose (camera optical frame, intrinsics.frame_id) of an image grasp; see module docstring."""
     z = robust_depth(depth_m, grasp.row, grasp.col)
     position = intrinsics.deproject(grasp.col, grasp.row, z)
     approach = np.array([0.0, 0.0, 1.0])
     half = 0.5 * max(float(grasp.width_px), 1.0)
     d_col, d_row = np.cos(grasp.angle) * half, -np.sin(grasp.angle) * half
-    closing = (intrinsics.deproject(grasp.col + d_col, grasp.row + d_row, z)
-               - intrinsics.deproject(grasp.col - d_col, grasp.row - d_row, z))
+    closing = intrinsics.deproject(grasp.col + d_col, grasp.row + d_row, z) - intrinsics.deproject(
+        grasp.col - d_col, grasp.row - d_row, z
+    )
     closing /= np.linalg.norm(closing)
     x_axis = np.cross(closing, approach)
     rotation = np.column_stack([x_axis, closing, approach])
-    return GraspPose(position=position, rotation=rotation, width_m=float(grasp.width_px * z / intrinsics.fx),
-                     quality=float(grasp.quality), frame_id=intrinsics.frame_id, stamp_s=float(stamp_s))
+    return GraspPose(
+        position=position,
+        rotation=rotation,
+        width_m=float(grasp.width_px * z / intrinsics.fx),
+        quality=float(grasp.quality),
+        frame_id=intrinsics.frame_id,
+        stamp_s=float(stamp_s),
+    )

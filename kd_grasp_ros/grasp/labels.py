@@ -5,6 +5,7 @@ Each positive rectangle is shrunk to its centre third along the jaw axis; inside
 Outside every rectangle θ = 0 (so cos 2θ = 1, sin 2θ = 0), exactly as the reference code and hence the
 released weights. Later rectangles overwrite earlier ones where they overlap.
 """
+
 from __future__ import annotations
 
 import numpy as np

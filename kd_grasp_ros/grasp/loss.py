@@ -4,6 +4,7 @@ L = (1 - alpha) * L_GT + alpha * L_KD, each the sum of the MSEs over (Q, cos 2θ
 L_GT is averaged over labeled samples only; L_KD over every sample, so unlabeled depth images
 contribute the KD term only. The teacher's maps are computed by the caller under torch.no_grad().
 """
+
 from __future__ import annotations
 
 import torch
@@ -19,8 +20,13 @@ def _per_channel_mse(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tenso
     return F.mse_loss(pred[mask], target[mask], reduction="none").mean(dim=(0, 2, 3))
 
 
-def grasp_loss(pred: torch.Tensor, target: torch.Tensor | None = None, labeled: torch.Tensor | None = None,
-               teacher_pred: torch.Tensor | None = None, alpha: float = 0.0) -> dict:
+def grasp_loss(
+    pred: torch.Tensor,
+    target: torch.Tensor | None = None,
+    labeled: torch.Tensor | None = None,
+    teacher_pred: torch.Tensor | None = None,
+    alpha: float = 0.0,
+) -> dict:
     """{'loss': scalar, 'losses': {name: float}, 'pred': pred} for (B, 4, H, W) network maps.
 
     target: ground-truth maps (B, 4, H, W) or None; labeled: (B,) bool, which samples have targets

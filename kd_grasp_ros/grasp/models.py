@@ -9,6 +9,7 @@ strictly too. `fast_train = True` makes forward use the pixel-shuffle form of ev
 convolution and one fused head convolution, computed from the same parameters (same outputs, same
 gradients, several times faster on CPU): used by training; checkpoints are unchanged.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -97,8 +98,11 @@ class GGCNN(nn.Module):
         x = F.relu(self.conv2(x))
         x = F.relu(self.conv3(x))
         for convt in (self.convt1, self.convt2, self.convt3):
-            x = F.relu(convt_forward(convt, x) if self.fast_train and isinstance(convt, nn.ConvTranspose2d)
-                       else convt(x))
+            x = F.relu(
+                convt_forward(convt, x)
+                if self.fast_train and isinstance(convt, nn.ConvTranspose2d)
+                else convt(x)
+            )
         return _heads_forward(self, x)
 
     def heads(self) -> tuple[nn.Conv2d, ...]:
@@ -115,18 +119,26 @@ class GGCNN2(nn.Module):
         f1, f2, f3, f4 = cfg.filters
         k, (d1, d2) = cfg.dilated_kernel, cfg.dilations
         self.features = nn.Sequential(
-            nn.Conv2d(cfg.input_channels, f1, 11, padding=5), nn.ReLU(inplace=True),
-            nn.Conv2d(f1, f1, 5, padding=2), nn.ReLU(inplace=True),
+            nn.Conv2d(cfg.input_channels, f1, 11, padding=5),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(f1, f1, 5, padding=2),
+            nn.ReLU(inplace=True),
             nn.MaxPool2d(2, 2),
-            nn.Conv2d(f1, f2, 5, padding=2), nn.ReLU(inplace=True),
-            nn.Conv2d(f2, f2, 5, padding=2), nn.ReLU(inplace=True),
+            nn.Conv2d(f1, f2, 5, padding=2),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(f2, f2, 5, padding=2),
+            nn.ReLU(inplace=True),
             nn.MaxPool2d(2, 2),
-            nn.Conv2d(f2, f3, k, dilation=d1, padding=k // 2 * d1), nn.ReLU(inplace=True),
-            nn.Conv2d(f3, f3, k, dilation=d2, padding=k // 2 * d2), nn.ReLU(inplace=True),
+            nn.Conv2d(f2, f3, k, dilation=d1, padding=k // 2 * d1),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(f3, f3, k, dilation=d2, padding=k // 2 * d2),
+            nn.ReLU(inplace=True),
             nn.UpsamplingBilinear2d(scale_factor=2),
-            nn.Conv2d(f3, f4, 3, padding=1), nn.ReLU(inplace=True),
+            nn.Conv2d(f3, f4, 3, padding=1),
+            nn.ReLU(inplace=True),
             nn.UpsamplingBilinear2d(scale_factor=2),
-            nn.Conv2d(f4, f4, 3, padding=1), nn.ReLU(inplace=True),
+            nn.Conv2d(f4, f4, 3, padding=1),
+            nn.ReLU(inplace=True),
         )
         self.pos_output = nn.Conv2d(f4, 1, 1)
         self.cos_output = nn.Conv2d(f4, 1, 1)
@@ -164,7 +176,8 @@ def model_config(name: str) -> GGCNNConfig | GGCNN2Config:
         return MODEL_CONFIGS[name]
     except KeyError:
         raise GraspModelError(
-            f"unknown grasp model {name!r}; expected one of {sorted(MODEL_CONFIGS)}") from None
+            f"unknown grasp model {name!r}; expected one of {sorted(MODEL_CONFIGS)}"
+        ) from None
 
 
 def config_from_dict(cfg: dict) -> GGCNNConfig | GGCNN2Config:

@@ -1,4 +1,5 @@
 """From network maps to grasps: angle/width decoding, Gaussian smoothing, peak picking (reference method)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,8 +39,13 @@ def gaussian_filter(image: np.ndarray, sigma: float) -> np.ndarray:
     300x300 map; the grasp-detection stage time is in `kd-grasp bench`): the same normalised kernel of
     radius int(4 sigma + 0.5), edges replicated."""
     size = 2 * int(GAUSSIAN_TRUNCATE * sigma + 0.5) + 1
-    return cv2.GaussianBlur(np.ascontiguousarray(image, dtype=np.float32), (size, size), sigmaX=sigma,
-                            sigmaY=sigma, borderType=cv2.BORDER_REPLICATE)
+    return cv2.GaussianBlur(
+        np.ascontiguousarray(image, dtype=np.float32),
+        (size, size),
+        sigmaX=sigma,
+        sigmaY=sigma,
+        borderType=cv2.BORDER_REPLICATE,
+    )
 
 
 def decode_maps(output: torch.Tensor | np.ndarray, angle_smoothing: str = "reference") -> GraspMaps:
@@ -58,23 +64,35 @@ def decode_maps(output: torch.Tensor | np.ndarray, angle_smoothing: str = "refer
     if angle_smoothing == "reference":
         angle = gaussian_filter(np.arctan2(out[2], out[1]) / 2.0, ANGLE_SIGMA)
     else:
-        angle = np.arctan2(gaussian_filter(out[2], ANGLE_SIGMA),
-                           gaussian_filter(out[1], ANGLE_SIGMA)) / 2.0
+        angle = np.arctan2(gaussian_filter(out[2], ANGLE_SIGMA), gaussian_filter(out[1], ANGLE_SIGMA)) / 2.0
     width = gaussian_filter(out[3] * WIDTH_SCALE_PX, WIDTH_SIGMA)
-    return GraspMaps(quality.astype(np.float32), wrap_angle(angle).astype(np.float32),
-                     width.astype(np.float32))
+    return GraspMaps(
+        quality.astype(np.float32), wrap_angle(angle).astype(np.float32), width.astype(np.float32)
+    )
 
 
-def find_grasps(maps: GraspMaps, max_grasps: int = 1, min_quality: float = PEAK_THRESHOLD,
-                ) -> list[ImageGrasp]:
+def find_grasps(
+    maps: GraspMaps,
+    max_grasps: int = 1,
+    min_quality: float = PEAK_THRESHOLD,
+) -> list[ImageGrasp]:
     """Local maxima of quality (min_distance 20 px, >= min_quality), best first, as ImageGrasps."""
-    peaks = peak_local_max(maps.quality, min_distance=PEAK_MIN_DISTANCE, threshold_abs=min_quality,
-                           num_peaks=max_grasps)
+    peaks = peak_local_max(
+        maps.quality, min_distance=PEAK_MIN_DISTANCE, threshold_abs=min_quality, num_peaks=max_grasps
+    )
     grasps = []
     for r, c in peaks:
         w = float(maps.width[r, c])
-        grasps.append(ImageGrasp(row=float(r), col=float(c), angle=float(maps.angle[r, c]), width_px=w,
-                                 quality=float(maps.quality[r, c]), length_px=w / 2.0))
+        grasps.append(
+            ImageGrasp(
+                row=float(r),
+                col=float(c),
+                angle=float(maps.angle[r, c]),
+                width_px=w,
+                quality=float(maps.quality[r, c]),
+                length_px=w / 2.0,
+            )
+        )
     return sorted(grasps, key=lambda g: -g.quality)
 
 

@@ -3,6 +3,7 @@
 All geometric steps are 2x3 affines on (x, y) = (col, row) pixels applied with OpenCV, so the depth
 crop and the rectangles are transformed by exactly the same map.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -66,7 +67,7 @@ def looks_like_range_image(depth: np.ndarray, focal_px: float = CORNELL_RANGE_FO
         coef, *_ = np.linalg.lstsq(a[keep], y[keep], rcond=None)
         res = np.abs(y - a @ coef)
         keep = res < 2 * np.median(res) + 1e-4
-    expected = coef[0] / (2 * focal_px ** 2)
+    expected = coef[0] / (2 * focal_px**2)
     return bool(0.5 * expected < coef[3] < 2 * expected)
 
 
@@ -107,13 +108,19 @@ def compose(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 class Sample:
     """A network-ready crop and the full-image -> crop affine (x, y) that produced it."""
 
-    depth: np.ndarray             # (size, size) float32, normalised
+    depth: np.ndarray  # (size, size) float32, normalised
     rectangles: list[GraspRectangle]
-    affine: np.ndarray            # 2x3, full-image (x, y) -> crop (x, y)
+    affine: np.ndarray  # 2x3, full-image (x, y) -> crop (x, y)
 
 
-def make_sample(depth: np.ndarray, rects: list[GraspRectangle], rotation: float = 0.0, zoom: float = 1.0,
-                center: tuple[int, int] | None = None, size: int = NETWORK_INPUT_SIZE) -> Sample:
+def make_sample(
+    depth: np.ndarray,
+    rects: list[GraspRectangle],
+    rotation: float = 0.0,
+    zoom: float = 1.0,
+    center: tuple[int, int] | None = None,
+    size: int = NETWORK_INPUT_SIZE,
+) -> Sample:
     """Crop size x size around center (default: the rectangles' mean corner), rotated and zoomed."""
     h, w = depth.shape
     if h < size or w < size:
@@ -125,7 +132,8 @@ def make_sample(depth: np.ndarray, rects: list[GraspRectangle], rotation: float 
     crop = cv2.warpAffine(depth, rot, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
     crop = normalise(crop)
     if zoom != 1.0:
-        crop = cv2.warpAffine(crop, zoom_m, (size, size), flags=cv2.INTER_LINEAR,
-                              borderMode=cv2.BORDER_REFLECT)
+        crop = cv2.warpAffine(
+            crop, zoom_m, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT
+        )
     full = compose(rot, zoom_m)
     return Sample(depth=crop, rectangles=[r.transformed(full) for r in rects], affine=full)

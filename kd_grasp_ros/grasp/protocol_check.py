@@ -5,6 +5,7 @@ On the same crops and network outputs it scores: our protocol; the reference cod
 on cos/sin; any of the top-5 grasps; IoU or angle alone; and how many scenes have no quality peak.
 See docs/grasp/evaluation-protocol.md.
 """
+
 from __future__ import annotations
 
 import json
@@ -40,8 +41,11 @@ def _raster_success(grasps, truths) -> bool:
     if not grasps:
         return False
     pred = grasp_rectangle(grasps[0])
-    return any(angle_difference(pred.angle, t.angle) < METRIC_ANGLE_THRESHOLD
-               and raster_iou(pred, t) > METRIC_IOU_THRESHOLD for t in truths)
+    return any(
+        angle_difference(pred.angle, t.angle) < METRIC_ANGLE_THRESHOLD
+        and raster_iou(pred, t) > METRIC_IOU_THRESHOLD
+        for t in truths
+    )
 
 
 @torch.no_grad()
@@ -75,11 +79,18 @@ def protocol_variants(model: torch.nn.Module, scenes: list[Scene], progress: boo
                 add("reference angle smoothing, top-1, integer corners", grasp_success(grasps, ints))
                 add("no quality peak >= 0.2", not grasps)
                 pred = grasp_rectangle(grasps[0]) if grasps else None
-                add("top-1 IoU > 0.25 only", pred is not None and any(
-                    pred.iou(t) > METRIC_IOU_THRESHOLD for t in sample.rectangles))
-                add("top-1 angle < 30 deg only", pred is not None and any(
-                    angle_difference(pred.angle, t.angle) < METRIC_ANGLE_THRESHOLD
-                    for t in sample.rectangles))
+                add(
+                    "top-1 IoU > 0.25 only",
+                    pred is not None and any(pred.iou(t) > METRIC_IOU_THRESHOLD for t in sample.rectangles),
+                )
+                add(
+                    "top-1 angle < 30 deg only",
+                    pred is not None
+                    and any(
+                        angle_difference(pred.angle, t.angle) < METRIC_ANGLE_THRESHOLD
+                        for t in sample.rectangles
+                    ),
+                )
     return {"n": len(labeled), "correct": counts}
 
 
@@ -90,8 +101,15 @@ def run_protocol(args, scenes: list[Scene]) -> int:
     torch.set_num_threads(args.threads)
     model, info = load_model(resolve_model(args.model))
     report = protocol_variants(model, scenes)
-    report.update({"model": args.model, "model_name": info["model_cfg"]["name"],
-                   "data": [str(d) for d in args.data], "which": args.which, "split": args.split})
+    report.update(
+        {
+            "model": args.model,
+            "model_name": info["model_cfg"]["name"],
+            "data": [str(d) for d in args.data],
+            "which": args.which,
+            "split": args.split,
+        }
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1))
     for name, k in report["correct"].items():

@@ -5,6 +5,7 @@ jaw axis (its length is the grasp width the network predicts) and edge p1 -> p2 
 The angle follows ImageGrasp: counter-clockwise from the image x axis with rows pointing down,
 angle = atan2(-d_row, d_col) of p0 -> p1, wrapped to (-pi/2, pi/2].
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -41,8 +42,8 @@ class GraspRectangle:
         """Rectangle of a grasp centred at (row, col): `length` along the jaw axis, `width` across."""
         cy, cx = center
         c, s = np.cos(angle), np.sin(angle)
-        axis = np.array([-s, c]) * length / 2.0      # (d_row, d_col) along the jaw axis
-        across = np.array([c, s]) * width / 2.0      # perpendicular to it
+        axis = np.array([-s, c]) * length / 2.0  # (d_row, d_col) along the jaw axis
+        across = np.array([c, s]) * width / 2.0  # perpendicular to it
         ctr = np.array([cy, cx], dtype=np.float64)
         corners = [ctr - axis - across, ctr + axis - across, ctr + axis + across, ctr - axis + across]
         return cls(np.array(corners))

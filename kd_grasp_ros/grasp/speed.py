@@ -4,6 +4,7 @@ Runs warm-up steps, then times `steps` optimiser steps including data loading, e
 (same loader, student form, teacher), and reports samples/s and the median step time. Nothing is saved
 but the JSON report.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -49,22 +50,39 @@ def measure_speed(cfg: TrainingConfig, scenes: list[Scene], steps: int = 20, war
         samples += step()
         times.append(time.perf_counter() - t0)
     total = time.perf_counter() - start
-    return {"samples_per_s": samples / total, "median_step_s": statistics.median(times),
-            "steps": len(times), "samples": samples, "seconds": total, "threads": torch.get_num_threads(),
-            "training": asdict(cfg)}
+    return {
+        "samples_per_s": samples / total,
+        "median_step_s": statistics.median(times),
+        "steps": len(times),
+        "samples": samples,
+        "seconds": total,
+        "threads": torch.get_num_threads(),
+        "training": asdict(cfg),
+    }
 
 
 def run_speed(args, scenes: list[Scene]) -> int:
-    cfg = TrainingConfig(model=args.model, teacher=args.teacher, alpha=args.alpha if args.teacher else 0.0,
-                         batch_size=args.batch_size, kd_views=args.kd_views, seed=args.seed,
-                         device=args.device,
-                         augment=args.augment, views_per_scene=1, workers=args.workers,
-                         channels_last=args.channels_last, fast_train=not args.no_fast_train,
-                         teacher_range_input=args.teacher_range_input)
+    cfg = TrainingConfig(
+        model=args.model,
+        teacher=args.teacher,
+        alpha=args.alpha if args.teacher else 0.0,
+        batch_size=args.batch_size,
+        kd_views=args.kd_views,
+        seed=args.seed,
+        device=args.device,
+        augment=args.augment,
+        views_per_scene=1,
+        workers=args.workers,
+        channels_last=args.channels_last,
+        fast_train=not args.no_fast_train,
+        teacher_range_input=args.teacher_range_input,
+    )
     result = measure_speed(cfg, scenes, steps=args.steps, warmup=args.warmup)
-    print(f"{cfg.model} batch {cfg.batch_size} ({cfg.augment} augmentation, workers {cfg.workers}, "
-          f"fast_train {cfg.fast_train}, channels_last {cfg.channels_last}, {result['threads']} threads): "
-          f"{result['samples_per_s']:.1f} samples/s, median step {result['median_step_s']:.3f} s")
+    print(
+        f"{cfg.model} batch {cfg.batch_size} ({cfg.augment} augmentation, workers {cfg.workers}, "
+        f"fast_train {cfg.fast_train}, channels_last {cfg.channels_last}, {result['threads']} threads): "
+        f"{result['samples_per_s']:.1f} samples/s, median step {result['median_step_s']:.3f} s"
+    )
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(result, indent=1))

@@ -12,6 +12,7 @@ when augment is on; labeled if the scene has positive rectangles. Indices beyond
 unlabeled views (kd_views per scene: any rotation angle, zoom U(0.5, 1), a shifted crop centre), which
 only the KD term of the loss sees.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -61,8 +62,15 @@ class DepthCache:
 class GraspDataset(Dataset):
     """Items: {'depth': (1,S,S), 'target': (4,S,S) (zeros if unlabeled), 'labeled': bool, 'index': int}."""
 
-    def __init__(self, scenes: list[Scene], augment: bool = True, kd_views: int = 0, seed: int = 0,
-                 size: int = NETWORK_INPUT_SIZE, cache: DepthCache | None = None):
+    def __init__(
+        self,
+        scenes: list[Scene],
+        augment: bool = True,
+        kd_views: int = 0,
+        seed: int = 0,
+        size: int = NETWORK_INPUT_SIZE,
+        cache: DepthCache | None = None,
+    ):
         if not scenes:
             raise ValueError("GraspDataset needs at least one scene")
         self.scenes, self.augment, self.kd_views, self.size = scenes, augment, kd_views, size
@@ -86,21 +94,41 @@ class GraspDataset(Dataset):
             base = rectangles_center(scene.positives) if scene.labeled else (h // 2, w // 2)
             shift = self.rng.integers(-KD_VIEW_SHIFT_PX, KD_VIEW_SHIFT_PX + 1, size=2)
             center = (int(base[0] + shift[0]), int(base[1] + shift[1]))
-            sample = make_sample(depth, [], float(self.rng.uniform(0, 2 * np.pi)),
-                                 float(self.rng.uniform(ZOOM_MIN, 1.0)), center=center, size=self.size)
+            sample = make_sample(
+                depth,
+                [],
+                float(self.rng.uniform(0, 2 * np.pi)),
+                float(self.rng.uniform(ZOOM_MIN, 1.0)),
+                center=center,
+                size=self.size,
+            )
             labeled = False
-        target = draw_label_maps(sample.rectangles, (self.size, self.size)) if labeled else \
-            np.zeros((4, self.size, self.size), np.float32)
-        return {"depth": torch.from_numpy(sample.depth[None]), "target": torch.from_numpy(target),
-                "labeled": labeled, "index": index}
+        target = (
+            draw_label_maps(sample.rectangles, (self.size, self.size))
+            if labeled
+            else np.zeros((4, self.size, self.size), np.float32)
+        )
+        return {
+            "depth": torch.from_numpy(sample.depth[None]),
+            "target": torch.from_numpy(target),
+            "labeled": labeled,
+            "index": index,
+        }
 
 
 class ViewDataset(Dataset):
     """Strongly augmented views for distillation. Items as GraspDataset; labeled scenes carry their
     transformed label maps, unlabeled ones zeros (KD term only). Call set_epoch(e) before each epoch."""
 
-    def __init__(self, scenes: list[Scene], cfg: AugmentConfig = STRONG, views_per_scene: int = 1,
-                 seed: int = 0, cache: DepthCache | None = None, teacher_range_input: bool = False):
+    def __init__(
+        self,
+        scenes: list[Scene],
+        cfg: AugmentConfig = STRONG,
+        views_per_scene: int = 1,
+        seed: int = 0,
+        cache: DepthCache | None = None,
+        teacher_range_input: bool = False,
+    ):
         if not scenes:
             raise ValueError("ViewDataset needs at least one scene")
         self.scenes, self.cfg, self.views, self.seed = scenes, cfg, int(views_per_scene), int(seed)
@@ -128,10 +156,15 @@ class ViewDataset(Dataset):
         factor = range_factor(depth.shape) if self.teacher_range_input else None
         x, rects, _, teacher_x = augmented_view(rng, depth, scene.positives, base, self.cfg, factor)
         size = self.cfg.size
-        target = draw_label_maps(rects, (size, size)) if scene.labeled else \
-            np.zeros((4, size, size), np.float32)
-        item = {"depth": torch.from_numpy(x[None]), "target": torch.from_numpy(target),
-                "labeled": scene.labeled, "index": index}
+        target = (
+            draw_label_maps(rects, (size, size)) if scene.labeled else np.zeros((4, size, size), np.float32)
+        )
+        item = {
+            "depth": torch.from_numpy(x[None]),
+            "target": torch.from_numpy(target),
+            "labeled": scene.labeled,
+            "index": index,
+        }
         if teacher_x is not None:
             item["teacher_depth"] = torch.from_numpy(teacher_x[None])
         return item

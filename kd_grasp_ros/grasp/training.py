@@ -6,6 +6,7 @@ gradients); teachers run frozen in their inference form (fast_convt.to_fast) und
 batch, averaged when there are several; optional channels_last; DataLoader workers prepare the
 augmented views while the main process trains; --device cuda works where a GPU exists.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -47,9 +48,9 @@ class TrainingConfig:
     max_minutes: float = 0.0
     seed: int = 0
     device: str = "cpu"
-    augment: str = "reference"       # reference (GG-CNN paper) | strong (augment.py, for distillation)
-    views_per_scene: int = 1         # strong: random views of every scene per epoch
-    workers: int = 0                 # DataLoader worker processes
+    augment: str = "reference"  # reference (GG-CNN paper) | strong (augment.py, for distillation)
+    views_per_scene: int = 1  # strong: random views of every scene per epoch
+    workers: int = 0  # DataLoader worker processes
     channels_last: bool = False
     fast_train: bool = True
     teacher_range_input: bool = False  # strong: teacher sees the view as a range image, student as z-depth
@@ -73,8 +74,15 @@ def tune_allocator() -> None:
     libc.mallopt(M_TOP_PAD, 512 * 1024 * 1024)
 
 
-def train_step(model, batch: dict, optimizer, teacher=None, alpha: float = 0.0, device: str = "cpu",
-               channels_last: bool = False) -> dict:
+def train_step(
+    model,
+    batch: dict,
+    optimizer,
+    teacher=None,
+    alpha: float = 0.0,
+    device: str = "cpu",
+    channels_last: bool = False,
+) -> dict:
     """One optimiser step on a batch; returns grasp_loss's dict."""
     fmt = torch.channels_last if channels_last else torch.contiguous_format
     depth = batch["depth"].to(device, non_blocking=True).contiguous(memory_format=fmt)
@@ -82,8 +90,11 @@ def train_step(model, batch: dict, optimizer, teacher=None, alpha: float = 0.0, 
     labeled = batch["labeled"].to(device, non_blocking=True)
     teacher_pred = None
     if teacher is not None and alpha > 0:
-        teacher_in = batch["teacher_depth"].to(device, non_blocking=True).contiguous(memory_format=fmt) \
-            if "teacher_depth" in batch else depth
+        teacher_in = (
+            batch["teacher_depth"].to(device, non_blocking=True).contiguous(memory_format=fmt)
+            if "teacher_depth" in batch
+            else depth
+        )
         with torch.no_grad():
             teacher_pred = teacher(teacher_in).contiguous()
     out = grasp_loss(model(depth).contiguous(), target, labeled, teacher_pred, alpha)
@@ -93,8 +104,17 @@ def train_step(model, batch: dict, optimizer, teacher=None, alpha: float = 0.0, 
     return out
 
 
-def train_one_epoch(model, loader, optimizer, teacher=None, alpha: float = 0.0, device: str = "cpu",
-                    progress: bool = True, desc: str = "train", channels_last: bool = False) -> dict:
+def train_one_epoch(
+    model,
+    loader,
+    optimizer,
+    teacher=None,
+    alpha: float = 0.0,
+    device: str = "cpu",
+    progress: bool = True,
+    desc: str = "train",
+    channels_last: bool = False,
+) -> dict:
     """One pass over loader; returns the mean of every loss term."""
     model.train()
     totals: dict[str, float] = {}
@@ -153,18 +173,31 @@ def make_loader(cfg: TrainingConfig, scenes: list[Scene], cache: DepthCache):
     if cfg.teacher_range_input and cfg.augment != "strong":
         raise ValueError("teacher_range_input needs the strong augmentation")
     if cfg.augment == "strong":
-        data = ViewDataset(scenes, STRONG, views_per_scene=cfg.views_per_scene, seed=cfg.seed, cache=cache,
-                           teacher_range_input=cfg.teacher_range_input)
+        data = ViewDataset(
+            scenes,
+            STRONG,
+            views_per_scene=cfg.views_per_scene,
+            seed=cfg.seed,
+            cache=cache,
+            teacher_range_input=cfg.teacher_range_input,
+        )
     elif cfg.augment == "reference":
         data = GraspDataset(scenes, augment=True, kd_views=cfg.kd_views, seed=cfg.seed, cache=cache)
     else:
         raise ValueError(f"unknown augmentation {cfg.augment!r}; expected 'reference' or 'strong'")
     if cfg.workers > 0:
         cache.preload(scenes)
-    loader = DataLoader(data, batch_size=cfg.batch_size, shuffle=True, num_workers=cfg.workers,
-                        pin_memory=str(cfg.device).startswith("cuda"), worker_init_fn=_worker_init,
-                        prefetch_factor=4 if cfg.workers > 0 else None, drop_last=len(data) > cfg.batch_size,
-                        generator=torch.Generator().manual_seed(cfg.seed))
+    loader = DataLoader(
+        data,
+        batch_size=cfg.batch_size,
+        shuffle=True,
+        num_workers=cfg.workers,
+        pin_memory=str(cfg.device).startswith("cuda"),
+        worker_init_fn=_worker_init,
+        prefetch_factor=4 if cfg.workers > 0 else None,
+        drop_last=len(data) > cfg.batch_size,
+        generator=torch.Generator().manual_seed(cfg.seed),
+    )
     return data, loader
 
 
@@ -175,13 +208,20 @@ def build_training(cfg: TrainingConfig):
     if cfg.channels_last:
         model = model.to(memory_format=torch.channels_last)
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    teacher = load_teacher(cfg.teacher, cfg.device, cfg.channels_last) if cfg.teacher and cfg.alpha > 0 \
-        else None
+    teacher = (
+        load_teacher(cfg.teacher, cfg.device, cfg.channels_last) if cfg.teacher and cfg.alpha > 0 else None
+    )
     return model, optimizer, teacher
 
 
-def fit(cfg: TrainingConfig, train_scenes: list[Scene], val_scenes: list[Scene], out_dir: Path,
-        resume: str | None = None, progress: bool = True) -> dict:
+def fit(
+    cfg: TrainingConfig,
+    train_scenes: list[Scene],
+    val_scenes: list[Scene],
+    out_dir: Path,
+    resume: str | None = None,
+    progress: bool = True,
+) -> dict:
     """Train cfg.model; writes last.pt, best.pt (highest validation accuracy, ties to the later epoch),
     history.json and history.png in out_dir."""
     set_seed(cfg.seed)
@@ -203,23 +243,40 @@ def fit(cfg: TrainingConfig, train_scenes: list[Scene], val_scenes: list[Scene],
     for epoch in range(start_epoch, cfg.epochs):
         if hasattr(data, "set_epoch"):
             data.set_epoch(epoch)
-        losses = train_one_epoch(model, loader, optimizer, teacher, cfg.alpha, cfg.device, progress,
-                                 desc=f"{cfg.model} epoch {epoch}", channels_last=cfg.channels_last)
+        losses = train_one_epoch(
+            model,
+            loader,
+            optimizer,
+            teacher,
+            cfg.alpha,
+            cfg.device,
+            progress,
+            desc=f"{cfg.model} epoch {epoch}",
+            channels_last=cfg.channels_last,
+        )
         val = evaluate(model, val_scenes, cache, device=cfg.device)
         elapsed = spent_before + time.monotonic() - t0
-        history.append({"epoch": epoch, "val_accuracy": val.accuracy, "val_n": val.n, "elapsed_s": elapsed,
-                        **losses})
+        history.append(
+            {"epoch": epoch, "val_accuracy": val.accuracy, "val_n": val.n, "elapsed_s": elapsed, **losses}
+        )
         improved = val.accuracy >= best_acc  # ties go to the later (longer trained) epoch
         best_acc = max(best_acc, val.accuracy)
-        extra = {"epoch": epoch, "metrics": {"val_accuracy": val.accuracy, "val_n": val.n, **losses},
-                 "training": asdict(cfg), "best_val_accuracy": best_acc, "history": history}
+        extra = {
+            "epoch": epoch,
+            "metrics": {"val_accuracy": val.accuracy, "val_n": val.n, **losses},
+            "training": asdict(cfg),
+            "best_val_accuracy": best_acc,
+            "history": history,
+        }
         save_checkpoint(out_dir / "last.pt", model, optimizer=optimizer.state_dict(), **extra)
         if improved:
             save_checkpoint(out_dir / "best.pt", model, **extra)
         (out_dir / "history.json").write_text(json.dumps(history, indent=1))
         save_history_png({cfg.model: history}, out_dir / "history.png")
-        tqdm.write(f"epoch {epoch}: loss {losses['loss']:.4f} val_acc {val.accuracy:.3f} "
-                   f"best {best_acc:.3f} ({elapsed / 60:.1f} min)")
+        tqdm.write(
+            f"epoch {epoch}: loss {losses['loss']:.4f} val_acc {val.accuracy:.3f} "
+            f"best {best_acc:.3f} ({elapsed / 60:.1f} min)"
+        )
         if cfg.max_minutes and elapsed > cfg.max_minutes * 60:
             tqdm.write(f"time budget of {cfg.max_minutes} min reached after epoch {epoch}")
             break

@@ -1,4 +1,5 @@
 """PNG pictures of grasp results: depth crop with true (green) and predicted (red) rectangles, and Q map."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -8,6 +8,7 @@ kd_grasp_ros.camera.timestamps.DeviceClock (offset estimated once, re-checked ev
 after a clock jump), framed `camera_color_optical_frame`. With no device (or an unreadable
 recording) it logs the reason and retries every retry_period_s.
 """
+
 from __future__ import annotations
 
 import time
@@ -39,29 +40,55 @@ class CameraNode(Node):
     def __init__(self, **kwargs):
         super().__init__(NODE_NAME, **kwargs)
         config = CameraConfig(
-            serial_number=declare(self, "serial_number", "", "RealSense serial number ('' = first device)",
-                                  read_only=True),
-            playback_path=declare(self, "playback_path", "",
-                                  "play this recording (.db3 from pyrealsense2 >= 2.56, .bag from older "
-                                  "SDKs) instead of a live device ('' = live)", read_only=True),
+            serial_number=declare(
+                self, "serial_number", "", "RealSense serial number ('' = first device)", read_only=True
+            ),
+            playback_path=declare(
+                self,
+                "playback_path",
+                "",
+                "play this recording (.db3 from pyrealsense2 >= 2.56, .bag from older "
+                "SDKs) instead of a live device ('' = live)",
+                read_only=True,
+            ),
             width=declare(self, "width", 640, "stream width (pixels)", read_only=True, int_range=(64, 1920)),
-            height=declare(self, "height", 480, "stream height (pixels)", read_only=True,
-                           int_range=(48, 1080)),
+            height=declare(
+                self, "height", 480, "stream height (pixels)", read_only=True, int_range=(48, 1080)
+            ),
             fps=declare(self, "fps", 30, "stream rate (Hz)", read_only=True, int_range=(1, 90)),
             repeat_playback=declare(self, "repeat_playback", True, "loop the recording", read_only=True),
-            real_time_playback=declare(self, "real_time_playback", True,
-                                       "play the recording at its recorded rate (false: as fast as read)",
-                                       read_only=True),
-            frame_id=declare(self, "frame_id", topics.REALSENSE_COLOR_FRAME, "optical frame of colour and "
-                             "aligned depth", read_only=True),
+            real_time_playback=declare(
+                self,
+                "real_time_playback",
+                True,
+                "play the recording at its recorded rate (false: as fast as read)",
+                read_only=True,
+            ),
+            frame_id=declare(
+                self,
+                "frame_id",
+                topics.REALSENSE_COLOR_FRAME,
+                "optical frame of colour and aligned depth",
+                read_only=True,
+            ),
         )
-        self.retry_period_s = declare(self, "retry_period_s", 2.0,
-                                      "wait between attempts to open the camera (s)", read_only=True,
-                                      float_range=(0.1, 60.0))
-        self.stall_timeout_s = declare(self, "stall_timeout_s", 3.0,
-                                       "no frame for this long (s) while streaming: close and reopen "
-                                       "the stream (a stalled USB link or recording playback)",
-                                       read_only=True, float_range=(0.5, 60.0))
+        self.retry_period_s = declare(
+            self,
+            "retry_period_s",
+            2.0,
+            "wait between attempts to open the camera (s)",
+            read_only=True,
+            float_range=(0.1, 60.0),
+        )
+        self.stall_timeout_s = declare(
+            self,
+            "stall_timeout_s",
+            3.0,
+            "no frame for this long (s) while streaming: close and reopen "
+            "the stream (a stalled USB link or recording playback)",
+            read_only=True,
+            float_range=(0.5, 60.0),
+        )
         self.last_frame_s = time.monotonic()
         self.camera = RealSenseCamera(config)
         self.device_clock = DeviceClock()
@@ -83,8 +110,10 @@ class CameraNode(Node):
         try:
             self.camera.open()
         except CameraError as exc:
-            self.get_logger().error(f"camera not available (attempt {self.open_attempts}): {exc}; "
-                                    f"retrying in {self.retry_period_s} s")
+            self.get_logger().error(
+                f"camera not available (attempt {self.open_attempts}): {exc}; "
+                f"retrying in {self.retry_period_s} s"
+            )
             self._report(ERROR, f"camera not available: {exc}")
             return
         self.retry_timer.cancel()
@@ -112,8 +141,9 @@ class CameraNode(Node):
         resets = self.device_clock.resets
         stamp_s = self.device_clock.stamp(frame.timestamp_ms, now_seconds(self))
         if self.device_clock.resets != resets:
-            self.get_logger().warning(f"device clock ({frame.timestamp_domain}) jumped; "
-                                      f"re-estimating its offset to the ROS clock")
+            self.get_logger().warning(
+                f"device clock ({frame.timestamp_domain}) jumped; re-estimating its offset to the ROS clock"
+            )
         stamp = Time(nanoseconds=int(round(stamp_s * 1e9)), clock_type=self.get_clock().clock_type).to_msg()
         header = Header(stamp=stamp, frame_id=frame.intrinsics.frame_id)
         info = intrinsics_to_camera_info(frame.intrinsics, header)
@@ -124,9 +154,16 @@ class CameraNode(Node):
         self.frames_out += 1
 
     def _report(self, level: bytes, message: str) -> None:
-        self.pub_diag.publish(diagnostic_array(
-            self.get_clock().now().to_msg(), f"{self.get_name()}: camera", self.get_fully_qualified_name(),
-            level, message, {"frames_out": self.frames_out, "open_attempts": self.open_attempts}))
+        self.pub_diag.publish(
+            diagnostic_array(
+                self.get_clock().now().to_msg(),
+                f"{self.get_name()}: camera",
+                self.get_fully_qualified_name(),
+                level,
+                message,
+                {"frames_out": self.frames_out, "open_attempts": self.open_attempts},
+            )
+        )
 
     def destroy_node(self) -> None:
         self.camera.close()

@@ -1,4 +1,5 @@
 """Stamps and node time as float seconds, and the throttle period of repeated log messages."""
+
 from __future__ import annotations
 
 from rclpy.node import Node

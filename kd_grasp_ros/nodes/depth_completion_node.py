@@ -8,6 +8,7 @@ counted, never published. The network runs on the node's worker thread on the ne
 nodes/frame_node.py); in pipeline_composed the completed depth also goes to the grasp node in memory and
 the topics are published only while someone subscribes.
 """
+
 from __future__ import annotations
 
 import time
@@ -41,8 +42,18 @@ from kd_grasp_ros.ros_image import (
 )
 
 NODE_NAME = "depth_completion_node"
-CAMERA_INFO_FIELDS = ("height", "width", "distortion_model", "d", "k", "r", "p", "binning_x", "binning_y",
-                      "roi")
+CAMERA_INFO_FIELDS = (
+    "height",
+    "width",
+    "distortion_model",
+    "d",
+    "k",
+    "r",
+    "p",
+    "binning_x",
+    "binning_y",
+    "roi",
+)
 
 
 class DepthCompletionNode(FrameProcessingNode):
@@ -50,35 +61,90 @@ class DepthCompletionNode(FrameProcessingNode):
 
     def __init__(self, **kwargs):
         super().__init__(NODE_NAME, "depth completion", DEFAULT_MIN_VALID_FRACTION, **kwargs)
-        model = declare(self, "model_path", STUDENT_WEIGHTS,
-                        "depth completion checkpoint: a path or a file name in the package's models/",
-                        read_only=True)
-        device = declare(self, "device", "cpu", "device for inference (cpu; cuda, cuda:0 need backend torch)",
-                         read_only=True)
-        backend = declare(self, "backend", DEFAULT_BACKEND,
-                          "inference backend: onnxruntime (CPU; its own thread budget) or torch",
-                          read_only=True, constraints=f"one of {', '.join(BACKENDS)}")
-        input_width = declare(self, "input_width", INPUT_SIZE[0], "network input width (pixels)",
-                              read_only=True, int_range=(16, 4096))
-        input_height = declare(self, "input_height", INPUT_SIZE[1], "network input height (pixels)",
-                               read_only=True, int_range=(16, 4096))
-        depth_min = declare(self, "depth_min_m", DEPTH_RANGE_M[0], "nearest valid depth (m)", read_only=True,
-                            float_range=(0.0, 10.0))
-        depth_max = declare(self, "depth_max_m", DEPTH_RANGE_M[1], "farthest valid depth (m)", read_only=True,
-                            float_range=(0.1, 20.0))
-        threads = declare(self, "threads", 0, "CPU threads of this node's network (0 = one per core); "
-                          "onnxruntime keeps them per node, torch's count is process-wide", read_only=True,
-                          int_range=(0, 64))
-        queue_size = declare(self, "sync_queue_size", DEFAULT_QUEUE_SIZE,
-                             "colour/depth approximate-time queue (messages per stream)", read_only=True,
-                             int_range=(1, 100))
-        slop = declare(self, "sync_slop_s", DEFAULT_SLOP_S,
-                       "largest colour/depth stamp difference paired (s)", read_only=True,
-                       float_range=(0.0, 1.0))
+        model = declare(
+            self,
+            "model_path",
+            STUDENT_WEIGHTS,
+            "depth completion checkpoint: a path or a file name in the package's models/",
+            read_only=True,
+        )
+        device = declare(
+            self,
+            "device",
+            "cpu",
+            "device for inference (cpu; cuda, cuda:0 need backend torch)",
+            read_only=True,
+        )
+        backend = declare(
+            self,
+            "backend",
+            DEFAULT_BACKEND,
+            "inference backend: onnxruntime (CPU; its own thread budget) or torch",
+            read_only=True,
+            constraints=f"one of {', '.join(BACKENDS)}",
+        )
+        input_width = declare(
+            self,
+            "input_width",
+            INPUT_SIZE[0],
+            "network input width (pixels)",
+            read_only=True,
+            int_range=(16, 4096),
+        )
+        input_height = declare(
+            self,
+            "input_height",
+            INPUT_SIZE[1],
+            "network input height (pixels)",
+            read_only=True,
+            int_range=(16, 4096),
+        )
+        depth_min = declare(
+            self,
+            "depth_min_m",
+            DEPTH_RANGE_M[0],
+            "nearest valid depth (m)",
+            read_only=True,
+            float_range=(0.0, 10.0),
+        )
+        depth_max = declare(
+            self,
+            "depth_max_m",
+            DEPTH_RANGE_M[1],
+            "farthest valid depth (m)",
+            read_only=True,
+            float_range=(0.1, 20.0),
+        )
+        threads = declare(
+            self,
+            "threads",
+            0,
+            "CPU threads of this node's network (0 = one per core); "
+            "onnxruntime keeps them per node, torch's count is process-wide",
+            read_only=True,
+            int_range=(0, 64),
+        )
+        queue_size = declare(
+            self,
+            "sync_queue_size",
+            DEFAULT_QUEUE_SIZE,
+            "colour/depth approximate-time queue (messages per stream)",
+            read_only=True,
+            int_range=(1, 100),
+        )
+        slop = declare(
+            self,
+            "sync_slop_s",
+            DEFAULT_SLOP_S,
+            "largest colour/depth stamp difference paired (s)",
+            read_only=True,
+            float_range=(0.0, 1.0),
+        )
         if depth_min >= depth_max:
             raise NodeStartupError(f"depth_min_m ({depth_min}) must be below depth_max_m ({depth_max})")
-        self.completer = load_completer(model, device, backend, (input_width, input_height),
-                                        (depth_min, depth_max), threads or None)
+        self.completer = load_completer(
+            model, device, backend, (input_width, input_height), (depth_min, depth_max), threads or None
+        )
         self.add_on_set_parameters_callback(self.on_set_common_parameters)
 
         self.sync = ApproximateTimeSynchronizer(("color", "depth"), queue_size, slop)
@@ -106,8 +172,10 @@ class DepthCompletionNode(FrameProcessingNode):
         unmatched = self.sync.unmatched
         matched = self.sync.add(stream, stamp_seconds(msg.header.stamp), msg)
         if self.sync.unmatched > unmatched:
-            reason = (f"colour and depth stamps are {self.sync.last_offset_s:.3f} s apart, more than "
-                      f"sync_slop_s {self.sync.slop_s}: no pair ({self.sync.unmatched} so far)")
+            reason = (
+                f"colour and depth stamps are {self.sync.last_offset_s:.3f} s apart, more than "
+                f"sync_slop_s {self.sync.slop_s}: no pair ({self.sync.unmatched} so far)"
+            )
             self.get_logger().warn(reason, throttle_duration_sec=LOG_THROTTLE_S)
             self.publish_diagnostics(WARN, reason, {"sync_offset_s": self.sync.last_offset_s})
         return matched
@@ -148,23 +216,38 @@ class DepthCompletionNode(FrameProcessingNode):
             self.pub_info.publish(info)  # before the image, so the grasp node has it when the image comes
             self.pub_depth.publish(metres_to_depth_image(completed, "32FC1", depth_msg.header))
         self.frames_out += 1
-        self.publish_diagnostics(OK, "frame completed", {
-            "latency_ms": (time.perf_counter() - received) * 1000.0, "convert_ms": convert_ms,
-            **{f"{k}_ms": float(v) for k, v in self.completer.last_timings_ms.items()},
-            "publish_ms": (time.perf_counter() - start) * 1000.0,
-            "age_at_publish_ms": (now_seconds(self) - stamp_s) * 1000.0, "valid_input_fraction": valid,
-        })
+        self.publish_diagnostics(
+            OK,
+            "frame completed",
+            {
+                "latency_ms": (time.perf_counter() - received) * 1000.0,
+                "convert_ms": convert_ms,
+                **{f"{k}_ms": float(v) for k, v in self.completer.last_timings_ms.items()},
+                "publish_ms": (time.perf_counter() - start) * 1000.0,
+                "age_at_publish_ms": (now_seconds(self) - stamp_s) * 1000.0,
+                "valid_input_fraction": valid,
+            },
+        )
 
     def counters(self) -> dict:
-        return {**super().counters(), "sync_matched": self.sync.matched,
-                "sync_unmatched": self.sync.unmatched}
+        return {
+            **super().counters(),
+            "sync_matched": self.sync.matched,
+            "sync_unmatched": self.sync.unmatched,
+        }
 
 
 def load_completer(model: str, device: str, backend: str, input_size, depth_range, threads) -> DepthCompleter:
     """The DepthCompleter for the parameters; NodeStartupError if the model cannot be loaded."""
     try:
-        return DepthCompleter(resolve_model(model), device=device, input_size=input_size,
-                              depth_range=depth_range, threads=threads, backend=backend)
+        return DepthCompleter(
+            resolve_model(model),
+            device=device,
+            input_size=input_size,
+            depth_range=depth_range,
+            threads=threads,
+            backend=backend,
+        )
     except (ResourceNotFoundError, DepthModelError) as exc:
         raise NodeStartupError(f"{NODE_NAME}: cannot load depth model '{model}': {exc}") from exc
 

@@ -6,6 +6,7 @@ pipeline/latest_frame.py) and return at once; the worker thread checks the frame
 so a frame that waited too long is dropped before inference, and runs the network. The executor thread
 therefore never waits for a network, and a node never works on a frame older than the newest one.
 """
+
 from __future__ import annotations
 
 import traceback
@@ -36,19 +37,36 @@ class FrameProcessingNode(Node):
     def __init__(self, node_name: str, purpose: str, min_valid_fraction: float, **kwargs):
         super().__init__(node_name, **kwargs)
         self.purpose = purpose
-        self.max_age_s = declare(self, "max_age_s", DEFAULT_MAX_AGE_S,
-                                 "frames older than this vs. the node clock are dropped (s, 0 = never)",
-                                 float_range=(0.0, 60.0))
-        self.max_future_s = declare(self, "max_future_s", DEFAULT_MAX_FUTURE_S,
-                                    "frames stamped further ahead of the node clock are refused (s)",
-                                    float_range=(0.0, 60.0))
-        self.min_valid_fraction = declare(self, "min_valid_fraction", min_valid_fraction,
-                                          "frames with fewer valid depth pixels are refused (0-1)",
-                                          float_range=(0.0, 1.0))
-        qos_choice = declare(self, "input_qos", "sensor_data",
-                             "QoS of the image subscriptions: sensor_data (best effort, matches any "
-                             "publisher) or reliable (no drops, needs reliable publishers)", read_only=True,
-                             constraints=f"one of {', '.join(INPUT_QOS_CHOICES)}")
+        self.max_age_s = declare(
+            self,
+            "max_age_s",
+            DEFAULT_MAX_AGE_S,
+            "frames older than this vs. the node clock are dropped (s, 0 = never)",
+            float_range=(0.0, 60.0),
+        )
+        self.max_future_s = declare(
+            self,
+            "max_future_s",
+            DEFAULT_MAX_FUTURE_S,
+            "frames stamped further ahead of the node clock are refused (s)",
+            float_range=(0.0, 60.0),
+        )
+        self.min_valid_fraction = declare(
+            self,
+            "min_valid_fraction",
+            min_valid_fraction,
+            "frames with fewer valid depth pixels are refused (0-1)",
+            float_range=(0.0, 1.0),
+        )
+        qos_choice = declare(
+            self,
+            "input_qos",
+            "sensor_data",
+            "QoS of the image subscriptions: sensor_data (best effort, matches any "
+            "publisher) or reliable (no drops, needs reliable publishers)",
+            read_only=True,
+            constraints=f"one of {', '.join(INPUT_QOS_CHOICES)}",
+        )
         try:
             self.input_qos = input_qos(qos_choice)
         except QoSChoiceError as exc:
@@ -99,8 +117,10 @@ class FrameProcessingNode(Node):
         if refusal is None:
             return True
         kind = "stale frame" if self.stale.dropped > old else "frame"
-        self.get_logger().warn(f"dropped a {kind}: {refusal} ({self.dropped_total()} dropped so far)",
-                               throttle_duration_sec=LOG_THROTTLE_S)
+        self.get_logger().warn(
+            f"dropped a {kind}: {refusal} ({self.dropped_total()} dropped so far)",
+            throttle_duration_sec=LOG_THROTTLE_S,
+        )
         self.publish_diagnostics(WARN, f"frame dropped: {refusal}", {})
         return False
 
@@ -117,31 +137,48 @@ class FrameProcessingNode(Node):
     def reject(self, reason: str) -> None:
         """Log (throttled), count and report a frame that could not be processed."""
         self.rejected += 1
-        self.get_logger().error(f"{reason} ({self.rejected} refused so far)",
-                                throttle_duration_sec=LOG_THROTTLE_S)
+        self.get_logger().error(
+            f"{reason} ({self.rejected} refused so far)", throttle_duration_sec=LOG_THROTTLE_S
+        )
         self.publish_diagnostics(ERROR, reason, {})
 
     def guarded(self, callback):
         """`callback` that never lets an exception kill the node: a bug met by one frame is logged with
         its traceback (throttled), counted as internal_errors and reported; the next frame is tried."""
+
         def run(msg) -> None:
             try:
                 callback(msg)
             except Exception as exc:  # noqa: BLE001 - the node must outlive any single frame
                 self.internal_errors += 1
-                self.get_logger().error(f"internal error on a frame: {type(exc).__name__}: {exc}\n"
-                                        f"{traceback.format_exc()}", throttle_duration_sec=LOG_THROTTLE_S)
+                self.get_logger().error(
+                    f"internal error on a frame: {type(exc).__name__}: {exc}\n{traceback.format_exc()}",
+                    throttle_duration_sec=LOG_THROTTLE_S,
+                )
                 self.publish_diagnostics(ERROR, f"internal error: {type(exc).__name__}: {exc}", {})
+
         return run
 
     def counters(self) -> dict:
-        return {"frames_out": self.frames_out, "stale_dropped": self.stale.dropped,
-                "future_dropped": self.stale.future_dropped, "unstamped": self.stale.unstamped,
-                "rejected": self.rejected, "internal_errors": self.internal_errors,
-                "received": self.worker.slot.offered if self.worker else 0,
-                "superseded": self.worker.superseded if self.worker else 0}
+        return {
+            "frames_out": self.frames_out,
+            "stale_dropped": self.stale.dropped,
+            "future_dropped": self.stale.future_dropped,
+            "unstamped": self.stale.unstamped,
+            "rejected": self.rejected,
+            "internal_errors": self.internal_errors,
+            "received": self.worker.slot.offered if self.worker else 0,
+            "superseded": self.worker.superseded if self.worker else 0,
+        }
 
     def publish_diagnostics(self, level: bytes, message: str, values: dict) -> None:
-        self.pub_diag.publish(diagnostic_array(
-            self.get_clock().now().to_msg(), f"{self.get_name()}: {self.purpose}",
-            self.get_fully_qualified_name(), level, message, {**values, **self.counters()}))
+        self.pub_diag.publish(
+            diagnostic_array(
+                self.get_clock().now().to_msg(),
+                f"{self.get_name()}: {self.purpose}",
+                self.get_fully_qualified_name(),
+                level,
+                message,
+                {**values, **self.counters()},
+            )
+        )

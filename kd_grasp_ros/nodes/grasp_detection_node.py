@@ -11,6 +11,7 @@ Gripper frame of the poses: z = approach direction, y = closing direction, x = y
 Frames older than max_age_s are dropped and counted; bad frames are logged and counted; a frame without
 grasps publishes empty candidates and no grasp_pose.
 """
+
 from __future__ import annotations
 
 import time
@@ -74,33 +75,75 @@ class GraspDetectionNode(FrameProcessingNode):
     def __init__(self, subscribe_depth: bool = True, **kwargs):
         """subscribe_depth False: depth only through submit_completed() (pipeline_composed)."""
         super().__init__(NODE_NAME, "grasp detection", GRASP_MIN_VALID_FRACTION, **kwargs)
-        model = declare(self, "model_path", DEFAULT_GRASP_MODEL,
-                        "grasp network checkpoint: a path or a file name in the package's models/",
-                        read_only=True)
-        device = declare(self, "device", "cpu", "device for inference (cpu; cuda, cuda:0 need backend torch)",
-                         read_only=True)
-        backend = declare(self, "backend", DEFAULT_BACKEND,
-                          "inference backend: onnxruntime (CPU; its own thread budget) or torch",
-                          read_only=True, constraints=f"one of {', '.join(BACKENDS)}")
-        crop_size = declare(self, "crop_size", DEPLOYED_CROP_SIZE,
-                            f"square depth crop around crop_center, resized to the network's "
-                            f"{NETWORK_INPUT_SIZE} px (pixels)",
-                            read_only=True, int_range=(32, 2048))
-        threads = declare(self, "threads", 0, "CPU threads of this node's network (0 = one per core); "
-                          "onnxruntime keeps them per node, torch's count is process-wide", read_only=True,
-                          int_range=(0, 64))
+        model = declare(
+            self,
+            "model_path",
+            DEFAULT_GRASP_MODEL,
+            "grasp network checkpoint: a path or a file name in the package's models/",
+            read_only=True,
+        )
+        device = declare(
+            self,
+            "device",
+            "cpu",
+            "device for inference (cpu; cuda, cuda:0 need backend torch)",
+            read_only=True,
+        )
+        backend = declare(
+            self,
+            "backend",
+            DEFAULT_BACKEND,
+            "inference backend: onnxruntime (CPU; its own thread budget) or torch",
+            read_only=True,
+            constraints=f"one of {', '.join(BACKENDS)}",
+        )
+        crop_size = declare(
+            self,
+            "crop_size",
+            DEPLOYED_CROP_SIZE,
+            f"square depth crop around crop_center, resized to the network's "
+            f"{NETWORK_INPUT_SIZE} px (pixels)",
+            read_only=True,
+            int_range=(32, 2048),
+        )
+        threads = declare(
+            self,
+            "threads",
+            0,
+            "CPU threads of this node's network (0 = one per core); "
+            "onnxruntime keeps them per node, torch's count is process-wide",
+            read_only=True,
+            int_range=(0, 64),
+        )
         declare(self, "top_k", DEFAULT_TOP_K, "most grasp candidates published per frame", int_range=(1, 100))
-        declare(self, "min_quality", PEAK_THRESHOLD,
-                "grasps with a lower predicted quality are discarded (0-1)",
-                float_range=(0.0, 1.0))
-        declare(self, "workspace_min", [-1.0, -1.0, 0.1],
-                "[x, y, z] lower corner of the accepted grasp positions, camera optical frame (m)")
-        declare(self, "workspace_max", [1.0, 1.0, 2.0],
-                "[x, y, z] upper corner of the accepted grasp positions, camera optical frame (m)")
-        declare(self, "crop_center", [-1, -1],
-                "[row, col] centre of the network crop (pixels; -1 = image centre)")
-        self.publish_quality_image = declare(self, "publish_quality_image", True,
-                                             "publish the colour-mapped quality map on grasp_quality_image")
+        declare(
+            self,
+            "min_quality",
+            PEAK_THRESHOLD,
+            "grasps with a lower predicted quality are discarded (0-1)",
+            float_range=(0.0, 1.0),
+        )
+        declare(
+            self,
+            "workspace_min",
+            [-1.0, -1.0, 0.1],
+            "[x, y, z] lower corner of the accepted grasp positions, camera optical frame (m)",
+        )
+        declare(
+            self,
+            "workspace_max",
+            [1.0, 1.0, 2.0],
+            "[x, y, z] upper corner of the accepted grasp positions, camera optical frame (m)",
+        )
+        declare(
+            self, "crop_center", [-1, -1], "[row, col] centre of the network crop (pixels; -1 = image centre)"
+        )
+        self.publish_quality_image = declare(
+            self,
+            "publish_quality_image",
+            True,
+            "publish the colour-mapped quality map on grasp_quality_image",
+        )
         try:
             self.filter_cfg = filter_config(values(self, FILTER_PARAMETERS))
         except GraspStageConfigError as exc:
@@ -119,8 +162,9 @@ class GraspDetectionNode(FrameProcessingNode):
         self.start_worker(self._detect)
         if subscribe_depth:
             self.create_subscription(Image, topics.COMPLETED_DEPTH, self._on_depth, self.input_qos)
-            self.create_subscription(CameraInfo, topics.COMPLETED_DEPTH_INFO, self.on_camera_info,
-                                     self.input_qos)
+            self.create_subscription(
+                CameraInfo, topics.COMPLETED_DEPTH_INFO, self.on_camera_info, self.input_qos
+            )
         self.get_logger().info(
             f"grasp detection ready: model {model} on {device} ({backend}), crop {crop_size} px, top_k "
             f"{self.filter_cfg.top_k}, min_quality {self.filter_cfg.min_quality}; listening on "
@@ -150,15 +194,23 @@ class GraspDetectionNode(FrameProcessingNode):
         received = time.perf_counter()
         header = frame.header
         stamp_s = stamp_seconds(header.stamp)
-        if not self.is_fresh(header) or not self.has_camera_info(topics.COMPLETED_DEPTH_INFO,
-                                                                  frame.camera_info):
+        if not self.is_fresh(header) or not self.has_camera_info(
+            topics.COMPLETED_DEPTH_INFO, frame.camera_info
+        ):
             return
         try:
             depth = frame.depth_m if frame.depth_m is not None else depth_to_metres(frame.image)
             intrinsics = replace(camera_info_to_intrinsics(frame.camera_info), frame_id=header.frame_id)
             convert_ms = (time.perf_counter() - received) * 1000.0
-            result = detect_frame(self.detector, image_grasp_to_pose, depth, intrinsics, stamp_s,
-                                  self.filter_cfg, self.min_valid_fraction)
+            result = detect_frame(
+                self.detector,
+                image_grasp_to_pose,
+                depth,
+                intrinsics,
+                stamp_s,
+                self.filter_cfg,
+                self.min_valid_fraction,
+            )
         except (ImageConversionError, FrameInputError, GraspInputError) as exc:
             self.reject(f"frame refused: {exc}")
             return
@@ -168,21 +220,32 @@ class GraspDetectionNode(FrameProcessingNode):
         best = result.best
         if best is None:
             self.frames_without_grasp += 1
-            self.get_logger().info(f"no grasp above min_quality {self.filter_cfg.min_quality} in this frame",
-                                   throttle_duration_sec=LOG_THROTTLE_S)
-        self.publish_diagnostics(OK, "frame processed", {
-            "latency_ms": (time.perf_counter() - received) * 1000.0, "convert_ms": convert_ms,
-            **{f"{k}_ms": float(v) for k, v in result.timings_ms.items()},
-            "publish_ms": (time.perf_counter() - start) * 1000.0,
-            "age_at_publish_ms": (now_seconds(self) - stamp_s) * 1000.0,
-            "grasps": len(result.poses), "best_quality": float(best.quality) if best else 0.0,
-            "outside_workspace": result.outside_workspace, "without_depth": result.without_depth,
-            "crop_px": result.crop[2],
-        })
+            self.get_logger().info(
+                f"no grasp above min_quality {self.filter_cfg.min_quality} in this frame",
+                throttle_duration_sec=LOG_THROTTLE_S,
+            )
+        self.publish_diagnostics(
+            OK,
+            "frame processed",
+            {
+                "latency_ms": (time.perf_counter() - received) * 1000.0,
+                "convert_ms": convert_ms,
+                **{f"{k}_ms": float(v) for k, v in result.timings_ms.items()},
+                "publish_ms": (time.perf_counter() - start) * 1000.0,
+                "age_at_publish_ms": (now_seconds(self) - stamp_s) * 1000.0,
+                "grasps": len(result.poses),
+                "best_quality": float(best.quality) if best else 0.0,
+                "outside_workspace": result.outside_workspace,
+                "without_depth": result.without_depth,
+                "crop_px": result.crop[2],
+            },
+        )
         if result.crop[2] != self.detector.crop_size:
             self.get_logger().info(
                 f"{depth.shape[1]}x{depth.shape[0]} frames: crop {result.crop[2]} px instead of crop_size "
-                f"{self.detector.crop_size} (the shorter image side)", throttle_duration_sec=60.0)
+                f"{self.detector.crop_size} (the shorter image side)",
+                throttle_duration_sec=60.0,
+            )
 
     def _publish(self, header, result) -> None:
         if result.best is not None:
@@ -206,7 +269,8 @@ def filter_config(params: dict) -> GraspFilterConfig:
     if len(crop) != 2:
         raise GraspStageConfigError(f"crop_center must be [row, col], got {crop}")
     return GraspFilterConfig(
-        top_k=int(params["top_k"]), min_quality=float(params["min_quality"]),
+        top_k=int(params["top_k"]),
+        min_quality=float(params["min_quality"]),
         workspace_min=tuple(float(v) for v in params["workspace_min"]),
         workspace_max=tuple(float(v) for v in params["workspace_max"]),
         crop_center=None if min(crop) < 0 else (crop[0], crop[1]),
@@ -216,8 +280,9 @@ def filter_config(params: dict) -> GraspFilterConfig:
 def load_detector(model: str, device: str, backend: str, crop_size: int, threads) -> GraspDetector:
     """The GraspDetector for the parameters; NodeStartupError if the model cannot be loaded."""
     try:
-        return GraspDetector(resolve_model(model), device=device, crop_size=crop_size, threads=threads,
-                             backend=backend)
+        return GraspDetector(
+            resolve_model(model), device=device, crop_size=crop_size, threads=threads, backend=backend
+        )
     except (ResourceNotFoundError, GraspModelError) as exc:
         raise NodeStartupError(f"{NODE_NAME}: cannot load grasp model '{model}': {exc}") from exc
 

@@ -4,6 +4,7 @@ Gripper frame of every published pose: z = approach direction (into the scene), 
 of the jaws, x = y cross z; origin at the grasp centre on the object surface. `grasp_candidates_info`
 is a Float32MultiArray with layout [quality, width_m] per candidate, in the order of `grasp_candidates`.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -59,8 +60,10 @@ def _gripper_lines(pose: GraspPose) -> list[Point]:
     tip_a, tip_b = centre + half, centre - half
     base_a, base_b = tip_a - approach * JAW_DEPTH_M, tip_b - approach * JAW_DEPTH_M
     palm = centre - approach * JAW_DEPTH_M
-    return [_point(p) for p in (tip_a, base_a, tip_b, base_b, base_a, base_b,
-                                palm, palm - approach * APPROACH_LINE_M)]
+    return [
+        _point(p)
+        for p in (tip_a, base_a, tip_b, base_b, base_a, base_b, palm, palm - approach * APPROACH_LINE_M)
+    ]
 
 
 def grasp_markers(poses: list[GraspPose], header) -> MarkerArray:

@@ -1,22 +1,34 @@
 """Declaring described parameters in one line each, and reading them back."""
+
 from __future__ import annotations
 
 from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
 from rclpy.node import Node
 
 
-def declare(node: Node, name: str, default, description: str, *, read_only: bool = False,
-            float_range: tuple[float, float] | None = None, int_range: tuple[int, int] | None = None,
-            constraints: str = ""):
+def declare(
+    node: Node,
+    name: str,
+    default,
+    description: str,
+    *,
+    read_only: bool = False,
+    float_range: tuple[float, float] | None = None,
+    int_range: tuple[int, int] | None = None,
+    constraints: str = "",
+):
     """Declare `name` with a ParameterDescriptor (ranges are enforced by rclpy); returns its value."""
-    descriptor = ParameterDescriptor(description=description, read_only=read_only,
-                                     additional_constraints=constraints)
+    descriptor = ParameterDescriptor(
+        description=description, read_only=read_only, additional_constraints=constraints
+    )
     if float_range is not None:
-        descriptor.floating_point_range = [FloatingPointRange(from_value=float(float_range[0]),
-                                                              to_value=float(float_range[1]), step=0.0)]
+        descriptor.floating_point_range = [
+            FloatingPointRange(from_value=float(float_range[0]), to_value=float(float_range[1]), step=0.0)
+        ]
     if int_range is not None:
-        descriptor.integer_range = [IntegerRange(from_value=int(int_range[0]), to_value=int(int_range[1]),
-                                                 step=1)]
+        descriptor.integer_range = [
+            IntegerRange(from_value=int(int_range[0]), to_value=int(int_range[1]), step=1)
+        ]
     return node.declare_parameter(name, default, descriptor).value
 
 

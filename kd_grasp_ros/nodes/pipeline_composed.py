@@ -10,6 +10,7 @@ Usage: pipeline_composed [--with-camera] [--no-depth-completion] [--executor eve
 Without depth completion, remap depth_completed/image_raw and depth_completed/camera_info to the raw
 aligned depth.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,10 +23,15 @@ from kd_grasp_ros.nodes.runner import EXECUTORS, run_nodes
 def get_args_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pipeline_composed", description=__doc__.splitlines()[0])
     parser.add_argument("--with-camera", action="store_true", help="also run camera_node in this process")
-    parser.add_argument("--no-depth-completion", action="store_true",
-                        help="run only grasp detection (on remapped raw depth)")
-    parser.add_argument("--executor", choices=sorted(EXECUTORS), default="events",
-                        help="rclpy executor that receives the messages (default events)")
+    parser.add_argument(
+        "--no-depth-completion", action="store_true", help="run only grasp detection (on remapped raw depth)"
+    )
+    parser.add_argument(
+        "--executor",
+        choices=sorted(EXECUTORS),
+        default="events",
+        help="rclpy executor that receives the messages (default events)",
+    )
     return parser
 
 
@@ -56,8 +62,12 @@ def main(args=None) -> int:
         nodes[-1].get_logger().info(f"composed pipeline running: {', '.join(n.get_name() for n in nodes)}")
         return EXECUTORS[options.executor](nodes)
 
-    return run_nodes(lambda: build_nodes(options.with_camera, not options.no_depth_completion), args,
-                     logger_name="pipeline_composed", make_executor=make_executor)
+    return run_nodes(
+        lambda: build_nodes(options.with_camera, not options.no_depth_completion),
+        args,
+        logger_name="pipeline_composed",
+        make_executor=make_executor,
+    )
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ best-effort subscribers. Subscribers take the `input_qos` parameter:
 Both keep only the newest input message (depth 1): latest frame wins, an older frame is never
 worth the wait (see nodes/frame_node.py).
 """
+
 from __future__ import annotations
 
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
@@ -28,5 +29,9 @@ def input_qos(choice: str) -> QoSProfile:
     if choice not in INPUT_QOS_CHOICES:
         raise QoSChoiceError(f"input_qos must be one of {INPUT_QOS_CHOICES}, got '{choice}'")
     reliability = ReliabilityPolicy.BEST_EFFORT if choice == "sensor_data" else ReliabilityPolicy.RELIABLE
-    return QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=INPUT_QUEUE_DEPTH, reliability=reliability,
-                      durability=DurabilityPolicy.VOLATILE)
+    return QoSProfile(
+        history=HistoryPolicy.KEEP_LAST,
+        depth=INPUT_QUEUE_DEPTH,
+        reliability=reliability,
+        durability=DurabilityPolicy.VOLATILE,
+    )

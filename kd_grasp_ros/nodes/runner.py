@@ -7,6 +7,7 @@ signal handlers are not installed: they shut the context down at once, under cal
 ("exception was never retrieved: ... context is invalid"). The clean-up is bounded by
 SHUTDOWN_DEADLINE_S, after which the process exits regardless.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -40,8 +41,12 @@ def _events(nodes: list[Node]) -> Executor:
 EXECUTORS: dict[str, Callable[[list[Node]], Executor]] = {"events": _events, "single": _single_threaded}
 
 
-def run_nodes(make_nodes: Callable[[], list[Node]], args=None, logger_name: str = "kd_grasp_ros",
-              make_executor: Callable[[list[Node]], Executor] = _single_threaded) -> int:
+def run_nodes(
+    make_nodes: Callable[[], list[Node]],
+    args=None,
+    logger_name: str = "kd_grasp_ros",
+    make_executor: Callable[[list[Node]], Executor] = _single_threaded,
+) -> int:
     """Create the nodes with `make_nodes` and spin them on `make_executor(nodes)` until SIGINT, SIGTERM
     or rclpy shutdown, then destroy them; 1 (the error logged as fatal on `logger_name`) if they could
     not start."""

@@ -3,6 +3,7 @@
 Camera topics follow realsense-ros (`ros2 launch realsense2_camera rs_launch.py align_depth.enable:=true`).
 The depth completion and grasp nodes subscribe to generic names that launch files remap to a camera.
 """
+
 from __future__ import annotations
 
 # Published by camera_node / sim_world_node, as realsense-ros names them.

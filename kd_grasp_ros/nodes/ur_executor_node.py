@@ -170,7 +170,10 @@ class URExecutorNode(LifecycleNode):
             PoseArray, topics.GRASP_CANDIDATES, self._on_candidates, 10, callback_group=self.group
         )
         self.create_subscription(
-            Float32MultiArray, topics.GRASP_CANDIDATES_INFO, self._on_candidates_info, 10,
+            Float32MultiArray,
+            topics.GRASP_CANDIDATES_INFO,
+            self._on_candidates_info,
+            10,
             callback_group=self.group,
         )
         if self.trajectory_execution:
@@ -259,8 +262,10 @@ class URExecutorNode(LifecycleNode):
             return TransitionCallbackReturn.FAILURE
         self.executor_core = core
         self.watch = ConnectionWatch(
-            core, self.get_parameter("reconnect_period_s").value,
-            self.get_parameter("max_reconnect_attempts").value, self._on_connection_event,
+            core,
+            self.get_parameter("reconnect_period_s").value,
+            self.get_parameter("max_reconnect_attempts").value,
+            self._on_connection_event,
             after_reconnect=lambda: self.executor_core.arm() if self.armed else None,
             on_lost_while_busy=lambda reason: self.token.cancel(f"robot connection lost: {reason}"),
         )
@@ -383,8 +388,10 @@ class URExecutorNode(LifecycleNode):
             if pose is None:
                 return
             frame = (pose.header.stamp.sec, pose.header.stamp.nanosec, pose.header.frame_id)
-            paired = all(value is not None and abs(t - self.latest_pose_arrival) <= tol
-                         for value, t in (self.width, self.quality))
+            paired = all(
+                value is not None and abs(t - self.latest_pose_arrival) <= tol
+                for value, t in (self.width, self.quality)
+            )
             if core.cfg.max_candidates > 1 and self.candidates_seen:
                 complete = self._frame_candidates_locked(pose) is not None
             else:
@@ -427,14 +434,24 @@ class URExecutorNode(LifecycleNode):
         old = self.executor_core
         self.abandoned_workers.add(self.worker.ident)
         self.attempt_active.clear()
-        self.last_stop = (f"STOP FAILED: the controller {old.cfg.robot_ip} does not answer; the attempt "
-                          f"was blocked in a ur_rtde call and is abandoned (its token is cancelled)")
-        self._final_status({"status": "failed", "outcome": "aborted", "error": "RobotConnectionError",
-                            "reason": f"robot connection lost: {self.watch.reason}", "stop": self.last_stop})
+        self.last_stop = (
+            f"STOP FAILED: the controller {old.cfg.robot_ip} does not answer; the attempt "
+            f"was blocked in a ur_rtde call and is abandoned (its token is cancelled)"
+        )
+        self._final_status(
+            {
+                "status": "failed",
+                "outcome": "aborted",
+                "error": "RobotConnectionError",
+                "reason": f"robot connection lost: {self.watch.reason}",
+                "stop": self.last_stop,
+            }
+        )
         self.get_logger().error(self.last_stop)
         old.link.abandon_dead_interfaces()
-        core = GraspExecutor(old.cfg, clock=self._now, on_plan=self._publish_plan,
-                             on_phase=self._publish_phase)
+        core = GraspExecutor(
+            old.cfg, clock=self._now, on_plan=self._publish_plan, on_phase=self._publish_phase
+        )
         self.executor_core = self.watch.executor = core
         self.worker = None
 
@@ -474,8 +491,9 @@ class URExecutorNode(LifecycleNode):
             try:
                 return pose_array_to_grasps(*candidates, limit=max_candidates)
             except GraspMessageError as err:
-                self.get_logger().warning(f"grasp_candidates unusable, trying grasp_pose alone: {err}",
-                                          throttle_duration_sec=2.0)
+                self.get_logger().warning(
+                    f"grasp_candidates unusable, trying grasp_pose alone: {err}", throttle_duration_sec=2.0
+                )
         for name, (value, t) in (("grasp_width", width), ("grasp_quality", quality)):
             if value is None or abs(t - arrival) > tol:
                 raise GraspMessageError(
@@ -527,21 +545,45 @@ class URExecutorNode(LifecycleNode):
                 core.link.check_ready()
             guard.check("plan")
         except (ExecutorError, GraspMessageError) as err:
-            self._status({"phase": "check", "status": "rejected", "outcome": "rejected", "reason": str(err),
-                          "error": type(err).__name__})
+            self._status(
+                {
+                    "phase": "check",
+                    "status": "rejected",
+                    "outcome": "rejected",
+                    "reason": str(err),
+                    "error": type(err).__name__,
+                }
+            )
             return False, f"rejected: {err}"
         self._publish_plan(plan)
         chosen = f"candidate {index} of {len(grasps)}"
         if dry_run:
-            self._status({"phase": "plan", "status": "done", "outcome": "planned", "dry_run": True,
-                          "candidate": index, "candidates": len(grasps), "plan": plan.summary()})
+            self._status(
+                {
+                    "phase": "plan",
+                    "status": "done",
+                    "outcome": "planned",
+                    "dry_run": True,
+                    "candidate": index,
+                    "candidates": len(grasps),
+                    "plan": plan.summary(),
+                }
+            )
             return True, f"dry_run: planned {len(plan.steps)} steps ({chosen}), nothing moved"
         self.used_grasps.append(key)
         self.attempts += 1
         self.last_stop = ""
         self.run_kind = "attempt"
-        self._status({"attempt": self.attempts, "phase": "plan", "status": "done", "candidate": index,
-                      "candidates": len(grasps), "plan": plan.summary()})
+        self._status(
+            {
+                "attempt": self.attempts,
+                "phase": "plan",
+                "status": "done",
+                "candidate": index,
+                "candidates": len(grasps),
+                "plan": plan.summary(),
+            }
+        )
         target = self._run_trajectory if self.trajectory_execution else self._run_attempt
         self.attempt_active.set()
         self.worker = threading.Thread(target=target, args=(grasps[index], plan, guard), daemon=True)
@@ -555,8 +597,10 @@ class URExecutorNode(LifecycleNode):
     def _start_home_locked(self) -> tuple[bool, str]:
         core = self.executor_core
         if self.trajectory_execution:
-            return False, ("go_home needs the ur_rtde connection, which trajectory_execution does not make: "
-                           "send the arm home through the trajectory controller")
+            return False, (
+                "go_home needs the ur_rtde connection, which trajectory_execution does not make: "
+                "send the arm home through the trajectory controller"
+            )
         refusal = self._refusal(core)
         if refusal is not None:
             return False, refusal
@@ -566,20 +610,36 @@ class URExecutorNode(LifecycleNode):
         dry_run = core.cfg.dry_run
         try:
             if core.at_home():
-                return True, (f"already home: every joint within {HOME_TOLERANCE_RAD} rad of home_q and the "
-                              "gripper open; nothing moved")
+                return True, (
+                    f"already home: every joint within {HOME_TOLERANCE_RAD} rad of home_q and the "
+                    "gripper open; nothing moved"
+                )
             plan = core.plan_home()
             if not dry_run:
                 core.link.check_ready()
             guard.check("plan")
         except ExecutorError as err:
-            self._status({"phase": "home", "status": "rejected", "outcome": "rejected", "reason": str(err),
-                          "error": type(err).__name__})
+            self._status(
+                {
+                    "phase": "home",
+                    "status": "rejected",
+                    "outcome": "rejected",
+                    "reason": str(err),
+                    "error": type(err).__name__,
+                }
+            )
             return False, f"rejected: {err}"
         self._publish_plan(plan, target=False)
         if dry_run:
-            self._status({"phase": "home", "status": "done", "outcome": "planned", "dry_run": True,
-                          "plan": plan.summary()})
+            self._status(
+                {
+                    "phase": "home",
+                    "status": "done",
+                    "outcome": "planned",
+                    "dry_run": True,
+                    "plan": plan.summary(),
+                }
+            )
             return True, f"dry_run: planned going home ({len(plan.steps)} steps), nothing moved"
         self.last_stop = ""
         self.run_kind = "home"
@@ -616,8 +676,15 @@ class URExecutorNode(LifecycleNode):
                 self.last_stop = getattr(err, "stop", "")
             outcome = getattr(getattr(err, "report", None), "outcome", "aborted")
             self.attempt_active.clear()
-            self._final_status({"status": "failed", "outcome": outcome, "error": type(err).__name__,
-                                "reason": str(err), "stop": self.last_stop})
+            self._final_status(
+                {
+                    "status": "failed",
+                    "outcome": outcome,
+                    "error": type(err).__name__,
+                    "reason": str(err),
+                    "stop": self.last_stop,
+                }
+            )
             self.get_logger().error(f"{'go_home' if self.run_kind == 'home' else 'attempt'} failed: {err}")
 
     def _run_trajectory(self, grasp, plan: GraspPlan, guard: AttemptGuard) -> None:
@@ -625,8 +692,15 @@ class URExecutorNode(LifecycleNode):
         core = self.executor_core
         traj = plan_to_trajectory(plan, core.cfg)
         self.exec_traj_pub.publish(trajectory_to_msg(traj, self._header()))
-        self._status({"attempt": self.attempts, "phase": "trajectory", "status": "started",
-                      "duration_s": traj.times_s[-1], "gripper_events": traj.events})
+        self._status(
+            {
+                "attempt": self.attempts,
+                "phase": "trajectory",
+                "status": "started",
+                "duration_s": traj.times_s[-1],
+                "gripper_events": traj.events,
+            }
+        )
         deadline = time.monotonic() + traj.times_s[-1]
         try:
             while time.monotonic() < deadline:
@@ -636,9 +710,17 @@ class URExecutorNode(LifecycleNode):
             self.exec_traj_pub.publish(JointTrajectory(header=self._header(), joint_names=list(JOINT_NAMES)))
             self.last_stop = "empty trajectory sent: the controller holds position"
             self.attempt_active.clear()
-            self._status({"attempt": self.attempts, "phase": "attempt", "status": "failed",
-                          "outcome": "aborted", "error": type(err).__name__, "reason": str(err),
-                          "stop": self.last_stop})
+            self._status(
+                {
+                    "attempt": self.attempts,
+                    "phase": "attempt",
+                    "status": "failed",
+                    "outcome": "aborted",
+                    "error": type(err).__name__,
+                    "reason": str(err),
+                    "stop": self.last_stop,
+                }
+            )
             return
         self.attempt_active.clear()
         self._status({"attempt": self.attempts, "phase": "attempt", "status": "done", "outcome": "sent"})

@@ -3,6 +3,7 @@
 The simulation node uses this to make the MuJoCo arm follow the emulated controller (actual_q) and
 its gripper follow the tool digital output that the executor's tool_digital gripper driver sets.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -2,6 +2,7 @@
 
 Plain numpy, no ROS: the nodes and the offline replay share these rules.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

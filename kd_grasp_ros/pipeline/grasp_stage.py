@@ -3,6 +3,7 @@
 ROS-free glue shared by the grasp detection node and the offline replay. Poses are in the camera
 optical frame named by the intrinsics (gripper axes: z approach, y closing; see grasp_types).
 """
+
 from __future__ import annotations
 
 import time
@@ -73,18 +74,33 @@ class GraspResult:
         return self.poses[0] if self.poses else None
 
 
-def detect_grasp_poses(detector, image_grasp_to_pose, depth_m: np.ndarray, intrinsics: CameraIntrinsics,
-                       stamp_s: float, cfg: GraspFilterConfig) -> GraspResult:
+def detect_grasp_poses(
+    detector,
+    image_grasp_to_pose,
+    depth_m: np.ndarray,
+    intrinsics: CameraIntrinsics,
+    stamp_s: float,
+    cfg: GraspFilterConfig,
+) -> GraspResult:
     """Run `detector` on metres depth and lift the best grasps to poses with `image_grasp_to_pose`.
 
     detector: a kd_grasp_ros.grasp.detector.GraspDetector; image_grasp_to_pose: the function of
     kd_grasp_ros.grasp.grasp_pose (passed in so callers decide when the torch modules load).
     """
-    detection = detector.detect(depth_m, max_grasps=cfg.top_k * CANDIDATE_OVERSAMPLING,
-                                min_quality=cfg.min_quality, crop_center=cfg.crop_center)
+    detection = detector.detect(
+        depth_m,
+        max_grasps=cfg.top_k * CANDIDATE_OVERSAMPLING,
+        min_quality=cfg.min_quality,
+        crop_center=cfg.crop_center,
+    )
     start = time.perf_counter()
-    result = GraspResult(grasps=[], poses=[], quality_map=detection.quality,
-                         timings_ms=dict(detection.timings_ms), crop=detection.crop_box)
+    result = GraspResult(
+        grasps=[],
+        poses=[],
+        quality_map=detection.quality,
+        timings_ms=dict(detection.timings_ms),
+        crop=detection.crop_box,
+    )
     for grasp in detection.grasps:
         if len(result.poses) == cfg.top_k:
             break
@@ -105,4 +121,3 @@ def detect_grasp_poses(detector, image_grasp_to_pose, depth_m: np.ndarray, intri
 def candidates_info(poses: list[GraspPose]) -> list[float]:
     """The flat [quality, width_m] per candidate layout of the `grasp_candidates_info` topic."""
     return [float(getattr(pose, name)) for pose in poses for name in CANDIDATE_INFO_FIELDS]
-

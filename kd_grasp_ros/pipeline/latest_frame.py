@@ -6,6 +6,7 @@ than the one before; dropping all but the newest keeps each result as fresh as t
 allows. The receiving side never blocks; a frame replaced before it was taken counts as superseded.
 Plain threading, no ROS: the perception nodes run one worker each (see nodes/frame_node.py).
 """
+
 from __future__ import annotations
 
 import threading

@@ -8,6 +8,7 @@ Two stages, the two perception nodes:
 `Perception` chains them with the nodes' defaults; the offline replay, the demo and the benchmark use
 it, and the nodes call the two stages, so every path makes the same decisions on the same frame.
 """
+
 from __future__ import annotations
 
 import time
@@ -26,12 +27,24 @@ STAGE_GRASP = "grasp_detection"
 # detector inpaints, but a frame with less than this is too empty to trust.
 GRASP_MIN_VALID_FRACTION = 0.3
 
-__all__ = ["GRASP_MIN_VALID_FRACTION", "STAGE_DEPTH", "STAGE_GRASP", "Perception", "PerceptionResult",
-           "complete_frame", "detect_frame"]
+__all__ = [
+    "GRASP_MIN_VALID_FRACTION",
+    "STAGE_DEPTH",
+    "STAGE_GRASP",
+    "Perception",
+    "PerceptionResult",
+    "complete_frame",
+    "detect_frame",
+]
 
 
-def complete_frame(completer, rgb: np.ndarray, raw_depth_m: np.ndarray, intrinsics: CameraIntrinsics,
-                   min_valid_fraction: float = DEFAULT_MIN_VALID_FRACTION) -> tuple[np.ndarray, float]:
+def complete_frame(
+    completer,
+    rgb: np.ndarray,
+    raw_depth_m: np.ndarray,
+    intrinsics: CameraIntrinsics,
+    min_valid_fraction: float = DEFAULT_MIN_VALID_FRACTION,
+) -> tuple[np.ndarray, float]:
     """(depth for the detector, valid fraction of the raw depth); FrameInputError on a bad frame.
 
     completer: a kd_grasp_ros.depth.completer.DepthCompleter, or None for the raw depth.
@@ -41,9 +54,15 @@ def complete_frame(completer, rgb: np.ndarray, raw_depth_m: np.ndarray, intrinsi
     return (completer.complete(rgb, raw_depth_m) if completer is not None else raw_depth_m), valid
 
 
-def detect_frame(detector, image_grasp_to_pose, depth_m: np.ndarray, intrinsics: CameraIntrinsics,
-                 stamp_s: float, cfg: GraspFilterConfig,
-                 min_valid_fraction: float = GRASP_MIN_VALID_FRACTION) -> GraspResult:
+def detect_frame(
+    detector,
+    image_grasp_to_pose,
+    depth_m: np.ndarray,
+    intrinsics: CameraIntrinsics,
+    stamp_s: float,
+    cfg: GraspFilterConfig,
+    min_valid_fraction: float = GRASP_MIN_VALID_FRACTION,
+) -> GraspResult:
     """Grasps of one depth frame, best first; FrameInputError / GraspInputError on a bad frame.
 
     detector: a kd_grasp_ros.grasp.detector.GraspDetector; image_grasp_to_pose: the function of
@@ -66,8 +85,14 @@ class PerceptionResult:
 class Perception:
     """DepthCompleter (or raw depth) + GraspDetector + pose lifting, loaded once, on the nodes' backend."""
 
-    def __init__(self, grasp_model: str, depth_model: str | None, threads: int,
-                 crop_size: int = DEPLOYED_CROP_SIZE, filter_cfg: GraspFilterConfig | None = None):
+    def __init__(
+        self,
+        grasp_model: str,
+        depth_model: str | None,
+        threads: int,
+        crop_size: int = DEPLOYED_CROP_SIZE,
+        filter_cfg: GraspFilterConfig | None = None,
+    ):
         from kd_grasp_ros.depth.completer import DepthCompleter
         from kd_grasp_ros.grasp.detector import GraspDetector
         from kd_grasp_ros.grasp.grasp_pose import image_grasp_to_pose
@@ -78,8 +103,9 @@ class Perception:
         self._to_pose = image_grasp_to_pose
         self.filter = filter_cfg or GraspFilterConfig()
 
-    def perceive(self, rgb: np.ndarray, raw_depth_m: np.ndarray, intrinsics: CameraIntrinsics,
-                 stamp_s: float) -> PerceptionResult:
+    def perceive(
+        self, rgb: np.ndarray, raw_depth_m: np.ndarray, intrinsics: CameraIntrinsics, stamp_s: float
+    ) -> PerceptionResult:
         """Completed (or raw) depth and the grasp poses of one RGB-D frame."""
         t0 = time.perf_counter()
         depth, _ = complete_frame(self.completer, rgb, raw_depth_m, intrinsics)

@@ -8,6 +8,7 @@ newest emitted set is a straggler and refused (it could only form a set running 
 item older than that means time jumped back (a bag played again, a simulation reset): the queues start
 afresh from it.
 """
+
 from __future__ import annotations
 
 from collections import deque
@@ -34,8 +35,9 @@ class StampedItem:
 class ApproximateTimeSynchronizer:
     """Pairs items from named streams whose stamps differ by at most `slop_s` seconds."""
 
-    def __init__(self, streams: Sequence[str], queue_size: int = DEFAULT_QUEUE_SIZE,
-                 slop_s: float = DEFAULT_SLOP_S):
+    def __init__(
+        self, streams: Sequence[str], queue_size: int = DEFAULT_QUEUE_SIZE, slop_s: float = DEFAULT_SLOP_S
+    ):
         if len(streams) < 2 or len(set(streams)) != len(streams):
             raise SyncConfigError(f"need at least two distinct stream names, got {list(streams)}")
         if queue_size < 1:

@@ -3,6 +3,7 @@
 The camera looks straight down (optical z towards the table). Depth is ray-cast exactly against the
 plane and the box (an oriented cuboid), so the box's top-face centre in the camera frame is known.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -57,12 +58,19 @@ def _ray_box_depth(rays: np.ndarray, scene: BoxScene) -> np.ndarray:
     return np.where(hit, t_near, np.inf)
 
 
-def render_box_scene(intrinsics: CameraIntrinsics, scene: BoxScene, transparent_box: bool = False,
-                     noise_m: float = 0.0, seed: int = 0) -> SyntheticFrame:
+def render_box_scene(
+    intrinsics: CameraIntrinsics,
+    scene: BoxScene,
+    transparent_box: bool = False,
+    noise_m: float = 0.0,
+    seed: int = 0,
+) -> SyntheticFrame:
     """Render the scene; a transparent box leaves its pixels without depth (0), as a RealSense does."""
     cols, rows = np.meshgrid(np.arange(intrinsics.width), np.arange(intrinsics.height))
-    rays = np.stack([(cols - intrinsics.cx) / intrinsics.fx, (rows - intrinsics.cy) / intrinsics.fy,
-                     np.ones(cols.shape)], axis=-1)
+    rays = np.stack(
+        [(cols - intrinsics.cx) / intrinsics.fx, (rows - intrinsics.cy) / intrinsics.fy, np.ones(cols.shape)],
+        axis=-1,
+    )
     box_z = _ray_box_depth(rays, scene)
     box_mask = np.isfinite(box_z) & (box_z < scene.table_depth_m)
     depth = np.where(box_mask, box_z, scene.table_depth_m)

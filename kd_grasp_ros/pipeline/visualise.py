@@ -1,4 +1,5 @@
 """Pictures of the pipeline's results: a colour-mapped quality heat map and grasps drawn on an image."""
+
 from __future__ import annotations
 
 import cv2
@@ -28,8 +29,14 @@ def grasp_corners(grasp: ImageGrasp) -> np.ndarray:
     length = grasp.length_px if grasp.length_px > 0 else grasp.width_px * DEFAULT_JAW_LENGTH_FRACTION
     centre = np.array([grasp.col, grasp.row])
     half_w, half_l = jaw * grasp.width_px / 2.0, plate * length / 2.0
-    return np.array([centre + half_w + half_l, centre + half_w - half_l,
-                     centre - half_w - half_l, centre - half_w + half_l])
+    return np.array(
+        [
+            centre + half_w + half_l,
+            centre + half_w - half_l,
+            centre - half_w - half_l,
+            centre - half_w + half_l,
+        ]
+    )
 
 
 def draw_grasps(rgb: np.ndarray, grasps: list[ImageGrasp]) -> np.ndarray:

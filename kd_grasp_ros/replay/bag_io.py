@@ -4,6 +4,7 @@ Messages travel as CDR bytes: rosbags reads and writes the files, rclpy.serializ
 the installed message classes and back, so the pipeline's conversions (kd_grasp_ros.ros_image) apply
 unchanged and no ROS graph is needed.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -79,8 +80,10 @@ def read_messages(path: str | Path, topics: list[str] | None = None) -> Iterator
             if topics is not None:
                 missing = sorted(set(topics) - {c.topic for c in connections})
                 if missing:
-                    raise BagError(f"bag {directory} has no topic(s) {missing}; it has "
-                                   f"{sorted(c.topic for c in reader.connections)}")
+                    raise BagError(
+                        f"bag {directory} has no topic(s) {missing}; it has "
+                        f"{sorted(c.topic for c in reader.connections)}"
+                    )
             for connection, timestamp, rawdata in reader.messages(connections=connections):
                 yield BagMessage(connection.topic, connection.msgtype, int(timestamp), bytes(rawdata))
     except BagError:

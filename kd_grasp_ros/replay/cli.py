@@ -1,11 +1,12 @@
 """`kd-grasp replay BAG`: publish a rosbag2 with /clock, or (--offline) run the pipeline over it.
 
-    kd-grasp replay models/sample_bags/box_on_table                 # recorded speed, with /clock
-    kd-grasp replay BAG --rate 0.5 --loop                           # half speed, forever
-    kd-grasp replay BAG --flat-out                                  # as fast as possible
-    kd-grasp replay BAG --offline --out runs/replay                 # no ROS graph: JSON, CSV, PNGs
-    kd-grasp replay BAG --offline --out runs/replay --write-bag     # ... plus a bag of grasp topics
+kd-grasp replay models/sample_bags/box_on_table                 # recorded speed, with /clock
+kd-grasp replay BAG --rate 0.5 --loop                           # half speed, forever
+kd-grasp replay BAG --flat-out                                  # as fast as possible
+kd-grasp replay BAG --offline --out runs/replay                 # no ROS graph: JSON, CSV, PNGs
+kd-grasp replay BAG --offline --out runs/replay --write-bag     # ... plus a bag of grasp topics
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,29 +29,48 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     timing.add_argument("--flat-out", action="store_true", help="publish as fast as possible")
     timing.add_argument("--loop", action="store_true", help="start again at the end")
     timing.add_argument("--no-clock", action="store_true", help="do not publish /clock")
-    timing.add_argument("--restamp", action="store_true",
-                        help="stamp headers with the current time (for nodes without use_sim_time)")
+    timing.add_argument(
+        "--restamp",
+        action="store_true",
+        help="stamp headers with the current time (for nodes without use_sim_time)",
+    )
     timing.add_argument("--topics", nargs="+", help="only these topics (default: all)")
-    timing.add_argument("--start-delay", type=float, default=1.0,
-                        help="seconds to wait for subscribers to connect before publishing")
-    timing.add_argument("--ros-args", dest="ros_args", nargs=argparse.REMAINDER, default=None,
-                        help="everything after it goes to rclpy (remappings, parameters, namespace)")
+    timing.add_argument(
+        "--start-delay",
+        type=float,
+        default=1.0,
+        help="seconds to wait for subscribers to connect before publishing",
+    )
+    timing.add_argument(
+        "--ros-args",
+        dest="ros_args",
+        nargs=argparse.REMAINDER,
+        default=None,
+        help="everything after it goes to rclpy (remappings, parameters, namespace)",
+    )
     offline = parser.add_argument_group("offline processing (--offline)")
-    offline.add_argument("--offline", action="store_true",
-                         help="run the pipeline without ROS and write results")
+    offline.add_argument(
+        "--offline", action="store_true", help="run the pipeline without ROS and write results"
+    )
     offline.add_argument("--out", type=Path, help="output directory of --offline")
-    offline.add_argument("--write-bag", action="store_true",
-                         help="also write OUT/grasps_bag with the grasp topics")
+    offline.add_argument(
+        "--write-bag", action="store_true", help="also write OUT/grasps_bag with the grasp topics"
+    )
     offline.add_argument("--no-depth-completion", action="store_true", help="detect grasps on the raw depth")
     offline.add_argument("--depth-model", default=STUDENT_WEIGHTS, help="depth completion checkpoint")
     offline.add_argument("--grasp-model", default=DEFAULT_GRASP_MODEL, help="grasp network checkpoint")
     offline.add_argument("--device", default="cpu", help="torch device")
     offline.add_argument("--threads", type=int, default=1, help="torch CPU threads (1 = deterministic)")
-    offline.add_argument("--crop-size", type=int, default=DEPLOYED_CROP_SIZE,
-                         help="grasp network crop around the image centre (px), resized to the network input")
+    offline.add_argument(
+        "--crop-size",
+        type=int,
+        default=DEPLOYED_CROP_SIZE,
+        help="grasp network crop around the image centre (px), resized to the network input",
+    )
     offline.add_argument("--top-k", type=int, default=DEFAULT_TOP_K, help="grasps kept per frame")
-    offline.add_argument("--min-quality", type=float, default=PEAK_THRESHOLD,
-                         help="lowest grasp quality kept")
+    offline.add_argument(
+        "--min-quality", type=float, default=PEAK_THRESHOLD, help="lowest grasp quality kept"
+    )
     offline.add_argument("--color-topic", default=None, help="colour topic (default: realsense-ros name)")
     offline.add_argument("--depth-topic", default=None, help="aligned depth topic")
     offline.add_argument("--camera-info-topic", default=None, help="camera_info of the depth topic")
@@ -83,16 +103,30 @@ def run_offline(args: argparse.Namespace) -> int:
 
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
-    completer = None if args.no_depth_completion else DepthCompleter(
-        args.depth_model, device=args.device, input_size=INPUT_SIZE, depth_range=DEPTH_RANGE_M)
+    completer = (
+        None
+        if args.no_depth_completion
+        else DepthCompleter(
+            args.depth_model, device=args.device, input_size=INPUT_SIZE, depth_range=DEPTH_RANGE_M
+        )
+    )
     detector = GraspDetector(args.grasp_model, device=args.device, crop_size=args.crop_size)
     defaults = OfflineTopics()
-    bag_topics = OfflineTopics(color=args.color_topic or defaults.color,
-                               depth=args.depth_topic or defaults.depth,
-                               camera_info=args.camera_info_topic or defaults.camera_info)
-    summary = process(args.bag, args.out, completer, detector, image_grasp_to_pose,
-                      GraspFilterConfig(top_k=args.top_k, min_quality=args.min_quality), bag_topics,
-                      write_bag=args.write_bag)
+    bag_topics = OfflineTopics(
+        color=args.color_topic or defaults.color,
+        depth=args.depth_topic or defaults.depth,
+        camera_info=args.camera_info_topic or defaults.camera_info,
+    )
+    summary = process(
+        args.bag,
+        args.out,
+        completer,
+        detector,
+        image_grasp_to_pose,
+        GraspFilterConfig(top_k=args.top_k, min_quality=args.min_quality),
+        bag_topics,
+        write_bag=args.write_bag,
+    )
     print(json.dumps({k: v for k, v in summary.items() if k != "results"}))
     return 0
 
@@ -105,9 +139,14 @@ def run_publisher(args: argparse.Namespace) -> int:
 
     from kd_grasp_ros.replay.player import BagPlayer, PlayOptions
 
-    options = PlayOptions(rate=args.rate, flat_out=args.flat_out, loop=args.loop,
-                          publish_clock=not args.no_clock, restamp=args.restamp,
-                          topics=tuple(args.topics) if args.topics else None)
+    options = PlayOptions(
+        rate=args.rate,
+        flat_out=args.flat_out,
+        loop=args.loop,
+        publish_clock=not args.no_clock,
+        restamp=args.restamp,
+        topics=tuple(args.topics) if args.topics else None,
+    )
     rclpy.init(args=None if args.ros_args is None else ["kd-grasp-replay", "--ros-args", *args.ros_args])
     node = rclpy.create_node(REPLAY_NODE_NAME)
     try:

@@ -7,6 +7,7 @@ OUT: results.json (per frame: stamp, timings, every candidate), results.csv (one
 frame_NNNN.png (colour with the grasps drawn | completed depth | quality heat map) and optionally
 grasps_bag/ with the grasp topics as the node publishes them.
 """
+
 from __future__ import annotations
 
 import csv
@@ -31,8 +32,23 @@ from kd_grasp_ros.pipeline.visualise import depth_to_rgb, draw_grasps, quality_h
 from kd_grasp_ros.replay.bag_io import BagError, BagWriter, deserialize, read_messages
 from kd_grasp_ros.ros_image import camera_info_to_intrinsics, depth_to_metres, image_to_rgb
 
-CSV_FIELDS = ["frame", "stamp_s", "rank", "quality", "width_m", "x", "y", "z", "qx", "qy", "qz", "qw",
-              "row", "col", "angle_rad"]
+CSV_FIELDS = [
+    "frame",
+    "stamp_s",
+    "rank",
+    "quality",
+    "width_m",
+    "x",
+    "y",
+    "z",
+    "qx",
+    "qy",
+    "qz",
+    "qw",
+    "row",
+    "col",
+    "angle_rad",
+]
 
 
 @dataclass(frozen=True)
@@ -58,15 +74,24 @@ def paired_frames(bag: str | Path, bag_topics: OfflineTopics, slop_s: float = DE
         matched = sync.add(names[message.topic], stamp_s, msg)
         if matched is not None:
             if info is None:
-                raise BagError(f"a frame at {stamp_s:.3f} s comes before any camera_info on "
-                               f"{bag_topics.camera_info}")
+                raise BagError(
+                    f"a frame at {stamp_s:.3f} s comes before any camera_info on {bag_topics.camera_info}"
+                )
             yield stamp_s, matched["color"].item, matched["depth"].item, info
 
 
-def run_offline(bag: str | Path, out_dir: str | Path, completer, detector, image_grasp_to_pose,
-                filter_cfg: GraspFilterConfig, bag_topics: OfflineTopics = OfflineTopics(),
-                slop_s: float = DEFAULT_SLOP_S, min_valid_fraction: float = DEFAULT_MIN_VALID_FRACTION,
-                write_bag: bool = False) -> dict:
+def run_offline(
+    bag: str | Path,
+    out_dir: str | Path,
+    completer,
+    detector,
+    image_grasp_to_pose,
+    filter_cfg: GraspFilterConfig,
+    bag_topics: OfflineTopics = OfflineTopics(),
+    slop_s: float = DEFAULT_SLOP_S,
+    min_valid_fraction: float = DEFAULT_MIN_VALID_FRACTION,
+    write_bag: bool = False,
+) -> dict:
     """Process every frame; returns the summary also written to results.json.
 
     completer: a DepthCompleter or None (grasps on raw depth); detector: a GraspDetector.
@@ -79,7 +104,8 @@ def run_offline(bag: str | Path, out_dir: str | Path, completer, detector, image
         bag_writer.__enter__()
     try:
         for index, (stamp_s, color_msg, depth_msg, info_msg) in enumerate(
-                tqdm(paired_frames(bag, bag_topics, slop_s), desc="frames", unit="frame")):
+            tqdm(paired_frames(bag, bag_topics, slop_s), desc="frames", unit="frame")
+        ):
             rgb, raw = image_to_rgb(color_msg), depth_to_metres(depth_msg)
             intrinsics = replace(camera_info_to_intrinsics(info_msg), frame_id=depth_msg.header.frame_id)
             depth, _ = complete_frame(completer, rgb, raw, intrinsics, min_valid_fraction)
@@ -89,22 +115,51 @@ def run_offline(bag: str | Path, out_dir: str | Path, completer, detector, image
             candidates = []
             for rank, (grasp, pose) in enumerate(zip(result.grasps, result.poses, strict=True)):
                 q = matrix_to_quat(pose.rotation)
-                row = {"frame": index, "stamp_s": stamp_s, "rank": rank, "quality": pose.quality,
-                       "width_m": pose.width_m, "x": pose.position[0], "y": pose.position[1],
-                       "z": pose.position[2], "qx": q[0], "qy": q[1], "qz": q[2], "qw": q[3],
-                       "row": grasp.row, "col": grasp.col, "angle_rad": grasp.angle}
+                row = {
+                    "frame": index,
+                    "stamp_s": stamp_s,
+                    "rank": rank,
+                    "quality": pose.quality,
+                    "width_m": pose.width_m,
+                    "x": pose.position[0],
+                    "y": pose.position[1],
+                    "z": pose.position[2],
+                    "qx": q[0],
+                    "qy": q[1],
+                    "qz": q[2],
+                    "qw": q[3],
+                    "row": grasp.row,
+                    "col": grasp.col,
+                    "angle_rad": grasp.angle,
+                }
                 rows.append(row)
-                candidates.append({k: float(v) for k, v in row.items()
-                                   if k not in ("frame", "stamp_s", "rank")})
-            frames.append({"frame": index, "stamp_s": stamp_s, "frame_id": intrinsics.frame_id,
-                           "timings_ms": timings, "candidates": candidates})
-            panel = np.hstack([draw_grasps(rgb, result.grasps),
-                               draw_grasps(depth_to_rgb(depth), result.grasps),
-                               quality_heatmap(result.quality_map)])
+                candidates.append(
+                    {k: float(v) for k, v in row.items() if k not in ("frame", "stamp_s", "rank")}
+                )
+            frames.append(
+                {
+                    "frame": index,
+                    "stamp_s": stamp_s,
+                    "frame_id": intrinsics.frame_id,
+                    "timings_ms": timings,
+                    "candidates": candidates,
+                }
+            )
+            panel = np.hstack(
+                [
+                    draw_grasps(rgb, result.grasps),
+                    draw_grasps(depth_to_rgb(depth), result.grasps),
+                    quality_heatmap(result.quality_map),
+                ]
+            )
             cv2.imwrite(str(out / f"frame_{index:04d}.png"), cv2.cvtColor(panel, cv2.COLOR_RGB2BGR))
             if bag_writer is not None:
-                _write_grasp_messages(bag_writer, depth_msg.header, result,
-                                      depth_msg.header.stamp.sec * 10**9 + depth_msg.header.stamp.nanosec)
+                _write_grasp_messages(
+                    bag_writer,
+                    depth_msg.header,
+                    result,
+                    depth_msg.header.stamp.sec * 10**9 + depth_msg.header.stamp.nanosec,
+                )
     finally:
         if bag_writer is not None:
             bag_writer.__exit__(None, None, None)
@@ -112,9 +167,13 @@ def run_offline(bag: str | Path, out_dir: str | Path, completer, detector, image
         writer = csv.DictWriter(f, fieldnames=CSV_FIELDS)
         writer.writeheader()
         writer.writerows(rows)
-    summary = {"bag": str(bag), "frames": len(frames),
-               "frames_with_grasp": sum(bool(f["candidates"]) for f in frames),
-               "depth_completion": completer is not None, "results": frames}
+    summary = {
+        "bag": str(bag),
+        "frames": len(frames),
+        "frames_with_grasp": sum(bool(f["candidates"]) for f in frames),
+        "depth_completion": completer is not None,
+        "results": frames,
+    }
     (out / "results.json").write_text(json.dumps(summary, indent=1))
     return summary
 
@@ -124,6 +183,9 @@ def _write_grasp_messages(writer: BagWriter, header, result, t_ns: int) -> None:
         writer.write("/" + topics.GRASP_POSE, PoseStamped(header=header, pose=pose_to_msg(result.best)), t_ns)
         writer.write("/" + topics.GRASP_WIDTH, Float32(data=float(result.best.width_m)), t_ns)
         writer.write("/" + topics.GRASP_QUALITY, Float32(data=float(result.best.quality)), t_ns)
-    writer.write("/" + topics.GRASP_CANDIDATES,
-                 PoseArray(header=header, poses=[pose_to_msg(p) for p in result.poses]), t_ns)
+    writer.write(
+        "/" + topics.GRASP_CANDIDATES,
+        PoseArray(header=header, poses=[pose_to_msg(p) for p in result.poses]),
+        t_ns,
+    )
     writer.write("/" + topics.GRASP_CANDIDATES_INFO, candidates_info_msg(result.poses), t_ns)

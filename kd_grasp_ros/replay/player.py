@@ -5,6 +5,7 @@ message with a header gets the current time as its stamp (for nodes that do not 
 Publishers are reliable with a queue of `queue_depth`: best-effort subscribers (sensor-data QoS) and
 reliable ones both receive them (realsense-ros #3033 is a reliable subscriber meeting a best-effort bag).
 """
+
 from __future__ import annotations
 
 import time
@@ -47,8 +48,9 @@ class BagPlayer:
         available = bag_topics(bag)
         chosen = options.topics or tuple(available)
         qos = QoSProfile(depth=options.queue_depth, reliability=ReliabilityPolicy.RELIABLE)
-        self.publishers = {t: node.create_publisher(message_class(available[t]), t, qos)
-                           for t in chosen if t in available}
+        self.publishers = {
+            t: node.create_publisher(message_class(available[t]), t, qos) for t in chosen if t in available
+        }
         self.clock_pub = node.create_publisher(Clock, topics.CLOCK, 10) if options.publish_clock else None
         self.published = 0
 

@@ -9,6 +9,7 @@ a box moving and turning over the table, transparent (no depth on it) in every o
 Colour is rgb8, depth 16UC1 millimetres aligned to colour, camera_info for both, header stamps equal
 to the bag's log times (starting at START_TIME_NS), frame camera_color_optical_frame.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,16 +45,23 @@ def sample_scene(index: int, frames: int) -> BoxScene:
     """The scene of frame `index` of `frames`."""
     s = index / max(frames - 1, 1)
     (x0, y0), (x1, y1) = BOX_PATH_XY_M
-    return BoxScene(box_centre_xy_m=(x0 + s * (x1 - x0), y0 + s * (y1 - y0)),
-                    box_yaw_rad=BOX_PATH_YAW_RAD[0] + s * (BOX_PATH_YAW_RAD[1] - BOX_PATH_YAW_RAD[0]))
+    return BoxScene(
+        box_centre_xy_m=(x0 + s * (x1 - x0), y0 + s * (y1 - y0)),
+        box_yaw_rad=BOX_PATH_YAW_RAD[0] + s * (BOX_PATH_YAW_RAD[1] - BOX_PATH_YAW_RAD[0]),
+    )
 
 
 def box_frames(frames: int, seed: int):
     """(intrinsics, rgb, depth_m) of the moving box scene."""
     intrinsics = replace(D435_640X480, frame_id=topics.REALSENSE_COLOR_FRAME)
     for i in range(frames):
-        frame = render_box_scene(intrinsics, sample_scene(i, frames), transparent_box=i % 2 == 1,
-                                 noise_m=DEPTH_NOISE_M, seed=seed + i)
+        frame = render_box_scene(
+            intrinsics,
+            sample_scene(i, frames),
+            transparent_box=i % 2 == 1,
+            noise_m=DEPTH_NOISE_M,
+            seed=seed + i,
+        )
         yield intrinsics, frame.rgb, frame.depth_m
 
 
@@ -74,8 +82,14 @@ def sim_frames(frames: int, seed: int):
 SOURCES = {"sim": sim_frames, "box": box_frames}
 
 
-def write_sample_bag(out: str | Path, source: str = "sim", frames: int = DEFAULT_FRAMES,
-                     rate_hz: float = DEFAULT_RATE_HZ, storage: str = "sqlite3", seed: int = 0) -> Path:
+def write_sample_bag(
+    out: str | Path,
+    source: str = "sim",
+    frames: int = DEFAULT_FRAMES,
+    rate_hz: float = DEFAULT_RATE_HZ,
+    storage: str = "sqlite3",
+    seed: int = 0,
+) -> Path:
     """Write the sample bag directory `out` from `source` ('sim' or 'box'); returns it."""
     if source not in SOURCES:
         raise ValueError(f"source must be one of {sorted(SOURCES)}, got '{source}'")
@@ -99,8 +113,9 @@ def get_args_parser() -> argparse.ArgumentParser:
     parser.add_argument("--frames", type=int, default=DEFAULT_FRAMES, help="number of frames")
     parser.add_argument("--rate", type=float, default=DEFAULT_RATE_HZ, help="frame rate (Hz)")
     parser.add_argument("--storage", choices=("sqlite3", "mcap"), default="sqlite3", help="bag storage")
-    parser.add_argument("--seed", type=int, default=0,
-                        help="first scene seed (sim) or depth noise seed (box)")
+    parser.add_argument(
+        "--seed", type=int, default=0, help="first scene seed (sim) or depth noise seed (box)"
+    )
     return parser
 
 

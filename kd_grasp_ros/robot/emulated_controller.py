@@ -355,8 +355,9 @@ class EmulatedController:
         and the cycle time). Moving up out of the plane is allowed."""
         z = self._tcp_z(self.body.read_q())
         if z < self.safety_plane_z and z < self.last_tcp_z - 1e-9:
-            self.protective_stop(f"TCP moving down through the safety plane z = {self.safety_plane_z} m "
-                                 f"(at z {z:.4f} m)")
+            self.protective_stop(
+                f"TCP moving down through the safety plane z = {self.safety_plane_z} m (at z {z:.4f} m)"
+            )
         self.last_tcp_z = z
 
     def snapshot(self) -> dict:

@@ -3,6 +3,7 @@
 A 2-finger gripper with an 85 mm stroke (Robotiq 2F-85 class). The tool centre point (TCP) lies on
 the flange z axis, between the fingertip pads, TCP_LENGTH_M from the flange.
 """
+
 GRIPPER_STROKE_M = 0.085
 TCP_LENGTH_M = 0.16
 FINGER_DEPTH_M = 0.04  # how far the pads reach past the TCP towards the object's centre line

@@ -3,6 +3,7 @@
 Source: Universal Robots' published DH table for the e-Series UR10e (see docs/ur-controller-protocol
 notes). Lengths in metres, angles in radians, masses in kilograms.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -15,8 +16,12 @@ DH_A = (0.0, -0.6127, -0.57155, 0.0, 0.0, 0.0)
 DH_ALPHA = (np.pi / 2, 0.0, 0.0, np.pi / 2, -np.pi / 2, 0.0)
 
 JOINT_NAMES = (
-    "shoulder_pan_joint", "shoulder_lift_joint", "elbow_joint",
-    "wrist_1_joint", "wrist_2_joint", "wrist_3_joint",
+    "shoulder_pan_joint",
+    "shoulder_lift_joint",
+    "elbow_joint",
+    "wrist_1_joint",
+    "wrist_2_joint",
+    "wrist_3_joint",
 )
 # Position limits: +-2 pi for every joint except the elbow (+-pi, UR's self-collision limit).
 JOINT_LOWER = np.array([-2 * np.pi, -2 * np.pi, -np.pi, -2 * np.pi, -2 * np.pi, -2 * np.pi])

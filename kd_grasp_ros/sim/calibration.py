@@ -6,6 +6,7 @@ Both conversions go through the executor's own frames helpers (T_BASE_LINK_FROM_
 so the hand-eye calibration mujoco_sim.launch.py (and the demo, which starts the same processes) gives
 the executor is exactly the simulated camera's pose.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -42,8 +43,10 @@ def sim_camera_calibration(sim_config: str | Path | None = None) -> dict:
 
     placement = camera_placement(load_sim_config(sim_config))
     if placement.mount != "fixed":
-        raise SimFramesError(f"only a fixed (eye-to-hand) simulated camera has a launch-time calibration, "
-                             f"the configuration mounts it '{placement.mount}'")
+        raise SimFramesError(
+            f"only a fixed (eye-to-hand) simulated camera has a launch-time calibration, "
+            f"the configuration mounts it '{placement.mount}'"
+        )
     return eye_to_hand_calibration(make_transform(placement.r_optical, placement.position))
 
 

@@ -3,6 +3,7 @@
 Run: python image_sender.py  (publishes on `depth` and `color` until interrupted). The receiving test
 regenerates the same frames with `make_frames(index)` and compares every pixel.
 """
+
 from __future__ import annotations
 
 import sys
@@ -32,10 +33,16 @@ def big_endian_padded_16uc1(depth_mm: np.ndarray) -> Image:
     """A 16UC1 image as a big-endian camera driver with row padding would send it."""
     rows = depth_mm.astype(">u2").tobytes()
     row_bytes = depth_mm.shape[1] * 2
-    padded = b"".join(rows[r * row_bytes:(r + 1) * row_bytes] + b"\xab" * PADDING_BYTES
-                      for r in range(depth_mm.shape[0]))
-    msg = Image(height=depth_mm.shape[0], width=depth_mm.shape[1], encoding="16UC1", is_bigendian=1,
-                step=row_bytes + PADDING_BYTES)
+    padded = b"".join(
+        rows[r * row_bytes : (r + 1) * row_bytes] + b"\xab" * PADDING_BYTES for r in range(depth_mm.shape[0])
+    )
+    msg = Image(
+        height=depth_mm.shape[0],
+        width=depth_mm.shape[1],
+        encoding="16UC1",
+        is_bigendian=1,
+        step=row_bytes + PADDING_BYTES,
+    )
     msg.data = padded
     return msg
 
