@@ -2,7 +2,9 @@
 
 Each subcommand module exposes `add_arguments(parser)` and `run(args) -> int`. Modules are imported
 only when their subcommand runs, so `kd-grasp --help` stays fast and one broken area cannot hide
-the others.
+the others. The contract: a bad option or value exits 2 with argparse's one-line usage error; an
+expected failure (any KdGraspError: a missing model, a bad config file, an unreachable controller)
+exits 1 with one line `kd-grasp VERB: ErrorName: message`, no traceback.
 """
 
 from __future__ import annotations
@@ -12,14 +14,22 @@ import importlib
 import shlex
 import sys
 
+from kd_grasp_ros.common.errors import KdGraspError
+
 SUBCOMMANDS = {
-    "grasp": ("kd_grasp_ros.grasp.cli", "GG-CNN distillation: train | distill | eval | bench"),
-    "depth": ("kd_grasp_ros.depth.cli", "DistillGrasp depth completion: train | distill | eval | bench"),
-    "sim": ("kd_grasp_ros.sim.cli", "MuJoCo UR10e cell: synth | trials | view"),
+    "grasp": (
+        "kd_grasp_ros.grasp.cli",
+        "GG-CNN distillation: train | distill | speed | eval | agreement | protocol | bench | card",
+    ),
+    "depth": (
+        "kd_grasp_ros.depth.cli",
+        "DistillGrasp depth completion: train | distill | eval | bench | card",
+    ),
+    "sim": ("kd_grasp_ros.sim.cli", "MuJoCo UR10e cell: synth | trials | check-labels | view"),
     "ur-emulator": ("kd_grasp_ros.robot.emulator_cli", "emulated UR e-Series controller (tests, simulation)"),
     "replay": ("kd_grasp_ros.replay.cli", "publish or process a recorded rosbag2"),
     "bench": ("kd_grasp_ros.bench.cli", "one benchmark table for every network and the pipeline"),
-    "demo": ("kd_grasp_ros.demo.cli", "closed-loop demo: simulated UR10e picks objects"),
+    "demo": ("kd_grasp_ros.demo.cli", "closed-loop demo through the node graph (--trials: statistics)"),
 }
 
 
@@ -43,7 +53,11 @@ def main(argv: list[str] | None = None) -> int:
     module.add_arguments(sub_parser)
     args = sub_parser.parse_args(argv[1:])
     args.command_line = "kd-grasp " + shlex.join(argv)  # recorded by verbs that write results
-    return int(module.run(args) or 0)
+    try:
+        return int(module.run(args) or 0)
+    except KdGraspError as err:
+        print(f"kd-grasp {argv[0]}: {type(err).__name__}: {err}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from kd_grasp_ros.common.errors import KdGraspError
+
 __all__ = [
     "MissingDependencyError",
     "missing_packages",
@@ -21,7 +23,7 @@ __all__ = [
 ]
 
 
-class MissingDependencyError(RuntimeError):
+class MissingDependencyError(KdGraspError, RuntimeError):
     """A launch file needs a ROS 2 package that is not installed (the message says which, and why)."""
 
 

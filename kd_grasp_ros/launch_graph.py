@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kd_grasp_ros.common.errors import KdGraspError
 from kd_grasp_ros.nodes import topics
 from kd_grasp_ros.resources import resource_path
 
@@ -36,7 +37,7 @@ READY_TIMEOUT_S = 180.0
 STOP_TIMEOUT_S = 15.0
 
 
-class GraphStartError(RuntimeError):
+class GraphStartError(KdGraspError, RuntimeError):
     """A process of the graph exited or did not print its ready line in time (the message has its log)."""
 
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kd_grasp_ros.common.errors import KdGraspError
+
 PACKAGE = "kd_grasp_ros"
 SOURCE_ROOT = Path(__file__).resolve().parent.parent
 
 
-class ResourceNotFoundError(FileNotFoundError):
+class ResourceNotFoundError(KdGraspError, FileNotFoundError):
     """A config, launch or model file of this package could not be found."""
 
 

@@ -13,6 +13,7 @@ import sys
 import numpy as np
 from sensor_msgs.msg import CameraInfo, Image
 
+from kd_grasp_ros.common.errors import KdGraspError
 from kd_grasp_ros.common.intrinsics import CameraIntrinsics
 
 # encoding -> (numpy dtype, channels)
@@ -32,7 +33,7 @@ MILLIMETRES_PER_METRE = 1000.0
 HOST_IS_BIGENDIAN = sys.byteorder == "big"
 
 
-class ImageConversionError(ValueError):
+class ImageConversionError(KdGraspError, ValueError):
     """An Image/CameraInfo message or array could not be converted as asked."""
 
 

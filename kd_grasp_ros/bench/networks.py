@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from kd_grasp_ros.bench.onnx_forms import OnnxFormError, export, quantised, session
+from kd_grasp_ros.common.errors import KdGraspError
 from kd_grasp_ros.grasp.bench import time_call
 from kd_grasp_ros.grasp.fast_convt import to_fast
 
@@ -26,7 +27,7 @@ ACCURACY_HINTS = ("acc", "success", "rmse", "rel", "mae", "delta", "iou")
 MAX_ACCURACY_ITEMS = 3
 
 
-class BenchError(RuntimeError):
+class BenchError(KdGraspError, RuntimeError):
     """A benchmarked model could not be found or loaded."""
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from kd_grasp_ros.common.errors import KdGraspError
 from kd_grasp_ros.launch_graph import GraphStartError, graph_environment, pipeline_processes, start_graph
 from kd_grasp_ros.resources import SOURCE_ROOT, resource_path
 
@@ -39,7 +40,7 @@ REMAPS = {
 }
 
 
-class NodeGraphBenchError(RuntimeError):
+class NodeGraphBenchError(KdGraspError, RuntimeError):
     """The node graph did not start or did not answer."""
 
 

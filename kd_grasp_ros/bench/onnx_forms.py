@@ -12,12 +12,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from kd_grasp_ros.common.errors import KdGraspError
 from kd_grasp_ros.common.inference import InferenceBackendError, export_onnx, onnx_session
 
 ORT_FORMS = ("onnxruntime fp32", "onnxruntime int8 dynamic", "onnxruntime int8 static")
 
 
-class OnnxFormError(RuntimeError):
+class OnnxFormError(KdGraspError, RuntimeError):
     """A network could not be exported to ONNX or quantised."""
 
 

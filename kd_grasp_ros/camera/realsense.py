@@ -12,13 +12,14 @@ from pathlib import Path
 
 import numpy as np
 
+from kd_grasp_ros.common.errors import KdGraspError
 from kd_grasp_ros.common.intrinsics import CameraIntrinsics
 
 RECORDING_SUFFIXES = (".db3", ".bag")
 MILLIMETRES_PER_METRE = 1000.0
 
 
-class CameraError(RuntimeError):
+class CameraError(KdGraspError, RuntimeError):
     """The camera or recording could not be opened or stopped delivering frames."""
 
 

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from kd_grasp_ros.common.errors import KdGraspError
+
 if TYPE_CHECKING:  # torch is imported where a network is built: the launch files read BACKENDS
     import torch
     from torch import nn
@@ -36,7 +38,7 @@ __all__ = [
 ]
 
 
-class InferenceBackendError(RuntimeError):
+class InferenceBackendError(KdGraspError, RuntimeError):
     """A network cannot run on the requested backend (unknown backend, failed export, bad device)."""
 
 

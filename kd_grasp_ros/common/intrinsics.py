@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from kd_grasp_ros.common.errors import KdGraspError
+
 # CameraInfo distortion models whose coefficients OpenCV's pinhole model takes as they are
 # (plumb_bob = Brown-Conrady k1 k2 p1 p2 k3; rational_polynomial adds k4 k5 k6).
 OPENCV_PINHOLE_MODELS = ("plumb_bob", "rational_polynomial")
@@ -15,7 +17,7 @@ UNDISTORT_MAX_ITERATIONS = 100
 UNDISTORT_EPS = 1e-12
 
 
-class DistortionModelError(ValueError):
+class DistortionModelError(KdGraspError, ValueError):
     """A CameraInfo distortion model this package cannot invert, with non-zero coefficients."""
 
 

@@ -13,13 +13,14 @@ from pathlib import Path
 
 import yaml
 
+from kd_grasp_ros.common.errors import KdGraspError
 from kd_grasp_ros.resources import config_path
 from kd_grasp_ros.sim.config import SCENE_MODES
 
 NO_DEPTH_MODEL = "none"  # depth_model value that runs the pipeline without depth completion (raw depth)
 
 
-class DemoConfigError(ValueError):
+class DemoConfigError(KdGraspError, ValueError):
     """config/demo.yaml (or a command-line override) has an unknown key or a bad value."""
 
 

@@ -13,6 +13,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 
+from kd_grasp_ros.common.errors import KdGraspError
 from kd_grasp_ros.common.stamps import stamp_seconds
 from kd_grasp_ros.nodes import topics
 
@@ -22,7 +23,7 @@ SERVICE_TIMEOUT_S = 30.0
 FRAMES_KEPT = 8  # camera / depth frames kept per stream, by stamp, for the pictures
 
 
-class DemoDriverError(RuntimeError):
+class DemoDriverError(KdGraspError, RuntimeError):
     """A service of the node graph did not answer, or answered something unusable."""
 
 

@@ -94,8 +94,9 @@ def format_trials_table(summaries: list[dict]) -> str:
     """Markdown table of trials summaries (one row each) with their commands."""
     lines = [
         "| scene | objects | grasp model | depth | perception | success (95% CI) | aimed at a "
-        "transparent object | aimed at an opaque object | frame -> grasps median ms | command |",
-        "|" + "---|" * 10,
+        "transparent object | aimed at an opaque object | of the successes, still held at the end "
+        "(return_home) | frame -> grasps median ms | command |",
+        "|" + "---|" * 11,
     ]
     for s in summaries:
         c = s["config"]
@@ -107,7 +108,8 @@ def format_trials_table(summaries: list[dict]) -> str:
             f"| {Path(depth).stem if depth.endswith('.pt') else depth} "
             f"| {'composed' if c['use_composition'] else 'separate'} | "
             f"{s['success']['text']} | {s['by_target']['transparent']['text']} | "
-            f"{s['by_target']['opaque']['text']} | {'-' if e2e is None else f'{e2e:.0f}'} "
+            f"{s['by_target']['opaque']['text']} | {s['still_held_at_end']['text']} "
+            f"| {'-' if e2e is None else f'{e2e:.0f}'} "
             f"| `{s.get('command', '')}` |"
         )
     return "\n".join(lines)
@@ -137,7 +139,9 @@ def trials_markdown(publish_dir: Path) -> str:
         f"mujoco_sim.launch.py (emulated UR controller, sim_world_node, the perception pipeline, "
         f"ur_executor_node over ur_rtde, each with its shipped parameter files) talking over DDS, each "
         f"attempt triggered through ur_executor's ~/execute_latest. Success = the target object, the one "
-        f"under the executor's planned grasp, is lifted and held after the attempt; scene i of a row uses "
+        f"under the executor's planned grasp, is held by both pads and lifted when the executor reports "
+        f"its lift done (the arm then returns home, config/ur_executor.yaml return_home: true; whether the "
+        f"object was still held at the end is its own column); scene i of a row uses "
         f"seed + i, so rows with equal seeds see the same scenes. Machine: {'; '.join(machines)}. "
         f"Commit: {', '.join(commits)}.\n\n{format_trials_table(summaries)}\n"
     )

@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 import torch
 
+from kd_grasp_ros.common.errors import KdGraspError
 from kd_grasp_ros.common.inference import DEFAULT_BACKEND, InferenceBackendError, InferenceNetwork
 from kd_grasp_ros.depth.constants import DEPTH_RANGE_M, INPUT_SIZE, RAW_AGREEMENT_REL
 from kd_grasp_ros.depth.preprocess import predict_depth
@@ -29,7 +30,7 @@ from kd_grasp_ros.resources import ResourceNotFoundError, resolve_model
 __all__ = ["DepthCompleter", "DepthInputError", "DepthModelError"]
 
 
-class DepthInputError(ValueError):
+class DepthInputError(KdGraspError, ValueError):
     """The colour or depth image given to DepthCompleter is not what it expects."""
 
 

@@ -25,6 +25,7 @@ import cv2
 import numpy as np
 import yaml
 
+from kd_grasp_ros.common.errors import KdGraspError
 from kd_grasp_ros.common.intrinsics import CameraIntrinsics
 from kd_grasp_ros.depth.constants import TEST_FRACTION, VAL_FRACTION
 
@@ -38,7 +39,7 @@ SYN_SUFFIXES = ("-rgb.jpg", "-depth-rectified.exr", "-segmentation-mask.png", "-
 LAYOUTS = ("real", "synthetic")
 
 
-class DepthDataError(RuntimeError):
+class DepthDataError(KdGraspError, RuntimeError):
     """A ClearGrasp file or folder is missing, unreadable or inconsistent."""
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from kd_grasp_ros.common.errors import KdGraspError
 from kd_grasp_ros.depth.student import DepthStudent, StudentCfg
 from kd_grasp_ros.depth.teacher import DepthTeacher, TeacherCfg
 
@@ -21,7 +22,7 @@ MODELS: dict[str, tuple[type[nn.Module], type]] = {
 }
 
 
-class DepthModelError(RuntimeError):
+class DepthModelError(KdGraspError, RuntimeError):
     """A depth model name is unknown, or a checkpoint is missing, corrupt or incompatible."""
 
 

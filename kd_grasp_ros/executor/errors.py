@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from kd_grasp_ros.common.errors import KdGraspError
 
-class ExecutorError(RuntimeError):
+
+class ExecutorError(KdGraspError, RuntimeError):
     """Base class of every executor failure."""
 
 

@@ -18,6 +18,7 @@ from builtin_interfaces.msg import Duration
 from geometry_msgs.msg import Pose, PoseArray, PoseStamped
 from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 
+from kd_grasp_ros.common.errors import KdGraspError
 from kd_grasp_ros.common.grasp_types import CANDIDATE_INFO_FIELDS, GraspPose
 from kd_grasp_ros.common.stamps import stamp_seconds
 from kd_grasp_ros.common.transforms import matrix_to_quat, quat_to_matrix
@@ -25,7 +26,7 @@ from kd_grasp_ros.executor.planner import GraspPlan
 from kd_grasp_ros.executor.trajectory import JointTrajectoryPlan
 
 
-class GraspMessageError(ValueError):
+class GraspMessageError(KdGraspError, ValueError):
     """A grasp message is malformed (NaN, zero quaternion, empty frame)."""
 
 

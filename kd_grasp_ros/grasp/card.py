@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 from kd_grasp_ros.grasp.checkpoint import load_model
+from kd_grasp_ros.grasp.errors import GraspDataError
 from kd_grasp_ros.grasp.models import count_parameters
 
 
@@ -109,10 +110,18 @@ def card_markdown(card: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _read_json(path) -> dict:
+    """A results JSON written by another verb; GraspDataError naming the file when unreadable."""
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise GraspDataError(f"cannot read results JSON {path}: {exc}") from exc
+
+
 def run_card(args) -> int:
-    evals = [json.loads(Path(p).read_text()) for p in args.eval]
-    peers = [json.loads(Path(p).read_text()) for p in args.peer_eval]
-    bench = json.loads(Path(args.bench).read_text()) if args.bench else None
+    evals = [_read_json(p) for p in args.eval]
+    peers = [_read_json(p) for p in args.peer_eval]
+    bench = _read_json(args.bench) if args.bench else None
     card = build_card(Path(args.checkpoint), evals, peers, bench, args.note)
     out = Path(args.checkpoint).with_suffix("")
     out.with_suffix(".json").write_text(json.dumps(card, indent=1))

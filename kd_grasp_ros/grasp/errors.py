@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from kd_grasp_ros.common.errors import KdGraspError
 
-class GraspModelError(RuntimeError):
+
+class GraspModelError(KdGraspError, RuntimeError):
     """A grasp network could not be built or loaded (unknown name, missing, corrupt or foreign file)."""
 
 
-class GraspInputError(ValueError):
+class GraspInputError(KdGraspError, ValueError):
     """A depth image or crop request given to the grasp detector is not usable."""
 
 
-class GraspDataError(ValueError):
+class GraspDataError(KdGraspError, ValueError):
     """A grasp dataset file or directory is missing or malformed."""

@@ -14,13 +14,15 @@ from __future__ import annotations
 
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 
+from kd_grasp_ros.common.errors import KdGraspError
+
 QUEUE_DEPTH = 5
 INPUT_QUEUE_DEPTH = 1
 INPUT_QOS_CHOICES = ("sensor_data", "reliable")
 IMAGE_PUBLISHER_QOS = QoSProfile(depth=QUEUE_DEPTH, reliability=ReliabilityPolicy.RELIABLE)
 
 
-class QoSChoiceError(ValueError):
+class QoSChoiceError(KdGraspError, ValueError):
     """An input_qos value that is not one of INPUT_QOS_CHOICES."""
 
 

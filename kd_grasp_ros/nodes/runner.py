@@ -17,12 +17,13 @@ from rclpy.executors import Executor, ExternalShutdownException, SingleThreadedE
 from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
 
+from kd_grasp_ros.common.errors import KdGraspError
 from kd_grasp_ros.common.process_lifetime import exit_deadline, exit_with_parent, stop_on_signals
 
 SPIN_PERIOD_S = 0.1  # how often the spin loop looks for a shutdown request
 
 
-class NodeStartupError(RuntimeError):
+class NodeStartupError(KdGraspError, RuntimeError):
     """A node cannot start: its model, configuration or resource is unusable (message says which)."""
 
 

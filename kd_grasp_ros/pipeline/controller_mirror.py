@@ -10,10 +10,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from kd_grasp_ros.common.errors import KdGraspError
 from kd_grasp_ros.executor.gripper import TOOL_OUTPUT_FIRST_BIT
 
 
-class ControllerLinkError(RuntimeError):
+class ControllerLinkError(KdGraspError, RuntimeError):
     """The controller could not be reached over RTDE, or the connection dropped."""
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from kd_grasp_ros.common.errors import KdGraspError
 from kd_grasp_ros.common.intrinsics import CameraIntrinsics
 
 # Frames whose depth has fewer valid (> 0, finite) pixels than this fraction are refused by default.
@@ -19,7 +20,7 @@ DEFAULT_MAX_AGE_S = 0.5
 DEFAULT_MAX_FUTURE_S = 0.1
 
 
-class FrameInputError(ValueError):
+class FrameInputError(KdGraspError, ValueError):
     """A camera frame cannot be processed: sizes disagree, depth is missing or not finite."""
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from kd_grasp_ros.common.errors import KdGraspError
 from kd_grasp_ros.common.grasp_types import CANDIDATE_INFO_FIELDS, GraspPose, ImageGrasp
 from kd_grasp_ros.common.intrinsics import CameraIntrinsics
 from kd_grasp_ros.grasp.constants import PEAK_THRESHOLD
@@ -24,7 +25,7 @@ DEFAULT_TOP_K = 5
 DEFAULT_GRASP_MODEL = "grasp_student_v1.pt"
 
 
-class GraspStageConfigError(ValueError):
+class GraspStageConfigError(KdGraspError, ValueError):
     """Grasp filtering parameters that contradict each other or are out of range."""
 
 

@@ -16,11 +16,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from kd_grasp_ros.common.errors import KdGraspError
+
 DEFAULT_QUEUE_SIZE = 10
 DEFAULT_SLOP_S = 0.05
 
 
-class SyncConfigError(ValueError):
+class SyncConfigError(KdGraspError, ValueError):
     """The synchroniser was configured with an unusable stream list, queue size or slop."""
 
 

@@ -16,13 +16,15 @@ from rclpy.serialization import deserialize_message, serialize_message
 from rosbags.rosbag2 import Reader, StoragePlugin, Writer
 from rosbags.typesys import Stores, get_typestore
 
+from kd_grasp_ros.common.errors import KdGraspError
+
 # Message definitions written into new bags come from this distribution's type store.
 TYPESTORE = Stores.ROS2_KILTED
 STORAGES = {"sqlite3": StoragePlugin.SQLITE3, "mcap": StoragePlugin.MCAP}
 BAG_VERSION = 9
 
 
-class BagError(RuntimeError):
+class BagError(KdGraspError, RuntimeError):
     """A bag is missing, unreadable, or lacks the topics asked for."""
 
 

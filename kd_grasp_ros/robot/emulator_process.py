@@ -16,6 +16,7 @@ import threading
 import time
 from pathlib import Path
 
+from kd_grasp_ros.common.errors import KdGraspError
 from kd_grasp_ros.robot.emulator import DASHBOARD_PORT
 from kd_grasp_ros.robot.emulator_cli import READY_LINE
 
@@ -25,7 +26,7 @@ DASHBOARD_REPLY_TIMEOUT_S = 2.5
 _counter = iter(range(1, 10**9))
 
 
-class EmulatorError(RuntimeError):
+class EmulatorError(KdGraspError, RuntimeError):
     """The emulator process did not start, or a dashboard test hook failed."""
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from kd_grasp_ros.common.errors import KdGraspError
 from kd_grasp_ros.common.transforms import invert_transform
 from kd_grasp_ros.robot.ur10e_params import DH_A, DH_ALPHA, DH_D, JOINT_LOWER, JOINT_UPPER
 
@@ -20,7 +21,7 @@ SINGULAR_EPS = 1e-9  # below this |sin(q5)| the wrist is singular and q6 is take
 IK_CHECK_TOLERANCE_M = 1e-6  # solutions whose forward kinematics miss the target by more are dropped
 
 
-class KinematicsError(ValueError):
+class KinematicsError(KdGraspError, ValueError):
     """A pose has no inverse-kinematics solution, or a joint vector is malformed."""
 
 

@@ -11,6 +11,8 @@ import re
 import socket
 import struct
 
+from kd_grasp_ros.common.errors import KdGraspError
+
 HEADER = struct.Struct(">HB")
 REQUEST_PROTOCOL_VERSION = ord("V")
 GET_URCONTROL_VERSION = ord("v")
@@ -77,7 +79,7 @@ _REGISTER = re.compile(r"^(input|output)_(int|double|bit)_register_(\d+)$")
 _REGISTER_TYPES = {"int": "INT32", "double": "DOUBLE", "bit": "BOOL"}
 
 
-class RTDEProtocolError(ConnectionError):
+class RTDEProtocolError(KdGraspError, ConnectionError):
     """A peer sent bytes that do not form a valid RTDE message."""
 
 

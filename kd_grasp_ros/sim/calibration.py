@@ -13,11 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
+from kd_grasp_ros.common.errors import KdGraspError
 from kd_grasp_ros.common.transforms import make_transform, matrix_to_quat
 from kd_grasp_ros.executor.frames import T_BASE_FROM_BASE_LINK, T_BASE_LINK_FROM_BASE
 
 
-class SimFramesError(ValueError):
+class SimFramesError(KdGraspError, ValueError):
     """A simulated camera whose calibration cannot be expressed for the executor."""
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from kd_grasp_ros.common.errors import KdGraspError
 from kd_grasp_ros.common.intrinsics import CameraIntrinsics
 from kd_grasp_ros.common.transforms import make_transform
 
@@ -17,7 +18,7 @@ OPTICAL_FROM_MUJOCO_CAMERA = np.diag([1.0, -1.0, -1.0])
 PIXEL_PITCH_M = 3.0e-6  # nominal sensor pixel size; only the ratio focal/pitch matters
 
 
-class CameraGeometryError(ValueError):
+class CameraGeometryError(KdGraspError, ValueError):
     """A camera placement is degenerate (target at the camera, or the down hint along the axis)."""
 
 

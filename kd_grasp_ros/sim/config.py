@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from kd_grasp_ros.common.errors import KdGraspError
 from kd_grasp_ros.common.intrinsics import CameraIntrinsics
 from kd_grasp_ros.resources import config_path
 from kd_grasp_ros.sim.glass import GlassLookConfig
@@ -18,7 +19,7 @@ SCENE_MODES = ("single", "cluttered")
 SHAPES = ("box", "cylinder", "sphere", "bottle", "cup", "glass")
 
 
-class SimConfigError(ValueError):
+class SimConfigError(KdGraspError, ValueError):
     """config/sim.yaml (or a section given in code) is missing a field, has an unknown one or a bad value."""
 
 

@@ -21,6 +21,7 @@ import numpy as np
 import OpenEXR
 import tifffile
 
+from kd_grasp_ros.common.errors import KdGraspError
 from kd_grasp_ros.common.intrinsics import CameraIntrinsics
 from kd_grasp_ros.sim.synth import SynthSample
 
@@ -30,7 +31,7 @@ META_DIR = "meta"
 JPEG_QUALITY = 95
 
 
-class ExportError(OSError):
+class ExportError(KdGraspError, OSError):
     """A file could not be written or read back in the expected format."""
 
 

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 import mujoco
 import numpy as np
 
+from kd_grasp_ros.common.errors import KdGraspError
 from kd_grasp_ros.sim.objects import OPAQUE_GROUP, TRANSPARENT_GROUP
 
 
-class RenderError(RuntimeError):
+class RenderError(KdGraspError, RuntimeError):
     """The offscreen renderer could not be created or returned an unexpected image."""
 
 

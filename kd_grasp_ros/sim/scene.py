@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from kd_grasp_ros.common.errors import KdGraspError
 from kd_grasp_ros.sim.arm_model import FLANGE_BODY, arm_xml
 from kd_grasp_ros.sim.camera import camera_xml, look_at_optical
 from kd_grasp_ros.sim.config import SimConfig
@@ -42,7 +43,7 @@ DROP_GAP_M = 0.004  # m, objects start this far above the table
 SPAWN_TRIES = 60
 
 
-class SceneBuildError(ValueError):
+class SceneBuildError(KdGraspError, ValueError):
     """The requested scene cannot be built (e.g. a wrist camera without the arm)."""
 
 

@@ -21,8 +21,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from kd_grasp_ros.common.errors import KdGraspError
 
-class SensorInputError(ValueError):
+
+class SensorInputError(KdGraspError, ValueError):
     """The images given to the sensor model do not have the expected shapes or types."""
 
 

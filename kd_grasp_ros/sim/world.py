@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import mujoco
 import numpy as np
 
+from kd_grasp_ros.common.errors import KdGraspError
 from kd_grasp_ros.common.intrinsics import CameraIntrinsics
 from kd_grasp_ros.common.transforms import make_transform
 from kd_grasp_ros.robot.gripper_params import GRIPPER_STROKE_M, TCP_LENGTH_M
@@ -42,7 +43,7 @@ from kd_grasp_ros.sim.scene import (
 HELD_LIFT_M = 0.02  # an object counts as lifted this far above where it came to rest
 
 
-class SimWorldError(RuntimeError):
+class SimWorldError(KdGraspError, RuntimeError):
     """SimWorld was used wrongly (not reset, bad joint vector, unknown object)."""
 
 
