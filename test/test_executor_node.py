@@ -24,10 +24,14 @@ from std_msgs.msg import Float32, Float32MultiArray, String  # noqa: E402
 from std_srvs.srv import Trigger  # noqa: E402
 from trajectory_msgs.msg import JointTrajectory  # noqa: E402
 
+from kd_grasp_ros.executor.config import ExecutorConfig  # noqa: E402
 from kd_grasp_ros.executor.gripper import TOOL_OUTPUT_FIRST_BIT  # noqa: E402
 from kd_grasp_ros.nodes.ur_executor_node import URExecutorNode  # noqa: E402
 from kd_grasp_ros.robot.emulator_process import EmulatorProcess  # noqa: E402
 from kd_grasp_ros.robot.ur10e_params import JOINT_NAMES  # noqa: E402
+
+# the shipped grasp_depth_m: the TCP goes this far past the seen surface (down)
+GRASP_DEPTH_M = ExecutorConfig().grasp_depth_m
 
 WAIT_S = 30.0
 GOOD_XYZ = (0.05, 0.02, 0.9)  # camera frame -> (0.65, -0.02, 0.10) in base_link
@@ -111,7 +115,7 @@ def test_node_executes_the_latest_grasp_through_the_lifecycle(rclpy_context, emu
         )
         assert statuses[-1]["outcome"] == "succeeded", statuses
         close = next(s for s in statuses if s.get("phase") == "close" and s.get("status") == "done")
-        np.testing.assert_allclose(close["tcp_pose"][:3], [0.65, -0.02, 0.10], atol=1e-3)
+        np.testing.assert_allclose(close["tcp_pose"][:3], [0.65, -0.02, 0.10 - GRASP_DEPTH_M], atol=1e-3)
         assert close["gripper_closed"] is True
         spin_until(executor, lambda: paths and trajectories and diagnostics, "plan and diagnostics messages")
         assert paths[-1].header.frame_id == "base_link" and len(paths[-1].poses) == 3
@@ -274,7 +278,7 @@ def test_execute_latest_tries_the_frames_candidates_best_first(rclpy_context, em
         plan = next(s for s in robot.statuses[since:] if s.get("phase") == "plan")
         assert plan["candidate"] == 1 and plan["candidates"] == 2
         close = next(s for s in robot.statuses[since:] if s.get("phase") == "close" and s["status"] == "done")
-        np.testing.assert_allclose(close["tcp_pose"][:3], [0.65, -0.02, 0.10], atol=1e-3)
+        np.testing.assert_allclose(close["tcp_pose"][:3], [0.65, -0.02, 0.10 - GRASP_DEPTH_M], atol=1e-3)
         reply = robot.call("execute_latest")  # the frame, whichever candidate ran, is executed at most once
         assert not reply.success and "already executed" in reply.message, reply.message
 

@@ -28,9 +28,13 @@ from rclpy.parameter import Parameter  # noqa: E402
 from std_msgs.msg import Float32, String  # noqa: E402
 from std_srvs.srv import Trigger  # noqa: E402
 
+from kd_grasp_ros.executor.config import ExecutorConfig  # noqa: E402
 from kd_grasp_ros.nodes.ur_executor_node import URExecutorNode  # noqa: E402
 from kd_grasp_ros.robot.emulator import ROBOTIQ_PORT  # noqa: E402
 from kd_grasp_ros.robot.emulator_process import EmulatorProcess  # noqa: E402
+
+# the shipped grasp_depth_m: the TCP goes this far past the seen surface (down)
+GRASP_DEPTH_M = ExecutorConfig().grasp_depth_m
 
 WAIT_S = 30.0
 GRASP_XYZ = (0.05, 0.02, 0.9)  # camera frame; -> (0.65, -0.02, 0.10) in base_link
@@ -376,7 +380,9 @@ def test_trajectory_execution_sends_only_armed_non_dry_attempts_from_joint_state
         np.testing.assert_allclose(planned[-1].points[0].positions, q0, atol=1e-9)  # from joint_states
         assert targets[-1].header.frame_id == "base_link"
         np.testing.assert_allclose(
-            [targets[-1].pose.position.x, targets[-1].pose.position.z], [0.65, 0.10], atol=1e-6
+            [targets[-1].pose.position.x, targets[-1].pose.position.z],
+            [0.65, 0.10 - GRASP_DEPTH_M],
+            atol=1e-6,
         )  # the hand-computed grasp in base_link
         deadline = time.monotonic() + 0.5
         while time.monotonic() < deadline:

@@ -79,7 +79,7 @@ def test_yaw_symmetry_avoids_needless_wrist_turns():
     q_a, q_b = (p.steps[1].q for p in plans)
     np.testing.assert_allclose(q_a, q_b, atol=1e-9)  # the half-turned grasp gives the same joints
     assert abs(q_a[5] - HOME_Q[5]) <= np.pi / 2 + 1e-9  # never more than a quarter turn of the wrist
-    np.testing.assert_allclose(plans[0].grasp_tcp[:3, 3], [0.7, 0.1, 0.1], atol=1e-12)
+    np.testing.assert_allclose(plans[0].grasp_tcp[:3, 3], [0.7, 0.1, 0.1 - cfg.grasp_depth_m], atol=1e-12)
 
 
 @pytest.mark.parametrize(
@@ -203,7 +203,7 @@ def test_plan_first_returns_the_first_plannable_candidate_and_names_every_reject
     good = grasp([0.05, 0.02, 0.9], yaw=0.4)
     index, plan = ex.plan_first([outside, poor, good])
     assert index == 2
-    np.testing.assert_allclose(plan.grasp_tcp[:3, 3], [0.65, -0.02, 0.10], atol=1e-12)
+    np.testing.assert_allclose(plan.grasp_tcp[:3, 3], [0.65, -0.02, 0.10 - ex.cfg.grasp_depth_m], atol=1e-12)
     np.testing.assert_allclose(plan.start_q, HOME_Q)  # not connected: planned from home_q
     with pytest.raises(CandidatesRejectedError) as err:
         ex.plan_first([outside, poor])

@@ -25,6 +25,9 @@ from kd_grasp_ros.executor.executor import GraspExecutor
 from kd_grasp_ros.executor.gripper import RobotiqSocketGripper
 from kd_grasp_ros.robot.emulator_process import EmulatorProcess, wait_until
 
+# the shipped grasp_depth_m: the TCP goes this far past the seen surface (down)
+GRASP_DEPTH_M = ExecutorConfig().grasp_depth_m
+
 pytest.importorskip("rtde_control")
 
 WAIT_S = 10.0
@@ -76,10 +79,10 @@ def test_full_grasp_sequence_ends_with_the_gripper_closed_at_the_grasp(executor)
     ]
     # Hand-computed: camera at (0.6, 0, 1) looking down -> grasp at (0.65, -0.02, 0.1) in base_link.
     close = report.phase("close")
-    np.testing.assert_allclose(close.tcp_pose[:3], [0.65, -0.02, 0.10], atol=1e-3)
+    np.testing.assert_allclose(close.tcp_pose[:3], [0.65, -0.02, 0.10 - GRASP_DEPTH_M], atol=1e-3)
     assert close.gripper_closed
     tcp = executor.link.tcp_base_link()
-    np.testing.assert_allclose(tcp[:3, 3], [0.65, -0.02, 0.20], atol=1e-3)  # lifted by 0.1 m
+    np.testing.assert_allclose(tcp[:3, 3], [0.65, -0.02, 0.20 - GRASP_DEPTH_M], atol=1e-3)  # lifted 0.1 m
     np.testing.assert_allclose(tcp[:3, 2], [0.0, 0.0, -1.0], atol=1e-6)  # pointing down
     closing = rot_x(np.pi) @ rot_z(0.4) @ np.array([0.0, 1.0, 0.0])  # grasp y in base_link
     assert abs(float(tcp[:3, 1] @ closing)) == pytest.approx(1.0, abs=1e-6)  # jaws across the object
