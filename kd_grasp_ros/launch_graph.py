@@ -13,6 +13,7 @@ where ROS 2 launch is not installed.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import signal
@@ -222,6 +223,22 @@ def graph_environment(domain_id: int | None = None) -> dict:
     if domain_id is not None:
         env["ROS_DOMAIN_ID"] = str(domain_id)
     return env
+
+
+@contextlib.contextmanager
+def joined_environment(env: dict):
+    """os.environ updated with `env` meanwhile, then restored: this process's own ROS node joins the
+    graph's domain with the same DDS profile."""
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 @dataclass

@@ -15,7 +15,6 @@ records when each frame's grasp_candidates come back:
 
 from __future__ import annotations
 
-import os
 import random
 import tempfile
 import time
@@ -26,7 +25,13 @@ import numpy as np
 from tqdm import tqdm
 
 from kd_grasp_ros.common.errors import KdGraspError
-from kd_grasp_ros.launch_graph import GraphStartError, graph_environment, pipeline_processes, start_graph
+from kd_grasp_ros.launch_graph import (
+    GraphStartError,
+    graph_environment,
+    joined_environment,
+    pipeline_processes,
+    start_graph,
+)
 from kd_grasp_ros.resources import SOURCE_ROOT, resource_path
 
 SAMPLE_BAG = SOURCE_ROOT / "models" / "sample_bags" / "sim_cell"
@@ -154,14 +159,12 @@ def bench_node_graph(
     frames = load_frames(bag)
     domain = random.Random(seed).randint(101, 200)
     env = graph_environment(domain)
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)  # the driver joins the same domain with the same profile
     results = {
         "bag": str(bag.relative_to(SOURCE_ROOT)) if bag.is_relative_to(SOURCE_ROOT) else str(bag),
         "frame_size": [frames[0][1].width, frames[0][1].height],
         "parameter_files": [p.name for p in shipped_parameter_files()],
     }
-    try:
+    with joined_environment(env):  # the driver joins the same domain with the same profile
         for mode in modes:
             with tempfile.TemporaryDirectory(prefix=f"kd-bench-{mode}-") as tmp:
                 try:
@@ -172,12 +175,6 @@ def bench_node_graph(
                     results[mode] = _with_driver(
                         lambda d: _measure(d, frames, rate_hz, seconds, closed_loop_frames)
                     )
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
     return results
 
 

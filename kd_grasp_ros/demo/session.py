@@ -24,7 +24,13 @@ from kd_grasp_ros.demo.attempt import OUTCOMES, STAGES, AttemptResult, run_attem
 from kd_grasp_ros.demo.config import DemoConfig
 from kd_grasp_ros.demo.driver import DemoDriver, DemoDriverError
 from kd_grasp_ros.demo.statistics import LatencyStats, wilson_interval
-from kd_grasp_ros.launch_graph import GraphProcess, graph_environment, sim_graph, start_graph
+from kd_grasp_ros.launch_graph import (
+    GraphProcess,
+    graph_environment,
+    joined_environment,
+    sim_graph,
+    start_graph,
+)
 from kd_grasp_ros.resources import SOURCE_ROOT
 
 FIRST_DETECTION_TIMEOUT_S = 120.0  # the networks' first inference (kernel selection) on a busy machine
@@ -158,10 +164,8 @@ def run_session(cfg: DemoConfig, on_attempt=None, progress: bool = True) -> tupl
     log_dir = Path(cfg.report_dir) / "logs"
     processes = demo_graph(cfg, free_loopback_address(), log_dir)
     env = graph_environment(domain_id())
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)  # the demo's own node joins the graph's domain with the same profile
     results: list[AttemptResult] = []
-    try:
+    with joined_environment(env):
         with start_graph(processes, log_dir, env) as graph:
             driver = DemoDriver()
             try:
@@ -179,10 +183,4 @@ def run_session(cfg: DemoConfig, on_attempt=None, progress: bool = True) -> tupl
                         on_attempt(result)
             finally:
                 driver.close()
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
     return results, summarise(cfg, results, time.perf_counter() - start, processes)
