@@ -252,11 +252,10 @@ def process_action(process: GraphProcess, config_dir=None):
     files = [
         PathJoinSubstitution([config_dir, f]) if isinstance(f, str) else f for f in process.parameter_files
     ]
-    name = process.name if process.executable.endswith("_node") else None
     return Node(
         package=PACKAGE,
         executable=process.executable,
-        name=name,
+        name=process.node_name,
         output="screen",
         arguments=list(process.arguments),
         parameters=[*files, dict(process.parameters)],

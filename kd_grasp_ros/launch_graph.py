@@ -55,6 +55,11 @@ class GraphProcess:
     ready_line: str = ""  # printed once the process serves its purpose
     ros_node: bool = True  # False: a plain process (no --ros-args)
 
+    @property
+    def node_name(self) -> str | None:
+        """The name given to the process's one node (None for a process of several, e.g. composed)."""
+        return self.name if self.ros_node and self.executable.endswith("_node") else None
+
 
 def pipeline_processes(
     *,
@@ -199,11 +204,7 @@ def command_line(process: GraphProcess, bin_dir: Path | None = None) -> list[str
     cmd = [str(bin_dir / process.executable), *process.arguments]
     if not process.ros_node:
         return cmd
-    cmd += (
-        ["--ros-args", "-r", f"__node:={process.name}"]
-        if process.executable.endswith("_node")
-        else ["--ros-args"]
-    )
+    cmd += ["--ros-args"] + (["-r", f"__node:={process.node_name}"] if process.node_name else [])
     for name in process.parameter_files:
         path = Path(name)
         cmd += ["--params-file", str(path if path.is_absolute() else resource_path("config", name))]
