@@ -25,11 +25,15 @@ SUBCOMMANDS = {
         "kd_grasp_ros.depth.cli",
         "DistillGrasp depth completion: train | distill | eval | bench | card",
     ),
-    "sim": ("kd_grasp_ros.sim.cli", "MuJoCo UR10e cell: synth | trials | check-labels | view"),
+    "sim": ("kd_grasp_ros.sim.cli", "MuJoCo UR10e cell: synth | check-labels | view"),
     "ur-emulator": ("kd_grasp_ros.robot.emulator_cli", "emulated UR e-Series controller (tests, simulation)"),
     "replay": ("kd_grasp_ros.replay.cli", "publish or process a recorded rosbag2"),
     "bench": ("kd_grasp_ros.bench.cli", "one benchmark table for every network and the pipeline"),
-    "demo": ("kd_grasp_ros.demo.cli", "closed-loop demo through the node graph (--trials: statistics)"),
+    "demo": ("kd_grasp_ros.demo.cli", "closed-loop demo through the node graph, with pictures"),
+    "trials": (
+        "kd_grasp_ros.demo.trials",
+        "closed-loop grasp trials through the node graph: success rates with 95%% CIs",
+    ),
 }
 
 

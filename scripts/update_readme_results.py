@@ -120,7 +120,7 @@ def card_text(card_json: Path) -> str:
     if "model_name" in card:  # `kd-grasp grasp card`
         from kd_grasp_ros.grasp.card import card_markdown
     elif "architecture" in card:  # `kd-grasp depth card`
-        from kd_grasp_ros.depth.cards import card_markdown
+        from kd_grasp_ros.depth.card import card_markdown
     else:
         raise ResultsUpdateError(f"{card_json} is neither a grasp card nor a depth card")
     return card_markdown(card)

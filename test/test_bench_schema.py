@@ -12,8 +12,8 @@ from kd_grasp_ros.grasp.constants import DEPLOYED_CROP_SIZE
 
 @pytest.fixture(scope="module")
 def tiny_models(tmp_path_factory):
-    from kd_grasp_ros.depth.registry import build_model as build_depth
-    from kd_grasp_ros.depth.registry import save_checkpoint as save_depth
+    from kd_grasp_ros.depth.checkpoint import save_checkpoint as save_depth
+    from kd_grasp_ros.depth.models import build_model as build_depth
     from kd_grasp_ros.grasp.checkpoint import save_checkpoint as save_grasp
     from kd_grasp_ros.grasp.models import build_model as build_grasp
 

@@ -88,7 +88,7 @@ def test_one_attempt_through_the_node_graph_picks_the_object_and_reports(tmp_pat
     assert save_latency_plot(results, tmp_path / "demo" / "latency.png").stat().st_size > 0
     write_summary(summary, tmp_path / "demo" / "summary.json")
     assert json.loads((tmp_path / "demo" / "summary.json").read_text())["attempts"][0]["outcome"] == "held"
-    summary["command"] = "kd-grasp demo --trials --n 1"
+    summary["command"] = "kd-grasp trials --n 1"
     md = publish(summary, "single_opaque_test", tmp_path / "results")
     text = md.read_text()
     assert md.name == TRIALS_MD and "| single | opaque |" in text and summary["success"]["text"] in text

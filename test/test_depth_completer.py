@@ -7,8 +7,10 @@ import pytest
 import torch
 
 from kd_grasp_ros.common.intrinsics import D435_640X480
-from kd_grasp_ros.depth.completer import DepthCompleter, DepthInputError, DepthModelError
-from kd_grasp_ros.depth.registry import build_model, save_checkpoint
+from kd_grasp_ros.depth.checkpoint import save_checkpoint
+from kd_grasp_ros.depth.completer import DepthCompleter
+from kd_grasp_ros.depth.errors import DepthInputError, DepthModelError
+from kd_grasp_ros.depth.models import build_model
 from kd_grasp_ros.pipeline.synthetic_scene import BoxScene, render_box_scene
 
 

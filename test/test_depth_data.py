@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kd_grasp_ros.depth.data import ClearGraspDataset, DepthDataError, read_exr_depth, split_indices
+from kd_grasp_ros.depth.data import ClearGraspDataset, read_exr_depth, split_indices
+from kd_grasp_ros.depth.errors import DepthDataError
 
 
 @pytest.fixture(scope="module")

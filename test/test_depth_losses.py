@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from kd_grasp_ros.depth.losses import (
+from kd_grasp_ros.depth.loss import (
     DepthLoss,
-    DepthLossCfg,
+    DepthLossConfig,
     edge_loss,
     gt_loss,
     scale_invariant_loss,
@@ -58,9 +58,9 @@ def test_scale_invariant_term_penalises_only_slightly_a_pure_scale():
 def test_combined_loss_uses_configured_weights():
     a, b, t = _depth(0), _depth(1), _depth(2)
     mask = torch.zeros_like(a, dtype=torch.bool)
-    only_gt = DepthLoss(DepthLossCfg())(a, b, mask)
+    only_gt = DepthLoss(DepthLossConfig())(a, b, mask)
     assert set(only_gt["losses"]) == {"gt"}
-    cfg = DepthLossCfg(gt_weight=0.0, si_weight=2.0, ssim_weight=0.0, edge_weight=0.0)
+    cfg = DepthLossConfig(gt_weight=0.0, si_weight=2.0, ssim_weight=0.0, edge_weight=0.0)
     result = DepthLoss(cfg)(a, b, mask, teacher=t)
     assert set(result["losses"]) == {"gt", "si", "ssim", "edge"}
     assert float(result["loss"]) == pytest.approx(2.0 * float(result["losses"]["si"]), rel=1e-5)

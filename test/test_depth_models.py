@@ -5,16 +5,12 @@ from __future__ import annotations
 import pytest
 import torch
 
-from kd_grasp_ros.depth.losses import DepthLoss
+from kd_grasp_ros.common.network_stats import count_parameters
+from kd_grasp_ros.depth.checkpoint import load_model, read_checkpoint, save_checkpoint
+from kd_grasp_ros.depth.errors import DepthModelError
+from kd_grasp_ros.depth.loss import DepthLoss
+from kd_grasp_ros.depth.models import build_model
 from kd_grasp_ros.depth.preprocess import normalise_depth, predict_depth
-from kd_grasp_ros.depth.registry import (
-    DepthModelError,
-    build_model,
-    count_parameters,
-    load_model,
-    read_checkpoint,
-    save_checkpoint,
-)
 
 
 def _inputs(h: int, w: int, batch: int = 1, seed: int = 0):

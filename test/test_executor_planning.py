@@ -10,9 +10,9 @@ from kd_grasp_ros.common.transforms import make_transform, rot_x, rot_z
 from kd_grasp_ros.executor.config import ExecutorConfig
 from kd_grasp_ros.executor.errors import CandidatesRejectedError, ExecutorConfigError, UnsafeGraspError
 from kd_grasp_ros.executor.executor import GraspExecutor
-from kd_grasp_ros.executor.frames import base_link_to_ur_pose, tcp_from_q, ur_pose_to_base_link
 from kd_grasp_ros.executor.hand_eye import HandEye, TcpPoseHistory
 from kd_grasp_ros.executor.planner import plan_attempt
+from kd_grasp_ros.executor.robot_frames import base_link_to_ur_pose, tcp_from_q, ur_pose_to_base_link
 from kd_grasp_ros.executor.safety import check_plan
 from kd_grasp_ros.executor.trajectory import plan_to_trajectory
 from kd_grasp_ros.robot.ur10e_params import HOME_Q

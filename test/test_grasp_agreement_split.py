@@ -9,7 +9,7 @@ import torch
 
 from kd_grasp_ros.grasp.agreement import measure_agreement
 from kd_grasp_ros.grasp.cornell_objects import CORNELL_01_OBJECTS, cornell_object_id, object_fold
-from kd_grasp_ros.grasp.datasets import Scene, load_cornell_scenes, split_scenes
+from kd_grasp_ros.grasp.data import Scene, load_cornell_scenes, split_scenes
 from kd_grasp_ros.grasp.errors import GraspDataError
 from kd_grasp_ros.grasp.models import build_model
 from kd_grasp_ros.grasp.rectangles import GraspRectangle

@@ -19,7 +19,7 @@ from kd_grasp_ros.grasp.augment import (
     view_affine,
     warp_rectangles,
 )
-from kd_grasp_ros.grasp.datasets import Scene
+from kd_grasp_ros.grasp.data import Scene
 from kd_grasp_ros.grasp.labels import draw_label_maps
 from kd_grasp_ros.grasp.preprocess import missing_mask
 from kd_grasp_ros.grasp.rectangles import GraspRectangle, angle_difference, wrap_angle
@@ -126,7 +126,7 @@ def test_view_dataset_reproducible_and_labels_consistent(tmp_path):
 
 
 def test_range_images_are_recognised(shared_dir):
-    from kd_grasp_ros.grasp.datasets import read_depth
+    from kd_grasp_ros.grasp.data import read_depth
     from kd_grasp_ros.grasp.preprocess import looks_like_range_image, range_factor
 
     v, u = np.mgrid[0:480, 0:640].astype(np.float32)

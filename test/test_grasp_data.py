@@ -7,7 +7,7 @@ import pytest
 import tifffile
 
 from kd_grasp_ros.grasp.constants import WIDTH_SCALE_PX
-from kd_grasp_ros.grasp.datasets import (
+from kd_grasp_ros.grasp.data import (
     load_cornell_scenes,
     load_jacquard_scenes,
     read_cornell_rectangles,
@@ -140,7 +140,7 @@ def test_dataset_items_and_kd_views(shared_dir):
 
 
 def test_splits():
-    from kd_grasp_ros.grasp.datasets import Scene
+    from kd_grasp_ros.grasp.data import Scene
 
     scenes = [Scene(f"s{i:03d}", depth_path=None) for i in range(100)]
     train, test = split_scenes(scenes, "sorted")

@@ -8,10 +8,11 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from kd_grasp_ros.common.network_stats import count_parameters
 from kd_grasp_ros.grasp.checkpoint import RELEASED_GGCNN2_KEYS, load_model, save_checkpoint
 from kd_grasp_ros.grasp.errors import GraspModelError
 from kd_grasp_ros.grasp.fast_convt import to_fast
-from kd_grasp_ros.grasp.models import build_model, count_parameters
+from kd_grasp_ros.grasp.models import build_model
 
 RELEASED2 = "weights/ggcnn-cornell-official/ggcnn2_epoch_50_cornell_statedict.pt"
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from kd_grasp_ros.common.grasp_types import ImageGrasp
-from kd_grasp_ros.grasp.metric import grasp_success
+from kd_grasp_ros.grasp.metrics import grasp_success
 from kd_grasp_ros.grasp.postprocess import grasp_rectangle
 from kd_grasp_ros.grasp.rectangles import GraspRectangle, angle_difference, wrap_angle
 

@@ -9,7 +9,7 @@ import tifffile
 import torch
 
 from kd_grasp_ros.grasp.checkpoint import save_checkpoint
-from kd_grasp_ros.grasp.datasets import read_depth
+from kd_grasp_ros.grasp.data import read_depth
 from kd_grasp_ros.grasp.detector import GraspDetector
 from kd_grasp_ros.grasp.errors import GraspInputError
 from kd_grasp_ros.grasp.models import build_model

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 import torch
 
+from kd_grasp_ros.common.network_stats import count_parameters
 from kd_grasp_ros.grasp.checkpoint import RELEASED_GGCNN_KEYS, load_model, save_checkpoint
 from kd_grasp_ros.grasp.errors import GraspModelError
-from kd_grasp_ros.grasp.models import GGCNN, GGCNNConfig, build_model, count_parameters
+from kd_grasp_ros.grasp.models import GGCNN, GGCNNConfig, build_model
 
 RELEASED = "weights/ggcnn-cornell-official/ggcnn_epoch_23_cornell_statedict.pt"
 

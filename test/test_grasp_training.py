@@ -7,9 +7,9 @@ import tifffile
 import torch
 
 from kd_grasp_ros.grasp.checkpoint import load_model, save_checkpoint
-from kd_grasp_ros.grasp.datasets import load_cornell_scenes
+from kd_grasp_ros.grasp.data import load_cornell_scenes
 from kd_grasp_ros.grasp.models import build_model
-from kd_grasp_ros.grasp.training import TeacherEnsemble, TrainingConfig, fit, load_teacher
+from kd_grasp_ros.grasp.train import TeacherEnsemble, TrainConfig, fit, load_teacher
 
 
 def write_scenes(root, n=3):
@@ -43,7 +43,7 @@ def test_distill_with_strong_views_workers_and_multi_teacher(tmp_path):
     scenes = write_scenes(tmp_path / "data")
     torch.manual_seed(0)
     teachers = [str(save_checkpoint(tmp_path / f"t{i}.pt", build_model("student_v1"))) for i in range(2)]
-    cfg = TrainingConfig(
+    cfg = TrainConfig(
         model="student_v1",
         teacher=teachers,
         alpha=0.7,
@@ -66,7 +66,7 @@ def test_distill_with_teacher_range_input(tmp_path):
     scenes = write_scenes(tmp_path / "data", n=2)
     torch.manual_seed(0)
     teacher = str(save_checkpoint(tmp_path / "t.pt", build_model("student_v1")))
-    cfg = TrainingConfig(
+    cfg = TrainConfig(
         model="student_v1",
         teacher=teacher,
         alpha=1.0,

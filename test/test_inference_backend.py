@@ -12,7 +12,7 @@ from kd_grasp_ros.common.inference import InferenceBackendError, InferenceNetwor
 from kd_grasp_ros.depth.completer import DepthCompleter
 from kd_grasp_ros.depth.data import ClearGraspDataset
 from kd_grasp_ros.grasp.constants import DEPLOYED_CROP_SIZE
-from kd_grasp_ros.grasp.datasets import load_cornell_scenes, read_depth
+from kd_grasp_ros.grasp.data import load_cornell_scenes, read_depth
 from kd_grasp_ros.grasp.detector import GraspDetector
 from kd_grasp_ros.grasp.errors import GraspModelError
 

@@ -9,11 +9,11 @@ import pytest
 from kd_grasp_ros.common.grasp_types import GraspPose, ImageGrasp
 from kd_grasp_ros.common.intrinsics import D435_640X480
 from kd_grasp_ros.common.transforms import rot_z
-from kd_grasp_ros.pipeline.frames import FrameInputError, StaleFrameFilter, check_depth, check_sizes
+from kd_grasp_ros.pipeline.frame_checks import FrameInputError, StaleFrameFilter, check_depth, check_sizes
 from kd_grasp_ros.pipeline.grasp_stage import GraspFilterConfig, GraspStageConfigError, candidates_info
 from kd_grasp_ros.pipeline.sync import ApproximateTimeSynchronizer, SyncConfigError
 from kd_grasp_ros.pipeline.synthetic_scene import BoxScene, render_box_scene
-from kd_grasp_ros.pipeline.visualise import depth_to_rgb, draw_grasps, grasp_corners, quality_heatmap
+from kd_grasp_ros.pipeline.visualize import depth_to_rgb, draw_grasps, grasp_corners, quality_heatmap
 
 
 def test_sync_pairs_closest_items_within_slop_once_and_in_order():

@@ -69,8 +69,8 @@ def test_bag_errors_name_the_problem(tmp_path, box_bag):
 def test_offline_replay_is_deterministic_and_writes_every_output(tmp_path, box_bag, request):
     grasp_model = str(grasp_model_path(_shared_or_none(request)))
     common = ("--offline", "--no-depth-completion", "--grasp-model", grasp_model, "--write-bag")
-    assert cli.run(_args(str(box_bag), "--out", str(tmp_path / "a"), *common)) == 0
-    assert cli.run(_args(str(box_bag), "--out", str(tmp_path / "b"), *common)) == 0
+    assert cli.run(_args(str(box_bag), "--out-dir", str(tmp_path / "a"), *common)) == 0
+    assert cli.run(_args(str(box_bag), "--out-dir", str(tmp_path / "b"), *common)) == 0
 
     first = json.loads((tmp_path / "a" / "results.json").read_text())
     second = json.loads((tmp_path / "b" / "results.json").read_text())
@@ -94,7 +94,7 @@ def test_offline_replay_with_depth_completion(tmp_path, box_bag, request):
     args = _args(
         str(box_bag),
         "--offline",
-        "--out",
+        "--out-dir",
         str(tmp_path / "c"),
         "--depth-model",
         str(depth_model_path(tmp_path)),

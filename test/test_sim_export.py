@@ -22,7 +22,7 @@ def _synth(out, seed):
         "synth",
         "--scenes",
         str(SCENES),
-        "--out",
+        "--out-dir",
         str(out),
         "--seed",
         str(seed),

@@ -14,8 +14,6 @@ rate and image-stamp-to-grasp latency (kd_grasp_ros/bench/node_graph.py). Writes
 from __future__ import annotations
 
 import argparse
-import shlex
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -76,7 +74,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out-dir", type=Path, default=Path("docs/results"), help="bench.json / bench.md go here"
     )
-    parser.add_argument("--device", default="cpu", choices=["cpu"], help="inference device (CPU only)")
 
 
 def _node_graph_targets(nodes: dict, pipeline: list[dict]) -> list[dict]:
@@ -144,32 +141,24 @@ def _targets(rows: list[dict], threads: list[int]) -> list[dict]:
 
 
 def run(args: argparse.Namespace) -> int:
-    """The whole benchmark; a missing or unreadable model -> a message and exit 1."""
-    from kd_grasp_ros.bench.networks import BenchError
-    from kd_grasp_ros.bench.node_graph import NodeGraphBenchError
-    from kd_grasp_ros.depth.registry import DepthModelError
-    from kd_grasp_ros.grasp.errors import GraspModelError
-
-    try:
-        return _run(args)
-    except (BenchError, DepthModelError, GraspModelError, NodeGraphBenchError) as err:
-        print(f"kd-grasp bench: {type(err).__name__}: {err}", file=sys.stderr)
-        return 1
-
-
-def _run(args: argparse.Namespace) -> int:
-    from kd_grasp_ros.bench.inputs import camera_frame, depth_input, grasp_input
-    from kd_grasp_ros.bench.networks import bench_network, load_network
+    """The whole benchmark; a missing or unreadable model raises a named error (cli.main: exit 1)."""
+    from kd_grasp_ros.bench.inputs import camera_frame
+    from kd_grasp_ros.bench.networks import BenchError, bench_network, load_network
     from kd_grasp_ros.bench.pipeline import bench_pipeline
     from kd_grasp_ros.bench.report import SCHEMA_VERSION, format_markdown, machine, write_outputs
     from kd_grasp_ros.demo.config import NO_DEPTH_MODEL
+    from kd_grasp_ros.depth.bench import depth_input
     from kd_grasp_ros.depth.constants import INPUT_SIZE
+    from kd_grasp_ros.grasp.bench import grasp_input
 
     if args.repeats < 1 or args.warmup < 0 or min(args.threads) < 1 or args.calibration_frames < 1:
-        raise SystemExit("--repeats and --threads must be >= 1, --warmup >= 0, --calibration-frames >= 1")
+        raise BenchError("--repeats and --threads must be >= 1, --warmup >= 0, --calibration-frames >= 1")
     start = time.perf_counter()
     frames = [camera_frame(i) for i in range(args.calibration_frames + 1)]
-    prepare = {"grasp": grasp_input, "depth": depth_input}
+    prepare = {
+        "grasp": lambda f: grasp_input(f.depth_m),
+        "depth": lambda f: depth_input(f.rgb, f.depth_m),
+    }
     jobs = [("grasp", m) for m in args.grasp_models] + [("depth", m) for m in args.depth_models]
     networks = [load_network(family, m) for family, m in jobs]  # fail early on a missing model
     rows = []
@@ -201,7 +190,7 @@ def _run(args: argparse.Namespace) -> int:
         nodes = bench_node_graph(seconds=args.node_seconds)
     result = {
         "schema_version": SCHEMA_VERSION,
-        "command": getattr(args, "command_line", None) or "kd-grasp " + shlex.join(sys.argv[1:]),
+        "command": args.command_line,
         "machine": machine() | {"threads_measured": args.threads},
         "threads": args.threads,
         "repeats": args.repeats,

@@ -4,7 +4,7 @@ Forms: torch (as trained); torch with the exact pixel-shuffle rewrite of its str
 convolutions (grasp/fast_convt.py, networks that have any); ONNX Runtime fp32; int8 dynamic and int8
 static quantisation (of the pixel-shuffle export where the network has transposed convolutions, so
 every layer is a quantisable Conv). Every form's output is compared with torch's (max |difference|).
-Timing: kd_grasp_ros.grasp.bench.time_call (warm-up, then a timed loop; median and p90).
+Timing: kd_grasp_ros.common.network_stats.time_call (warm-up, then a timed loop; median and p90).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from torch import nn
 
 from kd_grasp_ros.bench.onnx_forms import OnnxFormError, export, quantised, session
 from kd_grasp_ros.common.errors import KdGraspError
-from kd_grasp_ros.grasp.bench import time_call
+from kd_grasp_ros.common.network_stats import count_parameters, time_call
 from kd_grasp_ros.grasp.fast_convt import to_fast
 
 FAMILIES = ("grasp", "depth")
@@ -54,13 +54,12 @@ def load_network(family: str, path_or_name: str) -> Network:
         raise BenchError(f"{family} model {path_or_name!r} not found: {exc}") from exc
     if family == "grasp":
         from kd_grasp_ros.grasp.checkpoint import load_model
-        from kd_grasp_ros.grasp.models import count_parameters
 
         model, info = load_model(path)
         name = info["model_cfg"]["name"]
         role = "teacher" if name == "ggcnn" else "student"
     else:
-        from kd_grasp_ros.depth.registry import count_parameters, load_model
+        from kd_grasp_ros.depth.checkpoint import load_model
 
         model, info = load_model(path)
         name = info["name"]
@@ -146,8 +145,7 @@ def _time_form(fn_for_threads, threads: list[int], repeats: int, warmup: int) ->
     out = {}
     for n in threads:
         fn = fn_for_threads(n)
-        stats = time_call(fn, repeats, warmup)
-        out[str(n)] = stats | {"fps": 1e3 / stats["median_ms"]}
+        out[str(n)] = time_call(fn, repeats, warmup)
     return out
 
 

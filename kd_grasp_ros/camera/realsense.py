@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
 from kd_grasp_ros.common.errors import KdGraspError
 from kd_grasp_ros.common.intrinsics import CameraIntrinsics
+from kd_grasp_ros.common.parameter_files import defaults_from_parameter_file, parameter
 
 RECORDING_SUFFIXES = (".db3", ".bag")
 MILLIMETRES_PER_METRE = 1000.0
@@ -28,17 +30,30 @@ class NoDeviceError(CameraError):
 
 
 @dataclass(frozen=True)
+@defaults_from_parameter_file
 class CameraConfig:
-    """What to open and how: a live device (serial '' = the first one) or a recording."""
+    """What to open and how: a live device (serial '' = the first one) or a recording. camera_node's
+    parameters; the defaults (of keywords left out, too) are config/camera.yaml's."""
 
-    serial_number: str = ""
-    playback_path: str = ""
-    width: int = 640
-    height: int = 480
-    fps: int = 30
-    repeat_playback: bool = True
-    real_time_playback: bool = True
-    frame_id: str = "camera_color_optical_frame"
+    parameter_file: ClassVar[str] = "camera.yaml"
+    section: ClassVar[str] = "camera_node"
+
+    serial_number: str = parameter("RealSense serial number ('' = first device)", read_only=True)
+    playback_path: str = parameter(
+        "play this recording (.db3 from pyrealsense2 >= 2.56, .bag from older SDKs) instead of a live "
+        "device ('' = live)",
+        read_only=True,
+    )
+    width: int = parameter(
+        "stream width, colour and aligned depth (pixels)", read_only=True, range=(64, 1920)
+    )
+    height: int = parameter("stream height (pixels)", read_only=True, range=(48, 1080))
+    fps: int = parameter("stream rate (Hz)", read_only=True, range=(1, 90))
+    repeat_playback: bool = parameter("loop the recording", read_only=True)
+    real_time_playback: bool = parameter(
+        "play the recording at its recorded rate (false: as fast as read)", read_only=True
+    )
+    frame_id: str = parameter("optical frame of colour and aligned depth", read_only=True)
 
 
 @dataclass(frozen=True)

@@ -1,23 +1,23 @@
-"""`kd-grasp demo`: the closed-loop demo (simulated UR10e picks objects), or `--trials` for statistics.
+"""`kd-grasp demo`: the closed-loop demo (the simulated UR10e picks objects) with pictures of each attempt.
 
     kd-grasp demo                          # 5 attempts, cluttered mixed scenes, report in reports/demo/
-    kd-grasp demo --trials --n 20 --scene single --objects transparent --depth-model none
 
 Starts what mujoco_sim.launch.py starts (emulated UR controller, sim_world_node, the perception pipeline,
 ur_executor_node, with their shipped parameter files; dry_run off) as processes talking over DDS, and
 makes each attempt as an operator would: a fresh scene, ur_executor ~/execute_latest, the simulator's
 verdict. Prints the success rate (Wilson 95% CI) and per-stage latency; writes annotated frames, raw
-vs network depth, a latency plot, summary.json and the processes' logs.
+vs network depth, a latency plot, summary.json and the processes' logs. Statistics over many scenes
+(no pictures) are `kd-grasp sim trials`, with the same options.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import sys
 from pathlib import Path
 
 from kd_grasp_ros.demo.trials import (
+    RESULTS_DIR,
     add_trials_arguments,
     config_from_args,
     publish,
@@ -28,34 +28,11 @@ from kd_grasp_ros.demo.trials import (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_trials_arguments(parser)
-    parser.add_argument(
-        "--trials",
-        action="store_true",
-        help="trials: summary.json + latency.png, no pictures (default reports/trials/<tag>)",
-    )
 
 
 def run(args: argparse.Namespace) -> int:
-    """The demo (or the trials); a missing model, a bad config or an unreachable controller -> exit 1."""
-    from kd_grasp_ros.demo.config import DemoConfigError
-    from kd_grasp_ros.demo.driver import DemoDriverError
-    from kd_grasp_ros.launch_graph import GraphStartError
-    from kd_grasp_ros.robot.emulator_process import EmulatorError
-
-    expected = (DemoConfigError, DemoDriverError, GraphStartError, EmulatorError)
-    try:
-        return _run(args)
-    except expected as err:
-        print(f"kd-grasp demo: {type(err).__name__}: {err}", file=sys.stderr)
-        return 1
-
-
-def _run(args: argparse.Namespace) -> int:
+    """The demo; a missing model, a bad config or an unreachable controller raise named errors."""
     os.environ.setdefault("MUJOCO_GL", "osmesa")
-    if args.trials:
-        from kd_grasp_ros.demo.trials import run_trials
-
-        return run_trials(args)
     from kd_grasp_ros.demo.report import LATENCY_PLOT_NAME, SUMMARY_NAME, save_attempt_images
     from kd_grasp_ros.demo.session import run_session
 
@@ -72,6 +49,6 @@ def _run(args: argparse.Namespace) -> int:
         f"report: {out_dir}/ (attempt_NN_grasps.png, attempt_NN_depth.png, {LATENCY_PLOT_NAME}, "
         f"{SUMMARY_NAME})"
     )
-    if args.publish_dir is not None:
-        print(f"-> {publish(summary, 'demo_' + run_tag(cfg), args.publish_dir)}")
+    if args.publish:
+        print(f"-> {publish(summary, 'demo_' + run_tag(cfg), RESULTS_DIR)}")
     return 0

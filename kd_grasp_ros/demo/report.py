@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from kd_grasp_ros.demo.attempt import STAGES, AttemptResult  # noqa: E402
-from kd_grasp_ros.pipeline.visualise import draw_grasps  # noqa: E402
+from kd_grasp_ros.pipeline.visualize import draw_grasps  # noqa: E402
 
 SUMMARY_NAME = "summary.json"
 LATENCY_PLOT_NAME = "latency.png"

@@ -1,11 +1,11 @@
 """Closed-loop grasp trials: N scenes, one attempt each, success rate with a Wilson 95% interval.
 
-    kd-grasp demo --trials --n 20 --scene single --objects transparent --depth-model none --seed 0
+    kd-grasp trials --n 20 --scene single --objects transparent --depth-model none --seed 0
 
-(also `kd-grasp sim trials`: add_trials_arguments / run_trials). Each attempt runs through the launched
+(`kd-grasp demo` shares the options: add_trials_arguments). Each attempt runs through the launched
 node graph (kd_grasp_ros.demo.session). The ablation `--depth-model none` starts the pipeline without
-depth completion: the grasp node reads the camera's raw depth. --publish-dir adds the summary to
-<dir>/trials/<tag>.json and regenerates <dir>/trials.md from every summary there.
+depth completion: the grasp node reads the camera's raw depth. --publish adds the summary to
+docs/results/trials/<tag>.json and regenerates docs/results/trials.md from every summary there.
 """
 
 from __future__ import annotations
@@ -19,10 +19,12 @@ from pathlib import Path
 
 from kd_grasp_ros.demo.config import NO_DEPTH_MODEL, DemoConfig, load_demo_config
 from kd_grasp_ros.demo.report import LATENCY_PLOT_NAME, SUMMARY_NAME, save_latency_plot, write_summary
+from kd_grasp_ros.resources import SOURCE_ROOT
 
 SCENES = {"single": "single", "clutter": "cluttered"}
 OBJECTS = {"opaque": 0.0, "transparent": 1.0, "mixed": 0.5}
 TRIALS_MD = "trials.md"
+RESULTS_DIR = SOURCE_ROOT / "docs" / "results"  # where --publish records summaries
 
 
 def add_trials_arguments(parser: argparse.ArgumentParser) -> None:
@@ -53,12 +55,11 @@ def add_trials_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="perception nodes as separate processes (use_composition:=false)",
     )
-    parser.add_argument("--report-dir", type=Path, default=None, help="output folder")
+    parser.add_argument("--out-dir", type=Path, default=None, help="output folder (default: the config's)")
     parser.add_argument(
-        "--publish-dir",
-        type=Path,
-        default=None,
-        help="also record the summary under DIR/trials/ and regenerate DIR/trials.md",
+        "--publish",
+        action="store_true",
+        help="also record the summary in docs/results/trials/ and regenerate docs/results/trials.md",
     )
 
 
@@ -72,7 +73,7 @@ def config_from_args(args: argparse.Namespace) -> DemoConfig:
         use_composition=False if args.separate else None,
         scene=SCENES.get(args.scene) if args.scene else None,
         transparent_ratio=OBJECTS.get(args.objects) if args.objects else None,
-        report_dir=str(args.report_dir) if args.report_dir else None,
+        report_dir=str(args.out_dir) if args.out_dir else None,
     )
 
 
@@ -176,10 +177,20 @@ def run_trials(args: argparse.Namespace) -> int:
     os.environ.setdefault("MUJOCO_GL", "osmesa")
     cfg = config_from_args(args)
     tag = run_tag(cfg)
-    out_dir = args.report_dir or Path("reports") / "trials" / tag
+    out_dir = args.out_dir or Path("reports") / "trials" / tag
     results, summary = run_session(cfg)
     write_session_report(results, summary, out_dir)
     print(f"-> {out_dir}")
-    if args.publish_dir is not None:
-        print(f"-> {publish(summary, tag, args.publish_dir)}")
+    if args.publish:
+        print(f"-> {publish(summary, tag, RESULTS_DIR)}")
     return 0
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """`kd-grasp trials`: the demo's options, statistics only."""
+    add_trials_arguments(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    """`kd-grasp trials`."""
+    return run_trials(args)

@@ -20,18 +20,14 @@ import cv2
 import numpy as np
 import torch
 
-from kd_grasp_ros.common.errors import KdGraspError
 from kd_grasp_ros.common.inference import DEFAULT_BACKEND, InferenceBackendError, InferenceNetwork
+from kd_grasp_ros.depth.checkpoint import load_model
 from kd_grasp_ros.depth.constants import DEPTH_RANGE_M, INPUT_SIZE, RAW_AGREEMENT_REL
+from kd_grasp_ros.depth.errors import DepthInputError, DepthModelError
 from kd_grasp_ros.depth.preprocess import predict_depth
-from kd_grasp_ros.depth.registry import DepthModelError, load_model
 from kd_grasp_ros.resources import ResourceNotFoundError, resolve_model
 
 __all__ = ["DepthCompleter", "DepthInputError", "DepthModelError"]
-
-
-class DepthInputError(KdGraspError, ValueError):
-    """The colour or depth image given to DepthCompleter is not what it expects."""
 
 
 def check_inputs(rgb: np.ndarray, depth_m: np.ndarray, depth_range: tuple[float, float]) -> np.ndarray:

@@ -25,9 +25,9 @@ import cv2
 import numpy as np
 import yaml
 
-from kd_grasp_ros.common.errors import KdGraspError
 from kd_grasp_ros.common.intrinsics import CameraIntrinsics
 from kd_grasp_ros.depth.constants import TEST_FRACTION, VAL_FRACTION
+from kd_grasp_ros.depth.errors import DepthDataError
 
 REAL_RGB_SUFFIX = "-transparent-rgb-img.jpg"
 REAL_RAW_SUFFIX = "-transparent-depth-img.exr"
@@ -37,10 +37,6 @@ REAL_INTRINSICS = "camera_intrinsics.yaml"
 SYN_DIRS = ("rgb-imgs", "depth-imgs-rectified", "segmentation-masks", "json-files")
 SYN_SUFFIXES = ("-rgb.jpg", "-depth-rectified.exr", "-segmentation-mask.png", "-masks.json")
 LAYOUTS = ("real", "synthetic")
-
-
-class DepthDataError(KdGraspError, RuntimeError):
-    """A ClearGrasp file or folder is missing, unreadable or inconsistent."""
 
 
 @dataclass(frozen=True)

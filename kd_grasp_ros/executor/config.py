@@ -10,13 +10,14 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import yaml
 
+from kd_grasp_ros.common.parameter_files import defaults_from_parameter_file, parameter
 from kd_grasp_ros.executor.errors import ExecutorConfigError
-from kd_grasp_ros.robot.gripper_params import GRIPPER_STROKE_M, TCP_LENGTH_M
-from kd_grasp_ros.robot.ur10e_params import HOME_Q
+from kd_grasp_ros.robot.gripper_params import GRIPPER_STROKE_M
 
 HARD_LINEAR_SPEED_MPS = 3.0  # ur_rtde moveL limit
 HARD_LINEAR_ACCEL_MPS2 = 150.0
@@ -33,62 +34,142 @@ CONNECTION_SETTINGS = ("robot_ip", "tcp_offset_m", "gripper_driver", "robotiq_po
 
 
 @dataclass(frozen=True)
+@defaults_from_parameter_file
 class ExecutorConfig:
-    """Every knob of the executor (see config/ur_executor.yaml for the documented defaults)."""
+    """Every knob of the executor, described once. ur_executor_node declares each as a parameter; the
+    defaults (also of keywords left out when built in code) are config/ur_executor.yaml's."""
 
-    robot_ip: str = ""
-    dry_run: bool = True
+    parameter_file: ClassVar[str] = "ur_executor.yaml"
+    section: ClassVar[str] = "ur_executor"
+
+    robot_ip: str = parameter(
+        "IP address of the UR controller; required, no default (empty refuses to configure)",
+        no_default=True,
+        default="",
+    )
+    dry_run: bool = parameter("plan, check and publish the plan but never move the robot")
     # Hand-eye calibration: eye_to_hand = camera pose in base_link; eye_in_hand = camera pose in tool0.
-    hand_eye_mode: str = "eye_to_hand"
-    camera_frame: str = "camera_color_optical_frame"
-    camera_xyz_m: tuple = (0.6, 0.0, 1.0)
-    camera_quat_xyzw: tuple = (1.0, 0.0, 0.0, 0.0)  # looking straight down
-    tcp_offset_m: float = TCP_LENGTH_M  # TCP along the flange z axis
+    hand_eye_mode: str = parameter(
+        "eye_to_hand (camera fixed in base_link) or eye_in_hand (camera on tool0)",
+        constraints=f"one of {', '.join(HAND_EYE_MODES)}",
+    )
+    camera_frame: str = parameter("frame_id of incoming grasps (the calibrated camera optical frame)")
+    camera_xyz_m: tuple[float, ...] = parameter(
+        "camera position (m) in base_link (eye_to_hand) or tool0 (eye_in_hand)"
+    )
+    camera_quat_xyzw: tuple[float, ...] = parameter(
+        "camera orientation quaternion (x, y, z, w), same parent frame as camera_xyz_m"
+    )
+    tcp_offset_m: float = parameter(
+        "TCP distance along the flange z axis (m); sent to the controller with setTcp", range=(0.0, 0.5)
+    )
     # Geometry of the attempt.
-    approach_mode: str = "vertical"
-    approach_offset_m: float = 0.10
-    grasp_depth_m: float = 0.025
-    lift_height_m: float = 0.15
-    place_mode: str = "none"
-    place_xyz_m: tuple = (0.4, -0.4, 0.3)
-    place_yaw_rad: float = 0.0
-    return_home: bool = True
-    home_q: tuple = tuple(float(v) for v in HOME_Q)
+    approach_mode: str = parameter(
+        "vertical (top-down, yaw from the grasp) or grasp_axis (approach along the grasp z)",
+        constraints=f"one of {', '.join(APPROACH_MODES)}",
+    )
+    approach_offset_m: float = parameter("pre-grasp distance back along the approach (m)", range=(0.0, 0.5))
+    grasp_depth_m: float = parameter(
+        "extra TCP travel past the grasp point along the approach (m); shortened so that the TCP "
+        "stays at or above z_floor_m (a grasp point below z_floor_m is refused)",
+        range=(-0.1, 0.1),
+    )
+    lift_height_m: float = parameter("lift after closing (m, base_link z)", range=(0.0, 0.5))
+    place_mode: str = parameter(
+        "none (hold after lift), drop (moveJ to place_xyz_m, open) or place (down, open, up)",
+        constraints=f"one of {', '.join(PLACE_MODES)}",
+    )
+    place_xyz_m: tuple[float, ...] = parameter("place/drop TCP position (m, base_link)")
+    place_yaw_rad: float = parameter(
+        "gripper yaw at the place point (rad about base_link z)", range=(-3.1416, 3.1416)
+    )
+    return_home: bool = parameter("moveJ to home_q at the end of an attempt")
+    home_q: tuple[float, ...] = parameter("home joint angles (rad)")
     # Safety.
-    workspace_min_m: tuple = (0.2, -0.8, 0.0)
-    workspace_max_m: tuple = (1.2, 0.8, 1.2)
-    z_floor_m: float = 0.02
-    min_quality: float = 0.5
-    max_candidates: int = 5  # candidates of one frame tried, best first, until one plans (1 = best only)
-    max_grasp_age_s: float = 2.0  # in either direction: a grasp stamped in the future is refused too
-    width_clamp_margin_m: float = 0.005  # widths up to this far beyond the stroke are clamped to it
-    max_linear_speed_mps: float = 0.5
-    max_linear_accel_mps2: float = 1.5
-    max_joint_speed_radps: float = 1.5
-    max_joint_accel_radps2: float = 3.0
-    max_joint_step_rad: float = 0.25  # largest joint change between samples of a linear move
-    linear_speed_mps: float = 0.25
-    linear_accel_mps2: float = 0.8
-    joint_speed_radps: float = 1.0
-    joint_accel_radps2: float = 2.0
+    workspace_min_m: tuple[float, ...] = parameter(
+        "workspace box lower corner (m, base_link); every waypoint must be inside"
+    )
+    workspace_max_m: tuple[float, ...] = parameter("workspace box upper corner (m, base_link)")
+    z_floor_m: float = parameter(
+        "lowest allowed TCP z (m, base_link), also checked along joint moves", range=(-0.5, 2.0)
+    )
+    min_quality: float = parameter("reject grasps below this quality", range=(0.0, 1.0))
+    max_candidates: int = parameter(
+        "grasp candidates of the latest frame (grasp_candidates + grasp_candidates_info, best first) "
+        "tried in order until one passes every check and plans; 1 = only grasp_pose",
+        range=MAX_CANDIDATES_RANGE,
+    )
+    max_grasp_age_s: float = parameter(
+        "reject grasps stamped more than this away from the node clock, older or in the future (s)",
+        range=(0.0, 3600.0),
+    )
+    width_clamp_margin_m: float = parameter(
+        "grasp widths up to this far beyond the gripper stroke are clamped to the stroke (m); "
+        "wider grasps are rejected",
+        range=(0.0, 0.05),
+    )
+    max_linear_speed_mps: float = parameter(
+        f"cap on linear speed (m/s); ur_rtde's own limit is {HARD_LINEAR_SPEED_MPS}",
+        range=(0.0, HARD_LINEAR_SPEED_MPS),
+    )
+    max_linear_accel_mps2: float = parameter(
+        "cap on linear acceleration (m/s^2)", range=(0.0, HARD_LINEAR_ACCEL_MPS2)
+    )
+    max_joint_speed_radps: float = parameter(
+        "cap on joint speed (rad/s)", range=(0.0, HARD_JOINT_SPEED_RADPS)
+    )
+    max_joint_accel_radps2: float = parameter(
+        "cap on joint acceleration (rad/s^2)", range=(0.0, HARD_JOINT_ACCEL_RADPS2)
+    )
+    max_joint_step_rad: float = parameter(
+        "largest joint change between samples of a linear move (wrist-flip guard, rad)", range=(0.0, 3.1416)
+    )
+    linear_speed_mps: float = parameter("moveL speed (m/s)", range=(0.0, HARD_LINEAR_SPEED_MPS))
+    linear_accel_mps2: float = parameter("moveL acceleration (m/s^2)", range=(0.0, HARD_LINEAR_ACCEL_MPS2))
+    joint_speed_radps: float = parameter("moveJ speed (rad/s)", range=(0.0, HARD_JOINT_SPEED_RADPS))
+    joint_accel_radps2: float = parameter(
+        "moveJ acceleration (rad/s^2)", range=(0.0, HARD_JOINT_ACCEL_RADPS2)
+    )
     # Gripper.
-    gripper_driver: str = "tool_digital"
-    gripper_output: int = 0
-    gripper_close_level: bool = True
-    gripper_settle_s: float = 0.3
-    robotiq_port: int = 63352
-    gripper_close_margin_m: float = 0.02  # Robotiq: close to the grasp width minus this
-    # Controller program: respect an operator's stop (and a stop after a protective stop) by default.
-    restart_control_script: bool = False
+    gripper_driver: str = parameter(
+        "tool_digital, standard_digital or robotiq (URCap socket)",
+        constraints=f"one of {', '.join(GRIPPER_DRIVERS)}",
+    )
+    gripper_output: int = parameter(
+        "digital output index driving the gripper (tool 0-1, standard 0-7)", range=(0, 7)
+    )
+    gripper_close_level: bool = parameter("output level that closes the gripper")
+    gripper_settle_s: float = parameter("wait after a gripper command is confirmed (s)", range=(0.0, 10.0))
+    robotiq_port: int = parameter("Robotiq URCap socket port", range=(1, 65535))
+    gripper_close_margin_m: float = parameter(
+        "Robotiq: close to the grasp width minus this, so the fingers press the object (m; "
+        "the stroke or more closes fully); digital grippers always close fully",
+        range=(0.0, 0.2),
+    )
+    restart_control_script: bool = parameter(
+        "re-upload and start ur_rtde's control script when it is not running (after an operator's "
+        "stop or a protective stop); false reports it and waits for the operator. A paused program "
+        "is never restarted"
+    )
     # Named timeouts.
-    connect_timeout_s: float = 5.0
-    motion_timeout_margin_s: float = 3.0
-    stream_stall_timeout_s: float = 0.5
-    gripper_timeout_s: float = 3.0
-    tcp_history_s: float = 5.0
-    max_tcp_history_gap_s: float = 0.1
-    arrival_tolerance_m: float = 0.002
-    stop_deceleration: float = 2.0  # stopL m/s^2 (stopJ uses the same number in rad/s^2)
+    connect_timeout_s: float = parameter("timeout for reaching the controller's ports (s)", range=(0.0, 60.0))
+    motion_timeout_margin_s: float = parameter(
+        "a move may take its expected duration plus this (s)", range=(0.0, 60.0)
+    )
+    stream_stall_timeout_s: float = parameter(
+        "RTDE stream silence that counts as a lost connection (s)", range=(0.0, 10.0)
+    )
+    gripper_timeout_s: float = parameter("timeout for gripper confirmation (s)", range=(0.0, 30.0))
+    tcp_history_s: float = parameter("length of the TCP pose history for eye-in-hand (s)", range=(0.0, 60.0))
+    max_tcp_history_gap_s: float = parameter(
+        "largest gap in the TCP history to interpolate across (s)", range=(0.0, 5.0)
+    )
+    arrival_tolerance_m: float = parameter(
+        "a linear move has arrived within this distance (m)", range=(0.0, 0.05)
+    )
+    stop_deceleration: float = parameter(
+        "stopL/stopJ deceleration on abort (m/s^2; stopJ uses the same number in rad/s^2)", range=(0.0, 40.0)
+    )
 
     def __post_init__(self) -> None:
         _choice("hand_eye_mode", self.hand_eye_mode, HAND_EYE_MODES)
@@ -175,7 +256,8 @@ class ExecutorConfig:
         if len(data) == 1 and isinstance(next(iter(data.values())), dict):
             inner = next(iter(data.values()))
             data = inner.get("ros__parameters", inner)
-        return cls.from_mapping({k: v for k, v in data.items() if k not in NODE_PARAMETERS})
+        node_only = {f.name for f in dataclasses.fields(ExecutorNodeSettings)}
+        return cls.from_mapping({k: v for k, v in data.items() if k not in node_only})
 
     @property
     def stroke_m(self) -> float:
@@ -197,161 +279,40 @@ def _non_negative(name: str, value: float) -> None:
         raise ExecutorConfigError(f"{name} must be a non-negative number, got {value!r}")
 
 
-# Description and allowed range (None = unbounded) of every setting, for ROS parameter descriptors.
-PARAMETER_HELP: dict[str, tuple[str, float | None, float | None]] = {
-    "robot_ip": (
-        "IP address of the UR controller; required, no default (empty refuses to configure)",
-        None,
-        None,
-    ),
-    "dry_run": ("plan, check and publish the plan but never move the robot (default true)", None, None),
-    "hand_eye_mode": ("eye_to_hand (camera fixed in base_link) or eye_in_hand (camera on tool0)", None, None),
-    "camera_frame": ("frame_id of incoming grasps (the calibrated camera optical frame)", None, None),
-    "camera_xyz_m": ("camera position (m) in base_link (eye_to_hand) or tool0 (eye_in_hand)", None, None),
-    "camera_quat_xyzw": (
-        "camera orientation quaternion (x, y, z, w), same parent frame as camera_xyz_m",
-        None,
-        None,
-    ),
-    "tcp_offset_m": (
-        "TCP distance along the flange z axis (m); sent to the controller with setTcp",
-        0.0,
-        0.5,
-    ),
-    "approach_mode": (
-        "vertical (top-down, yaw from the grasp) or grasp_axis (approach along the grasp z)",
-        None,
-        None,
-    ),
-    "approach_offset_m": ("pre-grasp distance back along the approach (m)", 0.0, 0.5),
-    "grasp_depth_m": (
-        "extra TCP travel past the grasp point along the approach (m); shortened so that the TCP "
-        "stays at or above z_floor_m (a grasp point below z_floor_m is refused)",
-        -0.1,
-        0.1,
-    ),
-    "lift_height_m": ("lift after closing (m, base_link z)", 0.0, 0.5),
-    "place_mode": (
-        "none (hold after lift), drop (moveJ to place_xyz_m, open) or place (down, open, up)",
-        None,
-        None,
-    ),
-    "place_xyz_m": ("place/drop TCP position (m, base_link)", None, None),
-    "place_yaw_rad": ("gripper yaw at the place point (rad about base_link z)", -3.1416, 3.1416),
-    "return_home": ("moveJ to home_q at the end of an attempt", None, None),
-    "home_q": ("home joint angles (rad)", None, None),
-    "workspace_min_m": (
-        "workspace box lower corner (m, base_link); every waypoint must be inside",
-        None,
-        None,
-    ),
-    "workspace_max_m": ("workspace box upper corner (m, base_link)", None, None),
-    "z_floor_m": ("lowest allowed TCP z (m, base_link), also checked along joint moves", -0.5, 2.0),
-    "min_quality": ("reject grasps below this quality", 0.0, 1.0),
-    "max_candidates": (
-        "grasp candidates of the latest frame (grasp_candidates + grasp_candidates_info, best first) "
-        "tried in order until one passes every check and plans; 1 = only grasp_pose",
-        *MAX_CANDIDATES_RANGE,
-    ),
-    "max_grasp_age_s": (
-        "reject grasps stamped more than this away from the node clock, older or in the future (s)",
-        0.0,
-        3600.0,
-    ),
-    "width_clamp_margin_m": (
-        "grasp widths up to this far beyond the gripper stroke are clamped to the stroke (m); "
-        "wider grasps are rejected",
-        0.0,
-        0.05,
-    ),
-    "max_linear_speed_mps": (
-        "cap on linear speed (m/s); ur_rtde's own limit is 3",
-        0.0,
-        HARD_LINEAR_SPEED_MPS,
-    ),
-    "max_linear_accel_mps2": ("cap on linear acceleration (m/s^2)", 0.0, HARD_LINEAR_ACCEL_MPS2),
-    "max_joint_speed_radps": ("cap on joint speed (rad/s)", 0.0, HARD_JOINT_SPEED_RADPS),
-    "max_joint_accel_radps2": ("cap on joint acceleration (rad/s^2)", 0.0, HARD_JOINT_ACCEL_RADPS2),
-    "max_joint_step_rad": (
-        "largest joint change between samples of a linear move (wrist-flip guard, rad)",
-        0.0,
-        3.1416,
-    ),
-    "linear_speed_mps": ("moveL speed (m/s)", 0.0, HARD_LINEAR_SPEED_MPS),
-    "linear_accel_mps2": ("moveL acceleration (m/s^2)", 0.0, HARD_LINEAR_ACCEL_MPS2),
-    "joint_speed_radps": ("moveJ speed (rad/s)", 0.0, HARD_JOINT_SPEED_RADPS),
-    "joint_accel_radps2": ("moveJ acceleration (rad/s^2)", 0.0, HARD_JOINT_ACCEL_RADPS2),
-    "gripper_driver": ("tool_digital, standard_digital or robotiq (URCap socket)", None, None),
-    "gripper_output": ("digital output index driving the gripper (tool 0-1, standard 0-7)", 0, 7),
-    "gripper_close_level": ("output level that closes the gripper", None, None),
-    "gripper_settle_s": ("wait after a gripper command is confirmed (s)", 0.0, 10.0),
-    "robotiq_port": ("Robotiq URCap socket port", 1, 65535),
-    "gripper_close_margin_m": (
-        "Robotiq: close to the grasp width minus this, so the fingers press the object (m; "
-        "the stroke or more closes fully); digital grippers always close fully",
-        0.0,
-        0.2,
-    ),
-    "restart_control_script": (
-        "re-upload and start ur_rtde's control script when it is not running (after an operator's "
-        "stop or a protective stop); false reports it and waits for the operator. A paused program "
-        "is never restarted",
-        None,
-        None,
-    ),
-    "connect_timeout_s": ("timeout for reaching the controller's ports (s)", 0.0, 60.0),
-    "motion_timeout_margin_s": ("a move may take its expected duration plus this (s)", 0.0, 60.0),
-    "stream_stall_timeout_s": ("RTDE stream silence that counts as a lost connection (s)", 0.0, 10.0),
-    "gripper_timeout_s": ("timeout for gripper confirmation (s)", 0.0, 30.0),
-    "tcp_history_s": ("length of the TCP pose history for eye-in-hand (s)", 0.0, 60.0),
-    "max_tcp_history_gap_s": ("largest gap in the TCP history to interpolate across (s)", 0.0, 5.0),
-    "arrival_tolerance_m": ("a linear move has arrived within this distance (m)", 0.0, 0.05),
-    "stop_deceleration": ("stopL/stopJ deceleration on abort (m/s^2, rad/s^2)", 0.0, 40.0),
-}
+@dataclass(frozen=True)
+class ExecutorNodeSettings:
+    """Settings of ur_executor_node only (not of the executor core), beside ExecutorConfig's in the
+    node's section of config/ur_executor.yaml, where their defaults are."""
 
-# Settings of the ROS node only (not of the executor core): name: (default, description, low, high).
-NODE_PARAMETERS: dict[str, tuple] = {
-    "autostart": (
-        False,
-        "configure (retrying every second) and activate on start-up, without a lifecycle manager",
-        None,
-        None,
-    ),
-    "auto_execute": (
-        False,
+    parameter_file: ClassVar[str] = ExecutorConfig.parameter_file
+    section: ClassVar[str] = ExecutorConfig.section
+
+    autostart: bool = parameter(
+        "configure (retrying every second) and activate on start-up, without a lifecycle manager"
+    )
+    auto_execute: bool = parameter(
         "execute every new frame automatically while active, once its grasp_pose with grasp_width and "
-        "grasp_quality (or, with max_candidates > 1, its grasp_candidates with their info) are in",
-        None,
-        None,
-    ),
-    "grasp_match_tolerance_s": (
-        0.2,
+        "grasp_quality (or, with max_candidates > 1, its grasp_candidates with their info) are in"
+    )
+    grasp_match_tolerance_s: float = parameter(
         "max arrival-time difference pairing grasp_width/quality with the pose, and "
         "grasp_candidates_info with grasp_candidates (s)",
-        0.0,
-        10.0,
-    ),
-    "diagnostics_period_s": (1.0, "diagnostics publishing period (s)", 0.05, 60.0),
-    "tcp_sample_period_s": (0.05, "TCP pose sampling period for the eye-in-hand history (s)", 0.005, 1.0),
-    "reconnect_period_s": (
-        1.0,
-        "after the robot connection is lost: seconds between reconnection attempts",
-        0.1,
-        60.0,
-    ),
-    "max_reconnect_attempts": (
-        30,
+        range=(0.0, 10.0),
+    )
+    diagnostics_period_s: float = parameter("diagnostics publishing period (s)", range=(0.05, 60.0))
+    tcp_sample_period_s: float = parameter(
+        "TCP pose sampling period for the eye-in-hand history (s)", range=(0.005, 1.0)
+    )
+    reconnect_period_s: float = parameter(
+        "after the robot connection is lost: seconds between reconnection attempts", range=(0.1, 60.0)
+    )
+    max_reconnect_attempts: int = parameter(
         "reconnection attempts before giving up (0 = never try; a new configure starts afresh)",
-        0,
-        100000,
-    ),
-    "trajectory_execution": (
-        False,
+        range=(0, 100000),
+    )
+    trajectory_execution: bool = parameter(
         "Gazebo/ros2_control: instead of moving through ur_rtde, send each armed attempt "
         "(dry_run false) as a JointTrajectory on ~/execute_trajectory, starting from joint_states; "
         "cancel, disarm or a safety-setting change sends an empty trajectory (the controller holds). "
-        "No robot connection is made; gripper actions are reported on ~/status only",
-        None,
-        None,
-    ),
-}
+        "No robot connection is made; gripper actions are reported on ~/status only"
+    )

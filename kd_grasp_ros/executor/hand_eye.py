@@ -23,7 +23,7 @@ from kd_grasp_ros.common.transforms import (
 )
 from kd_grasp_ros.executor.config import ExecutorConfig
 from kd_grasp_ros.executor.errors import UnsafeGraspError
-from kd_grasp_ros.executor.frames import tool_offset
+from kd_grasp_ros.executor.robot_frames import tool_offset
 
 
 class TcpPoseHistory:

@@ -21,7 +21,7 @@ import numpy as np
 from kd_grasp_ros.common.transforms import make_transform, rot_x, rot_z
 from kd_grasp_ros.executor.config import ExecutorConfig
 from kd_grasp_ros.executor.errors import UnsafeGraspError
-from kd_grasp_ros.executor.frames import ik_for_tcp, tcp_from_q
+from kd_grasp_ros.executor.robot_frames import ik_for_tcp, tcp_from_q
 from kd_grasp_ros.robot.kinematics import KinematicsError
 
 WRIST_TURN_WEIGHTS = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 3.0])  # yaw choice: wrist-3 turns count triple

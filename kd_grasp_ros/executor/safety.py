@@ -19,8 +19,8 @@ import numpy as np
 from kd_grasp_ros.common.grasp_types import GraspPose
 from kd_grasp_ros.executor.config import ExecutorConfig
 from kd_grasp_ros.executor.errors import UnsafeGraspError
-from kd_grasp_ros.executor.frames import ik_for_tcp, tcp_from_q, tool_offset
 from kd_grasp_ros.executor.planner import GraspPlan
+from kd_grasp_ros.executor.robot_frames import ik_for_tcp, tcp_from_q, tool_offset
 from kd_grasp_ros.robot.kinematics import KinematicsError, within_limits
 from kd_grasp_ros.robot.motion import JointPath, LinearPath
 

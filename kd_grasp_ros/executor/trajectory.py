@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kd_grasp_ros.executor.config import ExecutorConfig
-from kd_grasp_ros.executor.frames import ik_for_tcp, tcp_from_q, tool_offset
 from kd_grasp_ros.executor.planner import GraspPlan
+from kd_grasp_ros.executor.robot_frames import ik_for_tcp, tcp_from_q, tool_offset
 from kd_grasp_ros.robot.motion import JointPath, LinearPath, Profile
 from kd_grasp_ros.robot.ur10e_params import JOINT_NAMES
 

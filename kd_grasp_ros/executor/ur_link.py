@@ -25,7 +25,7 @@ from kd_grasp_ros.executor.errors import (
     RobotConnectionError,
     RobotStateError,
 )
-from kd_grasp_ros.executor.frames import base_link_to_ur_pose, ur_pose_to_base_link
+from kd_grasp_ros.executor.robot_frames import base_link_to_ur_pose, ur_pose_to_base_link
 from kd_grasp_ros.executor.rtde_outputs import RTDEOutputWriter
 from kd_grasp_ros.robot.motion import JointPath, LinearPath, Profile
 

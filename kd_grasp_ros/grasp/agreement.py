@@ -18,8 +18,8 @@ from tqdm import tqdm
 
 from kd_grasp_ros.grasp.augment import NO_AUGMENTATION, STRONG, AugmentConfig, augmented_view
 from kd_grasp_ros.grasp.constants import OUTPUT_NAMES
-from kd_grasp_ros.grasp.datasets import Scene
-from kd_grasp_ros.grasp.metric import rectangle_match
+from kd_grasp_ros.grasp.data import Scene
+from kd_grasp_ros.grasp.metrics import rectangle_match
 from kd_grasp_ros.grasp.postprocess import decode_maps, find_grasps, grasp_rectangle
 from kd_grasp_ros.grasp.preprocess import range_factor, rectangles_center
 from kd_grasp_ros.grasp.torch_data import DepthCache
@@ -97,7 +97,7 @@ def measure_agreement(
 
 def run_agreement(args, scenes: list[Scene]) -> int:
     from kd_grasp_ros.grasp.checkpoint import load_model
-    from kd_grasp_ros.grasp.training import load_teacher
+    from kd_grasp_ros.grasp.train import load_teacher
     from kd_grasp_ros.resources import resolve_model
 
     torch.set_num_threads(args.threads)
@@ -117,8 +117,8 @@ def run_agreement(args, scenes: list[Scene]) -> int:
             "model_name": info["model_cfg"]["name"],
             "teacher": args.teacher,
             "data": [str(d) for d in args.data],
+            "split_method": args.split_method,
             "split": args.split,
-            "which": args.which,
             "fold": getattr(args, "fold", None),
             "scenes": [s.name for s in scenes],
             "views_per_scene": args.views,

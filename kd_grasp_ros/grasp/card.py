@@ -1,7 +1,7 @@
-"""`kd-grasp grasp card`: a model card (JSON + Markdown) from a checkpoint and `eval` / `bench` results.
+"""`kd-grasp grasp card`: a model card (JSON + Markdown) from a checkpoint, `eval` and `bench` results.
 
 Every number in the card is copied from the JSON files written by `kd-grasp grasp eval` and
-`kd-grasp grasp bench`; nothing is typed in by hand.
+`kd-grasp bench` (bench.json); nothing is typed in by hand.
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from kd_grasp_ros.common.network_stats import bench_rows, count_parameters, latency_lines
 from kd_grasp_ros.grasp.checkpoint import load_model
 from kd_grasp_ros.grasp.errors import GraspDataError
-from kd_grasp_ros.grasp.models import count_parameters
 
 
 def _eval_row(report: dict) -> dict:
@@ -23,7 +23,7 @@ def _eval_row(report: dict) -> dict:
             "source",
             "dataset",
             "split",
-            "which",
+            "split_method",
             "n",
             "correct",
             "accuracy",
@@ -38,10 +38,6 @@ def build_card(
     model, ckpt = load_model(checkpoint)
     training = ckpt.get("training", {})
     extra = training.get("extra", {})
-    bench_row = None
-    if bench:
-        rows = [r for r in bench["rows"] if Path(r["model"]).name == checkpoint.name]
-        bench_row = rows[0] if rows else None
     return {
         "file": checkpoint.name,
         "model_name": model.cfg.name,
@@ -65,7 +61,7 @@ def build_card(
         "n_val_scenes": len(extra.get("val_scenes", [])),
         "held_out_eval": [_eval_row(e) for e in evals],
         "peer_eval": [_eval_row(e) for e in peer_evals],
-        "bench": bench_row,
+        "bench": bench_rows(bench, checkpoint.stem) if bench else [],
         "notes": notes,
     }
 
@@ -97,14 +93,12 @@ def card_markdown(card: dict) -> str:
     for row in card["held_out_eval"] + card["peer_eval"]:
         name = f"{row['model_name']} ({Path(row['model']).name})"
         lines.append(
-            f"| {name} | {', '.join(Path(d).as_posix() for d in row['dataset'])} | {row['which']} |"
+            f"| {name} | {', '.join(Path(d).as_posix() for d in row['dataset'])} | {row['split']} |"
             f" {row['n']} | {row['correct']} | {row['accuracy']:.3f} |"
         )
     if card["bench"]:
-        lat = card["bench"]["latency"]
-        lines += ["", "## Latency (`kd-grasp grasp bench`, batch 1, 300x300, CPU)", ""]
-        for key, value in lat.items():
-            lines.append(f"- {key}: median {value['median_ms']:.1f} ms, p90 {value['p90_ms']:.1f} ms")
+        lines += ["", "## Latency (`kd-grasp bench`, batch 1, 300x300, CPU)", ""]
+        lines += latency_lines(card["bench"])
     if card["notes"]:
         lines += ["", "## Notes", ""] + [f"- {n}" for n in card["notes"]]
     return "\n".join(lines) + "\n"
@@ -123,7 +117,7 @@ def run_card(args) -> int:
     peers = [_read_json(p) for p in args.peer_eval]
     bench = _read_json(args.bench) if args.bench else None
     card = build_card(Path(args.checkpoint), evals, peers, bench, args.note)
-    out = Path(args.checkpoint).with_suffix("")
+    out = (Path(args.out) if args.out else Path(args.checkpoint)).with_suffix("")
     out.with_suffix(".json").write_text(json.dumps(card, indent=1))
     out.with_suffix(".md").write_text(card_markdown(card))
     print(f"wrote {out.with_suffix('.json')} and {out.with_suffix('.md')}")

@@ -1,17 +1,17 @@
-"""`kd-grasp grasp train | distill | eval | bench | card`: GG-CNN training, distillation, evaluation."""
+"""`kd-grasp grasp train | distill | speed | eval | agreement | protocol | card`: GG-CNN training,
+distillation, evaluation. Latency of every network is measured by `kd-grasp bench`."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import shutil
-import sys
 from dataclasses import replace
 from pathlib import Path
 
 import torch
 
-from kd_grasp_ros.grasp.datasets import SPLITS, Scene, load_scenes, split_scenes
+from kd_grasp_ros.grasp.data import PARTS, SPLITS, Scene, load_scenes, split_scenes
+from kd_grasp_ros.grasp.errors import GraspDataError
 from kd_grasp_ros.grasp.models import MODEL_CONFIGS
 
 
@@ -24,7 +24,7 @@ def _add_data_arguments(p: argparse.ArgumentParser) -> None:
         help="file layout (the simulation's synthetic export uses the Cornell layout)",
     )
     p.add_argument(
-        "--split",
+        "--split-method",
         choices=SPLITS,
         default="sorted",
         help="sorted: first 90%% train / last 10%% test of each sorted list; random: image-wise; "
@@ -32,7 +32,22 @@ def _add_data_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--fold", type=int, default=0, help="objectwise: test fold 0-4")
     p.add_argument("--test-fraction", type=float, default=0.1)
+    p.add_argument(
+        "--val-fraction",
+        type=float,
+        default=0.1,
+        help="part of the train split held out for best-checkpoint selection (the val part)",
+    )
     p.add_argument("--seed", type=int, default=0, help="seeds the random split, augmentation and init")
+
+
+def _add_split_argument(p: argparse.ArgumentParser, default: str) -> None:
+    p.add_argument(
+        "--split",
+        choices=PARTS,
+        default=default,
+        help="which part of --split-method's split to use: train (without val), val, test, or all",
+    )
 
 
 def _add_training_arguments(p: argparse.ArgumentParser, default_model: str) -> None:
@@ -45,12 +60,6 @@ def _add_training_arguments(p: argparse.ArgumentParser, default_model: str) -> N
         default=[],
         help="extra labeled directories used whole for training, never split (e.g. the sim "
         "export next to an object-wise split of Cornell)",
-    )
-    p.add_argument(
-        "--val-fraction",
-        type=float,
-        default=0.1,
-        help="part of the train split held out for best-checkpoint selection",
     )
     p.add_argument("--epochs", type=int, default=50)
     p.add_argument("--batch-size", type=int, default=8)
@@ -76,7 +85,6 @@ def _add_training_arguments(p: argparse.ArgumentParser, default_model: str) -> N
     p.add_argument(
         "--out-dir", type=Path, required=True, help="run directory: last.pt, best.pt, history.json"
     )
-    p.add_argument("--export", type=Path, help="copy best.pt here at the end (e.g. models/grasp_*.pt)")
 
 
 def _add_augment_argument(p: argparse.ArgumentParser, default: str) -> None:
@@ -140,9 +148,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     ev = verbs.add_parser("eval", help="rectangle-metric accuracy on the held-out split; JSON + PNGs")
     _add_data_arguments(ev)
     ev.add_argument("--model", required=True, help="checkpoint, shipped model name or released state dict")
-    ev.add_argument("--which", choices=("test", "train", "all"), default="test")
+    _add_split_argument(ev, "test")
     ev.add_argument("--out", type=Path, required=True, help="JSON result file")
-    ev.add_argument("--png-dir", type=Path, help="per-image PNGs (default: next to --out)")
     ev.add_argument("--threads", type=int, default=1)
     ev.add_argument(
         "--angle-smoothing",
@@ -165,7 +172,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     _add_data_arguments(agree)
     agree.add_argument("--model", required=True, help="student checkpoint or shipped model name")
     agree.add_argument("--teacher", nargs="+", required=True, help="teacher(s); several are averaged")
-    agree.add_argument("--which", choices=("test", "train", "all"), default="test")
+    _add_split_argument(agree, "test")
     agree.add_argument("--views", type=int, default=4, help="strong views per scene (plus the plain crop)")
     agree.add_argument(
         "--teacher-range-input",
@@ -177,67 +184,56 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     proto = verbs.add_parser("protocol", help="our eval beside the GG-CNN reference code's protocol variants")
     _add_data_arguments(proto)
     proto.add_argument("--model", required=True)
-    proto.add_argument("--which", choices=("test", "train", "all"), default="all")
+    _add_split_argument(proto, "all")
     proto.add_argument("--threads", type=int, default=1)
     proto.add_argument("--out", type=Path, required=True, help="JSON result file")
-    bench = verbs.add_parser("bench", help="latency table of teacher, v1, v2 (and fast ConvT forms)")
-    bench.add_argument(
-        "--models",
-        nargs="+",
-        default=["grasp_ggcnn_teacher.pt", "grasp_student_v1.pt", "grasp_student_v2.pt"],
-    )
-    bench.add_argument("--threads", nargs="+", type=int, default=[1, 2])
-    bench.add_argument("--repeats", type=int, default=100)
-    bench.add_argument("--warmup", type=int, default=10)
-    bench.add_argument("--no-fast", action="store_true", help="skip the pixel-shuffle ConvT columns")
-    bench.add_argument("--out", type=Path, required=True, help="JSON result file")
     card = verbs.add_parser("card", help="write models/<name>.json + .md from eval/bench JSON files")
     card.add_argument("--checkpoint", required=True, help="e.g. models/grasp_student_v1.pt")
     card.add_argument("--eval", nargs="+", required=True, help="eval JSON files of this model")
     card.add_argument("--peer-eval", nargs="*", default=[], help="eval JSON files of peers (released)")
-    card.add_argument("--bench", help="bench JSON file")
+    card.add_argument("--bench", help="bench.json written by `kd-grasp bench`")
+    card.add_argument(
+        "--out", type=Path, help="card JSON path; the .md beside it (default: beside the checkpoint)"
+    )
     card.add_argument("--note", action="append", default=[], help="a note line (repeatable)")
 
 
-def split_groups(groups: list[list[Scene]], split: str, fraction: float, seed: int, fold: int = 0):
-    """Split each directory's scene list on its own; returns the concatenated (first, second) parts."""
-    first, second = [], []
-    for scenes in groups:
-        a, b = split_scenes(scenes, split, fraction, seed, fold)
-        first += a
-        second += b
-    return first, second
-
-
-def select_scenes(args) -> tuple[list[Scene], list[Scene]]:
-    """(train, test) over all --data directories, each split on its own."""
-    return split_groups(
-        load_scenes(args.data, args.dataset_kind), args.split, args.test_fraction, args.seed, args.fold
-    )
+def split_parts(args) -> dict[str, list[Scene]]:
+    """The parts of the --data directories, each directory split on its own: test by --split-method;
+    val = the last --val-fraction of the labeled rest (objectwise: of its objects, sorted); train = the
+    labeled rest without val; all = train + val + test."""
+    parts: dict[str, list[Scene]] = {"train": [], "val": [], "test": []}
+    val_method = "sorted" if args.split_method == "objectwise" else args.split_method
+    for scenes in load_scenes(args.data, args.dataset_kind):
+        rest, test = split_scenes(scenes, args.split_method, args.test_fraction, args.seed, args.fold)
+        train, val = split_scenes(
+            [s for s in rest if s.labeled], val_method, args.val_fraction, args.seed + 1
+        )
+        parts["train"] += train
+        parts["val"] += val
+        parts["test"] += test
+    parts["all"] = parts["train"] + parts["val"] + parts["test"]
+    return parts
 
 
 def _run_training(args, teacher: list[str] | None, alpha: float, kd_views: int) -> int:
     import cv2
 
-    from kd_grasp_ros.grasp.training import TrainingConfig, fit, tune_allocator
+    from kd_grasp_ros.grasp.train import TrainConfig, fit, tune_allocator
 
     torch.set_num_threads(args.threads)
     cv2.setNumThreads(1)
     tune_allocator()
-    train_groups = []
-    for scenes in load_scenes(args.data, args.dataset_kind):
-        train, _ = split_scenes(scenes, args.split, args.test_fraction, args.seed, args.fold)
-        train_groups.append([s for s in train if s.labeled])
-    labeled = [s for group in train_groups for s in group]
-    val_split = "sorted" if args.split == "objectwise" else args.split  # the last objects of the train part
-    fit_scenes, val_scenes = split_groups(train_groups, val_split, args.val_fraction, args.seed + 1)
+    parts = split_parts(args)
+    fit_scenes, val_scenes = list(parts["train"]), parts["val"]
+    n_labeled = len(fit_scenes)
     for d in args.train_only:
         for scenes in load_scenes([d], args.dataset_kind):
             fit_scenes += scenes
     for d in args.unlabeled:
         for scenes in load_scenes([d], args.dataset_kind):
             fit_scenes += [replace(s, positives=[], negatives=[]) for s in scenes]
-    cfg = TrainingConfig(
+    cfg = TrainConfig(
         model=args.model,
         teacher=teacher,
         alpha=alpha,
@@ -255,22 +251,19 @@ def _run_training(args, teacher: list[str] | None, alpha: float, kd_views: int) 
         fast_train=not args.no_fast_train,
         teacher_range_input=getattr(args, "teacher_range_input", False),
         extra={
-            "command": " ".join(["kd-grasp", "grasp", *sys.argv[2:]]),
+            "command": args.command_line,
             "data": [str(d) for d in args.data],
-            "split": args.split,
+            "split_method": args.split_method,
+            "fold": args.fold,
             "train_scenes": [s.name for s in fit_scenes],
             "val_scenes": [s.name for s in val_scenes],
         },
     )
     print(
-        f"{args.model}: {len(fit_scenes)} training scenes ({len(labeled) - len(val_scenes)} labeled), "
+        f"{args.model}: {len(fit_scenes)} training scenes ({n_labeled} labeled and split), "
         f"{len(val_scenes)} validation scenes; teacher={teacher} alpha={alpha}"
     )
     result = fit(cfg, fit_scenes, val_scenes, args.out_dir, resume=args.resume)
-    if args.export:
-        args.export.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(args.out_dir / "best.pt", args.export)
-        print(f"exported {args.out_dir / 'best.pt'} -> {args.export}")
     print(json.dumps(result))
     return 0
 
@@ -280,37 +273,30 @@ def run(args) -> int:
         return _run_training(args, teacher=None, alpha=0.0, kd_views=0)
     if args.verb == "distill":
         if not 0.0 <= args.alpha <= 1.0:
-            raise SystemExit(f"--alpha must be in [0, 1], got {args.alpha}")
+            raise GraspDataError(f"--alpha must be in [0, 1], got {args.alpha}")
         return _run_training(args, teacher=args.teacher, alpha=args.alpha, kd_views=args.kd_views)
     if args.verb == "speed":
         import cv2
 
         from kd_grasp_ros.grasp.speed import run_speed
-        from kd_grasp_ros.grasp.training import tune_allocator
+        from kd_grasp_ros.grasp.train import tune_allocator
 
         torch.set_num_threads(args.threads)
         cv2.setNumThreads(1)
         tune_allocator()  # as train/distill do
-        train, _ = select_scenes(args)
-        return run_speed(args, train)
+        return run_speed(args, split_parts(args)["train"])
     if args.verb == "eval":
         from kd_grasp_ros.grasp.eval_report import run_eval
 
-        return run_eval(args, select_scenes(args))
+        return run_eval(args, split_parts(args)[args.split])
     if args.verb == "agreement":
         from kd_grasp_ros.grasp.agreement import run_agreement
 
-        train, test = select_scenes(args)
-        return run_agreement(args, {"test": test, "train": train, "all": train + test}[args.which])
+        return run_agreement(args, split_parts(args)[args.split])
     if args.verb == "protocol":
         from kd_grasp_ros.grasp.protocol_check import run_protocol
 
-        train, test = select_scenes(args)
-        return run_protocol(args, {"test": test, "train": train, "all": train + test}[args.which])
-    if args.verb == "bench":
-        from kd_grasp_ros.grasp.bench import run_bench
-
-        return run_bench(args)
+        return run_protocol(args, split_parts(args)[args.split])
     if args.verb == "card":
         from kd_grasp_ros.grasp.card import run_card
 

@@ -6,26 +6,24 @@ import json
 
 import torch
 
+from kd_grasp_ros.common.network_stats import count_parameters
 from kd_grasp_ros.grasp.checkpoint import load_model
-from kd_grasp_ros.grasp.evaluation import evaluate
-from kd_grasp_ros.grasp.models import count_parameters
+from kd_grasp_ros.grasp.evaluate import evaluate
 from kd_grasp_ros.grasp.torch_data import DepthCache
 from kd_grasp_ros.grasp.visualize import save_result_png
 from kd_grasp_ros.resources import resolve_model
 
 
-def run_eval(args, split: tuple[list, list]) -> int:
-    """Evaluate args.model on the chosen split; returns 0."""
+def run_eval(args, scenes: list) -> int:
+    """Evaluate args.model on the scenes of the chosen --split part; returns 0."""
     torch.set_num_threads(args.threads)
     path = resolve_model(args.model)
     model, info = load_model(path)
-    train, test = split
-    scenes = {"test": test, "train": train, "all": train + test}[args.which]
     cache = DepthCache(as_z=args.depth == "z")
     result = evaluate(
         model, scenes, cache, keep_maps=True, progress=True, angle_smoothing=args.angle_smoothing
     )
-    png_dir = args.png_dir or args.out.with_suffix("")
+    png_dir = args.out.with_suffix("")  # per-image PNGs beside the JSON
     label = f"{info['model_cfg']['name']} ({path.name})"
     per_image = []
     for r in result.per_scene:
@@ -53,8 +51,8 @@ def run_eval(args, split: tuple[list, list]) -> int:
         "source": info.get("source", "checkpoint"),
         "parameters": count_parameters(model),
         "dataset": [str(d) for d in args.data],
+        "split_method": args.split_method,
         "split": args.split,
-        "which": args.which,
         "test_fraction": args.test_fraction,
         "fold": args.fold,
         "angle_smoothing": args.angle_smoothing,
@@ -67,5 +65,5 @@ def run_eval(args, split: tuple[list, list]) -> int:
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1))
-    print(f"{label}: accuracy {result.accuracy:.3f} on {result.n} {args.which} images -> {args.out}")
+    print(f"{label}: accuracy {result.accuracy:.3f} on {result.n} {args.split} images -> {args.out}")
     return 0

@@ -16,8 +16,8 @@ from skimage.draw import polygon
 from tqdm import tqdm
 
 from kd_grasp_ros.grasp.constants import METRIC_ANGLE_THRESHOLD, METRIC_IOU_THRESHOLD
-from kd_grasp_ros.grasp.datasets import Scene
-from kd_grasp_ros.grasp.metric import grasp_success
+from kd_grasp_ros.grasp.data import Scene
+from kd_grasp_ros.grasp.metrics import grasp_success
 from kd_grasp_ros.grasp.postprocess import decode_maps, find_grasps, grasp_rectangle
 from kd_grasp_ros.grasp.preprocess import make_sample
 from kd_grasp_ros.grasp.rectangles import GraspRectangle, angle_difference
@@ -106,8 +106,8 @@ def run_protocol(args, scenes: list[Scene]) -> int:
             "model": args.model,
             "model_name": info["model_cfg"]["name"],
             "data": [str(d) for d in args.data],
-            "which": args.which,
             "split": args.split,
+            "split_method": args.split_method,
         }
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)

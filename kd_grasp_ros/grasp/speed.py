@@ -15,9 +15,9 @@ from dataclasses import asdict
 
 import torch
 
-from kd_grasp_ros.grasp.datasets import Scene
-from kd_grasp_ros.grasp.training import (
-    TrainingConfig,
+from kd_grasp_ros.grasp.data import Scene
+from kd_grasp_ros.grasp.train import (
+    TrainConfig,
     build_training,
     make_loader,
     new_cache,
@@ -26,7 +26,7 @@ from kd_grasp_ros.grasp.training import (
 )
 
 
-def measure_speed(cfg: TrainingConfig, scenes: list[Scene], steps: int = 20, warmup: int = 3) -> dict:
+def measure_speed(cfg: TrainConfig, scenes: list[Scene], steps: int = 20, warmup: int = 3) -> dict:
     """{'samples_per_s', 'median_step_s', ...} over `steps` timed steps after `warmup` steps."""
     set_seed(cfg.seed)
     model, optimizer, teacher = build_training(cfg)
@@ -62,7 +62,7 @@ def measure_speed(cfg: TrainingConfig, scenes: list[Scene], steps: int = 20, war
 
 
 def run_speed(args, scenes: list[Scene]) -> int:
-    cfg = TrainingConfig(
+    cfg = TrainConfig(
         model=args.model,
         teacher=args.teacher,
         alpha=args.alpha if args.teacher else 0.0,

@@ -21,7 +21,7 @@ from torch.utils.data import Dataset
 
 from kd_grasp_ros.grasp.augment import STRONG, AugmentConfig, augmented_view
 from kd_grasp_ros.grasp.constants import NETWORK_INPUT_SIZE, ZOOM_MIN
-from kd_grasp_ros.grasp.datasets import Scene, read_depth
+from kd_grasp_ros.grasp.data import Scene, read_depth
 from kd_grasp_ros.grasp.labels import draw_label_maps
 from kd_grasp_ros.grasp.preprocess import (
     inpaint_missing,

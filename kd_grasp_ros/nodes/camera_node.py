@@ -12,6 +12,8 @@ recording) it logs the reason and retries every retry_period_s.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
+from typing import ClassVar
 
 from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.node import Node
@@ -21,10 +23,11 @@ from std_msgs.msg import Header
 
 from kd_grasp_ros.camera.realsense import CameraConfig, CameraError, RealSenseCamera
 from kd_grasp_ros.camera.timestamps import DeviceClock
+from kd_grasp_ros.common.parameter_files import parameter
 from kd_grasp_ros.nodes import topics
 from kd_grasp_ros.nodes.clock import now_seconds
 from kd_grasp_ros.nodes.diagnostics import ERROR, OK, diagnostic_array
-from kd_grasp_ros.nodes.parameters import declare
+from kd_grasp_ros.nodes.parameters import declare_values, from_values
 from kd_grasp_ros.nodes.qos import IMAGE_PUBLISHER_QOS
 from kd_grasp_ros.nodes.runner import run_node
 from kd_grasp_ros.ros_image import intrinsics_to_camera_info, numpy_to_image
@@ -34,61 +37,33 @@ NODE_NAME = "camera_node"
 POLLS_PER_FRAME = 2
 
 
+@dataclass(frozen=True)
+class CameraNodeParams:
+    """camera_node's own parameters, beside the camera's (CameraConfig); defaults in config/camera.yaml."""
+
+    parameter_file: ClassVar[str] = CameraConfig.parameter_file
+    section: ClassVar[str] = NODE_NAME
+
+    stall_timeout_s: float = parameter(
+        "no frame for this long (s) while streaming: close and reopen the stream (a stalled USB link or "
+        "recording playback)",
+        read_only=True,
+        range=(0.5, 60.0),
+    )
+    retry_period_s: float = parameter(
+        "wait between attempts to open the camera (s)", read_only=True, range=(0.1, 60.0)
+    )
+
+
 class CameraNode(Node):
     """Thin ROS shell around kd_grasp_ros.camera.realsense.RealSenseCamera."""
 
     def __init__(self, **kwargs):
         super().__init__(NODE_NAME, **kwargs)
-        config = CameraConfig(
-            serial_number=declare(
-                self, "serial_number", "", "RealSense serial number ('' = first device)", read_only=True
-            ),
-            playback_path=declare(
-                self,
-                "playback_path",
-                "",
-                "play this recording (.db3 from pyrealsense2 >= 2.56, .bag from older "
-                "SDKs) instead of a live device ('' = live)",
-                read_only=True,
-            ),
-            width=declare(self, "width", 640, "stream width (pixels)", read_only=True, int_range=(64, 1920)),
-            height=declare(
-                self, "height", 480, "stream height (pixels)", read_only=True, int_range=(48, 1080)
-            ),
-            fps=declare(self, "fps", 30, "stream rate (Hz)", read_only=True, int_range=(1, 90)),
-            repeat_playback=declare(self, "repeat_playback", True, "loop the recording", read_only=True),
-            real_time_playback=declare(
-                self,
-                "real_time_playback",
-                True,
-                "play the recording at its recorded rate (false: as fast as read)",
-                read_only=True,
-            ),
-            frame_id=declare(
-                self,
-                "frame_id",
-                topics.REALSENSE_COLOR_FRAME,
-                "optical frame of colour and aligned depth",
-                read_only=True,
-            ),
-        )
-        self.retry_period_s = declare(
-            self,
-            "retry_period_s",
-            2.0,
-            "wait between attempts to open the camera (s)",
-            read_only=True,
-            float_range=(0.1, 60.0),
-        )
-        self.stall_timeout_s = declare(
-            self,
-            "stall_timeout_s",
-            3.0,
-            "no frame for this long (s) while streaming: close and reopen "
-            "the stream (a stalled USB link or recording playback)",
-            read_only=True,
-            float_range=(0.5, 60.0),
-        )
+        values = declare_values(self, CameraConfig, CameraNodeParams)
+        config, own = from_values(CameraConfig, values), from_values(CameraNodeParams, values)
+        self.retry_period_s = own.retry_period_s
+        self.stall_timeout_s = own.stall_timeout_s
         self.last_frame_s = time.monotonic()
         self.camera = RealSenseCamera(config)
         self.device_clock = DeviceClock()

@@ -13,25 +13,26 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Header
 
-from kd_grasp_ros.common.inference import BACKENDS, DEFAULT_BACKEND
-from kd_grasp_ros.depth.completer import DepthCompleter, DepthInputError
-from kd_grasp_ros.depth.constants import DEPTH_RANGE_M, INPUT_SIZE, STUDENT_WEIGHTS
-from kd_grasp_ros.depth.registry import DepthModelError
+from kd_grasp_ros.common.inference import BACKENDS
+from kd_grasp_ros.common.parameter_files import parameter
+from kd_grasp_ros.depth.completer import DepthCompleter
+from kd_grasp_ros.depth.errors import DepthInputError, DepthModelError
 from kd_grasp_ros.nodes import topics
 from kd_grasp_ros.nodes.clock import LOG_THROTTLE_S, now_seconds, stamp_seconds
 from kd_grasp_ros.nodes.diagnostics import OK, WARN
-from kd_grasp_ros.nodes.frame_node import FrameProcessingNode
-from kd_grasp_ros.nodes.parameters import declare
+from kd_grasp_ros.nodes.frame_node import FrameParams, FrameProcessingNode
 from kd_grasp_ros.nodes.qos import IMAGE_PUBLISHER_QOS
 from kd_grasp_ros.nodes.runner import NodeStartupError, run_node
-from kd_grasp_ros.pipeline.frames import DEFAULT_MIN_VALID_FRACTION, FrameInputError
+from kd_grasp_ros.pipeline.frame_checks import FrameInputError
 from kd_grasp_ros.pipeline.perception import complete_frame
-from kd_grasp_ros.pipeline.sync import DEFAULT_QUEUE_SIZE, DEFAULT_SLOP_S, ApproximateTimeSynchronizer
+from kd_grasp_ros.pipeline.sync import ApproximateTimeSynchronizer
 from kd_grasp_ros.resources import ResourceNotFoundError, resolve_model
 from kd_grasp_ros.ros_image import (
     ImageConversionError,
@@ -56,98 +57,61 @@ CAMERA_INFO_FIELDS = (
 )
 
 
+@dataclass(frozen=True)
+class DepthCompletionParams(FrameParams):
+    """depth_completion_node's parameters; defaults in config/depth_completion.yaml."""
+
+    parameter_file: ClassVar[str] = "depth_completion.yaml"
+    section: ClassVar[str] = NODE_NAME
+
+    model_path: str = parameter(
+        "depth completion checkpoint: a path or a file name in the package's models/", read_only=True
+    )
+    device: str = parameter("device for inference (cpu; cuda, cuda:0 need backend torch)", read_only=True)
+    backend: str = parameter(
+        "inference backend: onnxruntime (CPU; its own thread budget) or torch",
+        read_only=True,
+        constraints=f"one of {', '.join(BACKENDS)}",
+    )
+    threads: int = parameter(
+        "CPU threads of this node's network (0 = one per core); "
+        "onnxruntime keeps them per node, torch's count is process-wide",
+        read_only=True,
+        range=(0, 64),
+    )
+    input_width: int = parameter("network input width (pixels)", read_only=True, range=(16, 4096))
+    input_height: int = parameter("network input height (pixels)", read_only=True, range=(16, 4096))
+    depth_min_m: float = parameter(
+        "nearest valid depth (m); nearer raw depth is treated as missing", read_only=True, range=(0.0, 10.0)
+    )
+    depth_max_m: float = parameter(
+        "farthest valid depth (m); farther raw depth is treated as missing", read_only=True, range=(0.1, 20.0)
+    )
+    sync_queue_size: int = parameter(
+        "colour/depth approximate-time queue (messages per stream)", read_only=True, range=(1, 100)
+    )
+    sync_slop_s: float = parameter(
+        "largest colour/depth stamp difference paired (s)", read_only=True, range=(0.0, 1.0)
+    )
+
+
 class DepthCompletionNode(FrameProcessingNode):
     """Thin ROS shell around kd_grasp_ros.depth.completer.DepthCompleter."""
 
     def __init__(self, **kwargs):
-        super().__init__(NODE_NAME, "depth completion", DEFAULT_MIN_VALID_FRACTION, **kwargs)
-        model = declare(
-            self,
-            "model_path",
-            STUDENT_WEIGHTS,
-            "depth completion checkpoint: a path or a file name in the package's models/",
-            read_only=True,
-        )
-        device = declare(
-            self,
-            "device",
-            "cpu",
-            "device for inference (cpu; cuda, cuda:0 need backend torch)",
-            read_only=True,
-        )
-        backend = declare(
-            self,
-            "backend",
-            DEFAULT_BACKEND,
-            "inference backend: onnxruntime (CPU; its own thread budget) or torch",
-            read_only=True,
-            constraints=f"one of {', '.join(BACKENDS)}",
-        )
-        input_width = declare(
-            self,
-            "input_width",
-            INPUT_SIZE[0],
-            "network input width (pixels)",
-            read_only=True,
-            int_range=(16, 4096),
-        )
-        input_height = declare(
-            self,
-            "input_height",
-            INPUT_SIZE[1],
-            "network input height (pixels)",
-            read_only=True,
-            int_range=(16, 4096),
-        )
-        depth_min = declare(
-            self,
-            "depth_min_m",
-            DEPTH_RANGE_M[0],
-            "nearest valid depth (m)",
-            read_only=True,
-            float_range=(0.0, 10.0),
-        )
-        depth_max = declare(
-            self,
-            "depth_max_m",
-            DEPTH_RANGE_M[1],
-            "farthest valid depth (m)",
-            read_only=True,
-            float_range=(0.1, 20.0),
-        )
-        threads = declare(
-            self,
-            "threads",
-            0,
-            "CPU threads of this node's network (0 = one per core); "
-            "onnxruntime keeps them per node, torch's count is process-wide",
-            read_only=True,
-            int_range=(0, 64),
-        )
-        queue_size = declare(
-            self,
-            "sync_queue_size",
-            DEFAULT_QUEUE_SIZE,
-            "colour/depth approximate-time queue (messages per stream)",
-            read_only=True,
-            int_range=(1, 100),
-        )
-        slop = declare(
-            self,
-            "sync_slop_s",
-            DEFAULT_SLOP_S,
-            "largest colour/depth stamp difference paired (s)",
-            read_only=True,
-            float_range=(0.0, 1.0),
-        )
+        super().__init__(NODE_NAME, "depth completion", DepthCompletionParams, **kwargs)
+        p = self.params
+        model, device, backend = p.model_path, p.device, p.backend
+        input_width, input_height = p.input_width, p.input_height
+        depth_min, depth_max = p.depth_min_m, p.depth_max_m
         if depth_min >= depth_max:
             raise NodeStartupError(f"depth_min_m ({depth_min}) must be below depth_max_m ({depth_max})")
         self.completer = load_completer(
-            model, device, backend, (input_width, input_height), (depth_min, depth_max), threads or None
+            model, device, backend, (input_width, input_height), (depth_min, depth_max), p.threads or None
         )
         self.add_on_set_parameters_callback(self.on_set_common_parameters)
 
-        self.sync = ApproximateTimeSynchronizer(("color", "depth"), queue_size, slop)
+        self.sync = ApproximateTimeSynchronizer(("color", "depth"), p.sync_queue_size, p.sync_slop_s)
         self.consumers: list[Callable[[Header, np.ndarray, CameraInfo], None]] = []
         self.start_worker(self._complete)
         self.pub_depth = self.create_publisher(Image, topics.COMPLETED_DEPTH, IMAGE_PUBLISHER_QOS)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from diagnostic_msgs.msg import DiagnosticArray
@@ -18,55 +19,53 @@ from rcl_interfaces.msg import SetParametersResult
 from rclpy.node import Node
 from sensor_msgs.msg import CameraInfo
 
+from kd_grasp_ros.common.parameter_files import parameter
 from kd_grasp_ros.nodes import topics
 from kd_grasp_ros.nodes.clock import LOG_THROTTLE_S, now_seconds, stamp_seconds
 from kd_grasp_ros.nodes.diagnostics import ERROR, WARN, diagnostic_array
-from kd_grasp_ros.nodes.parameters import declare
+from kd_grasp_ros.nodes.parameters import declare_all
 from kd_grasp_ros.nodes.qos import INPUT_QOS_CHOICES, QoSChoiceError, input_qos
 from kd_grasp_ros.nodes.runner import NodeStartupError
-from kd_grasp_ros.pipeline.frames import DEFAULT_MAX_AGE_S, DEFAULT_MAX_FUTURE_S, StaleFrameFilter
+from kd_grasp_ros.pipeline.frame_checks import StaleFrameFilter
 from kd_grasp_ros.pipeline.latest_frame import FrameWorker
 
 # How long destroy_node waits for the frame being inferred (the process's exit deadline bounds it too).
 WORKER_STOP_TIMEOUT_S = 3.0
 
 
+@dataclass(frozen=True)
+class FrameParams:
+    """Parameters of every frame-processing node (defaults: its parameter file; see parameter_files)."""
+
+    max_age_s: float = parameter(
+        "frames older than this vs. the node clock are dropped (s, 0 = never)", range=(0.0, 60.0)
+    )
+    max_future_s: float = parameter(
+        "frames stamped further ahead of the node clock are refused (s)", range=(0.0, 60.0)
+    )
+    min_valid_fraction: float = parameter(
+        "frames with fewer valid depth pixels are refused (0-1)", range=(0.0, 1.0)
+    )
+    input_qos: str = parameter(
+        "QoS of the image subscriptions: sensor_data (best effort, matches any "
+        "publisher) or reliable (no drops, needs reliable publishers)",
+        read_only=True,
+        constraints=f"one of {', '.join(INPUT_QOS_CHOICES)}",
+    )
+
+
 class FrameProcessingNode(Node):
     """A node that turns camera frames into results; subclasses add models, inputs and outputs."""
 
-    def __init__(self, node_name: str, purpose: str, min_valid_fraction: float, **kwargs):
+    def __init__(self, node_name: str, purpose: str, params_class: type[FrameParams], **kwargs):
+        """Declares every parameter of `params_class` (a FrameParams) into `self.params`."""
         super().__init__(node_name, **kwargs)
         self.purpose = purpose
-        self.max_age_s = declare(
-            self,
-            "max_age_s",
-            DEFAULT_MAX_AGE_S,
-            "frames older than this vs. the node clock are dropped (s, 0 = never)",
-            float_range=(0.0, 60.0),
-        )
-        self.max_future_s = declare(
-            self,
-            "max_future_s",
-            DEFAULT_MAX_FUTURE_S,
-            "frames stamped further ahead of the node clock are refused (s)",
-            float_range=(0.0, 60.0),
-        )
-        self.min_valid_fraction = declare(
-            self,
-            "min_valid_fraction",
-            min_valid_fraction,
-            "frames with fewer valid depth pixels are refused (0-1)",
-            float_range=(0.0, 1.0),
-        )
-        qos_choice = declare(
-            self,
-            "input_qos",
-            "sensor_data",
-            "QoS of the image subscriptions: sensor_data (best effort, matches any "
-            "publisher) or reliable (no drops, needs reliable publishers)",
-            read_only=True,
-            constraints=f"one of {', '.join(INPUT_QOS_CHOICES)}",
-        )
+        self.params = declare_all(self, params_class)
+        self.max_age_s = self.params.max_age_s
+        self.max_future_s = self.params.max_future_s
+        self.min_valid_fraction = self.params.min_valid_fraction
+        qos_choice = self.params.input_qos
         try:
             self.input_qos = input_qos(qos_choice)
         except QoSChoiceError as exc:

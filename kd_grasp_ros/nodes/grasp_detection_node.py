@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
+from typing import ClassVar
 
 import numpy as np
 from geometry_msgs.msg import PoseArray, PoseStamped
@@ -24,28 +25,24 @@ from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Float32, Float32MultiArray, Header
 from visualization_msgs.msg import MarkerArray
 
-from kd_grasp_ros.common.inference import BACKENDS, DEFAULT_BACKEND
-from kd_grasp_ros.grasp.constants import DEPLOYED_CROP_SIZE, NETWORK_INPUT_SIZE, PEAK_THRESHOLD
+from kd_grasp_ros.common.inference import BACKENDS
+from kd_grasp_ros.common.parameter_files import parameter
+from kd_grasp_ros.grasp.constants import NETWORK_INPUT_SIZE
 from kd_grasp_ros.grasp.detector import GraspDetector
 from kd_grasp_ros.grasp.errors import GraspInputError, GraspModelError
 from kd_grasp_ros.grasp.grasp_pose import image_grasp_to_pose
 from kd_grasp_ros.nodes import topics
 from kd_grasp_ros.nodes.clock import LOG_THROTTLE_S, now_seconds, stamp_seconds
 from kd_grasp_ros.nodes.diagnostics import OK
-from kd_grasp_ros.nodes.frame_node import FrameProcessingNode
+from kd_grasp_ros.nodes.frame_node import FrameParams, FrameProcessingNode
 from kd_grasp_ros.nodes.grasp_messages import candidates_info_msg, grasp_markers, pose_to_msg
-from kd_grasp_ros.nodes.parameters import declare, values
+from kd_grasp_ros.nodes.parameters import values
 from kd_grasp_ros.nodes.qos import IMAGE_PUBLISHER_QOS
 from kd_grasp_ros.nodes.runner import NodeStartupError, run_node
-from kd_grasp_ros.pipeline.frames import FrameInputError
-from kd_grasp_ros.pipeline.grasp_stage import (
-    DEFAULT_GRASP_MODEL,
-    DEFAULT_TOP_K,
-    GraspFilterConfig,
-    GraspStageConfigError,
-)
-from kd_grasp_ros.pipeline.perception import GRASP_MIN_VALID_FRACTION, detect_frame
-from kd_grasp_ros.pipeline.visualise import quality_heatmap
+from kd_grasp_ros.pipeline.frame_checks import FrameInputError
+from kd_grasp_ros.pipeline.grasp_stage import GraspFilterConfig, GraspStageConfigError
+from kd_grasp_ros.pipeline.perception import detect_frame
+from kd_grasp_ros.pipeline.visualize import quality_heatmap
 from kd_grasp_ros.resources import ResourceNotFoundError, resolve_model
 from kd_grasp_ros.ros_image import (
     ImageConversionError,
@@ -69,86 +66,61 @@ class DepthFrame:
     depth_m: np.ndarray | None = None
 
 
+@dataclass(frozen=True)
+class GraspDetectionParams(FrameParams):
+    """grasp_detection_node's parameters; defaults in config/grasp_detection.yaml."""
+
+    parameter_file: ClassVar[str] = "grasp_detection.yaml"
+    section: ClassVar[str] = NODE_NAME
+
+    model_path: str = parameter(
+        "grasp network checkpoint: a path or a file name in the package's models/", read_only=True
+    )
+    device: str = parameter("device for inference (cpu; cuda, cuda:0 need backend torch)", read_only=True)
+    backend: str = parameter(
+        "inference backend: onnxruntime (CPU; its own thread budget) or torch",
+        read_only=True,
+        constraints=f"one of {', '.join(BACKENDS)}",
+    )
+    threads: int = parameter(
+        "CPU threads of this node's network (0 = one per core); "
+        "onnxruntime keeps them per node, torch's count is process-wide",
+        read_only=True,
+        range=(0, 64),
+    )
+    crop_size: int = parameter(
+        f"square depth crop around crop_center, resized to the network's {NETWORK_INPUT_SIZE} px (pixels)",
+        read_only=True,
+        range=(32, 2048),
+    )
+    crop_center: list[int] = parameter("[row, col] centre of the network crop (pixels; -1 = image centre)")
+    top_k: int = parameter("most grasp candidates published per frame", range=(1, 100))
+    min_quality: float = parameter(
+        "grasps with a lower predicted quality are discarded (0-1)", range=(0.0, 1.0)
+    )
+    workspace_min: list[float] = parameter(
+        "[x, y, z] lower corner of the accepted grasp positions, camera optical frame (m)"
+    )
+    workspace_max: list[float] = parameter(
+        "[x, y, z] upper corner of the accepted grasp positions, camera optical frame (m)"
+    )
+    publish_quality_image: bool = parameter("publish the colour-mapped quality map on grasp_quality_image")
+
+
 class GraspDetectionNode(FrameProcessingNode):
     """Thin ROS shell around GraspDetector + kd_grasp_ros.pipeline.grasp_stage."""
 
     def __init__(self, subscribe_depth: bool = True, **kwargs):
         """subscribe_depth False: depth only through submit_completed() (pipeline_composed)."""
-        super().__init__(NODE_NAME, "grasp detection", GRASP_MIN_VALID_FRACTION, **kwargs)
-        model = declare(
-            self,
-            "model_path",
-            DEFAULT_GRASP_MODEL,
-            "grasp network checkpoint: a path or a file name in the package's models/",
-            read_only=True,
-        )
-        device = declare(
-            self,
-            "device",
-            "cpu",
-            "device for inference (cpu; cuda, cuda:0 need backend torch)",
-            read_only=True,
-        )
-        backend = declare(
-            self,
-            "backend",
-            DEFAULT_BACKEND,
-            "inference backend: onnxruntime (CPU; its own thread budget) or torch",
-            read_only=True,
-            constraints=f"one of {', '.join(BACKENDS)}",
-        )
-        crop_size = declare(
-            self,
-            "crop_size",
-            DEPLOYED_CROP_SIZE,
-            f"square depth crop around crop_center, resized to the network's "
-            f"{NETWORK_INPUT_SIZE} px (pixels)",
-            read_only=True,
-            int_range=(32, 2048),
-        )
-        threads = declare(
-            self,
-            "threads",
-            0,
-            "CPU threads of this node's network (0 = one per core); "
-            "onnxruntime keeps them per node, torch's count is process-wide",
-            read_only=True,
-            int_range=(0, 64),
-        )
-        declare(self, "top_k", DEFAULT_TOP_K, "most grasp candidates published per frame", int_range=(1, 100))
-        declare(
-            self,
-            "min_quality",
-            PEAK_THRESHOLD,
-            "grasps with a lower predicted quality are discarded (0-1)",
-            float_range=(0.0, 1.0),
-        )
-        declare(
-            self,
-            "workspace_min",
-            [-1.0, -1.0, 0.1],
-            "[x, y, z] lower corner of the accepted grasp positions, camera optical frame (m)",
-        )
-        declare(
-            self,
-            "workspace_max",
-            [1.0, 1.0, 2.0],
-            "[x, y, z] upper corner of the accepted grasp positions, camera optical frame (m)",
-        )
-        declare(
-            self, "crop_center", [-1, -1], "[row, col] centre of the network crop (pixels; -1 = image centre)"
-        )
-        self.publish_quality_image = declare(
-            self,
-            "publish_quality_image",
-            True,
-            "publish the colour-mapped quality map on grasp_quality_image",
-        )
+        super().__init__(NODE_NAME, "grasp detection", GraspDetectionParams, **kwargs)
+        p = self.params
+        model, device, backend, crop_size = p.model_path, p.device, p.backend, p.crop_size
+        self.publish_quality_image = p.publish_quality_image
         try:
             self.filter_cfg = filter_config(values(self, FILTER_PARAMETERS))
         except GraspStageConfigError as exc:
             raise NodeStartupError(f"{NODE_NAME}: {exc}") from exc
-        self.detector = load_detector(model, device, backend, crop_size, threads or None)
+        self.detector = load_detector(model, device, backend, crop_size, p.threads or None)
         self.add_on_set_parameters_callback(self._on_set_parameters)
 
         self.frames_without_grasp = 0

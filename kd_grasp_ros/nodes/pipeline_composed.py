@@ -35,20 +35,21 @@ def get_args_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def build_nodes(with_camera: bool, depth_completion: bool) -> list:
-    """The node objects of the composed pipeline, in data-flow order, the depth handed over in memory."""
+def build_nodes(with_camera: bool, depth_completion: bool, **node_kwargs) -> list:
+    """The node objects of the composed pipeline, in data-flow order, the depth handed over in memory
+    (`node_kwargs`, e.g. context, go to every node)."""
     from kd_grasp_ros.nodes.grasp_detection_node import GraspDetectionNode
 
     nodes = []
     if with_camera:
         from kd_grasp_ros.nodes.camera_node import CameraNode
 
-        nodes.append(CameraNode())
-    grasp = GraspDetectionNode(subscribe_depth=not depth_completion)
+        nodes.append(CameraNode(**node_kwargs))
+    grasp = GraspDetectionNode(subscribe_depth=not depth_completion, **node_kwargs)
     if depth_completion:
         from kd_grasp_ros.nodes.depth_completion_node import DepthCompletionNode
 
-        depth = DepthCompletionNode()
+        depth = DepthCompletionNode(**node_kwargs)
         depth.add_consumer(grasp.submit_completed)
         nodes.append(depth)
     nodes.append(grasp)

@@ -19,6 +19,7 @@ import dataclasses
 import json
 import threading
 import time
+from typing import ClassVar
 
 import numpy as np
 from diagnostic_msgs.msg import DiagnosticArray
@@ -28,10 +29,11 @@ from sensor_msgs.msg import CameraInfo, Image, JointState
 from std_msgs.msg import Header
 from std_srvs.srv import Trigger
 
+from kd_grasp_ros.common.parameter_files import parameter
 from kd_grasp_ros.nodes import topics
 from kd_grasp_ros.nodes.clock import LOG_THROTTLE_S
 from kd_grasp_ros.nodes.diagnostics import ERROR, OK, diagnostic_array
-from kd_grasp_ros.nodes.parameters import declare
+from kd_grasp_ros.nodes.parameters import declare_all
 from kd_grasp_ros.nodes.qos import IMAGE_PUBLISHER_QOS
 from kd_grasp_ros.nodes.runner import NodeStartupError, run_node
 from kd_grasp_ros.pipeline.controller_mirror import ControllerLinkError, ControllerMirror
@@ -45,76 +47,60 @@ MAX_STEP_S = 0.1
 EXECUTOR_TARGET_TOPIC = "ur_executor/target_pose"  # the executor's planned grasp TCP (base_link)
 
 
+@dataclasses.dataclass(frozen=True)
+class SimWorldParams:
+    """sim_world_node's parameters; defaults in config/sim_world_node.yaml (the cell: config/sim.yaml)."""
+
+    parameter_file: ClassVar[str] = "sim_world_node.yaml"
+    section: ClassVar[str] = NODE_NAME
+
+    seed: int = parameter("scene seed (objects and their poses), used at start and by ~/new_scene")
+    sim_config: str = parameter("simulation YAML ('' = the package's config/sim.yaml)", read_only=True)
+    scene_mode: str = parameter("~/new_scene: single | cluttered ('' = the simulation YAML's)")
+    transparent_ratio: float = parameter(
+        "~/new_scene: probability that an object is transparent (-1 = the simulation YAML's)",
+        range=(-1.0, 1.0),
+    )
+    target_radius_m: float = parameter(
+        "scoring: no object under the planned grasp -> the nearest centre within this distance (m, xy) is "
+        "the target",
+        read_only=True,
+        range=(0.0, 1.0),
+    )
+    camera_rate_hz: float = parameter(
+        "rendered camera frames per second (Hz; software rendering takes ~0.4 s a frame)",
+        read_only=True,
+        range=(0.1, 30.0),
+    )
+    physics_rate_hz: float = parameter(
+        "physics / mirroring updates per second (Hz)", read_only=True, range=(1.0, 500.0)
+    )
+    robot_ip: str = parameter(
+        "(emulated) UR controller to mirror over RTDE ('' = arm stays at home)", read_only=True
+    )
+    gripper_output: int = parameter(
+        "tool digital output driving the gripper (the executor's gripper_output)",
+        read_only=True,
+        range=(0, 1),
+    )
+    gripper_close_level: bool = parameter("output level that closes the gripper", read_only=True)
+    reconnect_period_s: float = parameter(
+        "wait between RTDE connection attempts (s)", read_only=True, range=(0.1, 60.0)
+    )
+
+
 class SimWorldNode(Node):
     """Thin ROS shell around kd_grasp_ros.sim.world.SimWorld."""
 
     def __init__(self, **kwargs):
         super().__init__(NODE_NAME, **kwargs)
-        seed = declare(
-            self, "seed", 0, "scene seed (objects and their poses), used at start and by ~/new_scene"
-        )
-        sim_config = declare(
-            self, "sim_config", "", "simulation YAML ('' = the package's config/sim.yaml)", read_only=True
-        )
-        declare(self, "scene_mode", "", "~/new_scene: single | cluttered ('' = the simulation YAML's)")
-        declare(
-            self,
-            "transparent_ratio",
-            -1.0,
-            "~/new_scene: probability that an object is transparent (-1 = the simulation YAML's)",
-            float_range=(-1.0, 1.0),
-        )
-        self.target_radius_m = declare(
-            self,
-            "target_radius_m",
-            0.06,
-            "scoring: no object under the planned grasp -> the nearest centre "
-            "within this distance (m, xy) is the target",
-            read_only=True,
-            float_range=(0.0, 1.0),
-        )
-        camera_rate = declare(
-            self,
-            "camera_rate_hz",
-            2.0,
-            "rendered camera frames per second (Hz)",
-            read_only=True,
-            float_range=(0.1, 30.0),
-        )
-        self.physics_period_s = 1.0 / declare(
-            self,
-            "physics_rate_hz",
-            50.0,
-            "physics / mirroring updates per second (Hz)",
-            read_only=True,
-            float_range=(1.0, 500.0),
-        )
-        self.robot_ip = declare(
-            self,
-            "robot_ip",
-            "",
-            "(emulated) UR controller to mirror over RTDE ('' = arm stays at home)",
-            read_only=True,
-        )
-        tool_output = declare(
-            self,
-            "gripper_tool_output",
-            0,
-            "tool digital output driving the gripper",
-            read_only=True,
-            int_range=(0, 1),
-        )
-        close_level = declare(
-            self, "gripper_close_level", True, "output level that closes the gripper", read_only=True
-        )
-        self.reconnect_period_s = declare(
-            self,
-            "reconnect_period_s",
-            2.0,
-            "wait between RTDE connection attempts (s)",
-            read_only=True,
-            float_range=(0.1, 60.0),
-        )
+        p = declare_all(self, SimWorldParams)
+        seed, sim_config, camera_rate = p.seed, p.sim_config, p.camera_rate_hz
+        self.target_radius_m = p.target_radius_m
+        self.physics_period_s = 1.0 / p.physics_rate_hz
+        self.robot_ip = p.robot_ip
+        tool_output, close_level = p.gripper_output, p.gripper_close_level
+        self.reconnect_period_s = p.reconnect_period_s
         self.world = _make_world(sim_config, seed)
         self.scene_seed = seed
         self.target: str | None = None

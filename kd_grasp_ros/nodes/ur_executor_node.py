@@ -3,7 +3,7 @@
 Lifecycle: configure = read parameters and connect (robot_ip is required), activate = arm (a Robotiq
 gripper is activated here, never in dry_run), deactivate = disarm: a running attempt is cancelled and
 deactivate returns only once the arm has stopped (or fails, saying so), cleanup = disconnect.
-`dry_run` (default true) plans, checks and publishes the plan but never moves.
+`dry_run` (true in config/ur_executor.yaml) plans, checks and publishes the plan but never moves.
 
 Subscribes: grasp_pose (geometry_msgs/PoseStamped, best grasp, z approach / y closing),
 grasp_width and grasp_quality (std_msgs/Float32, paired with the pose that arrived within
@@ -29,10 +29,10 @@ reason, error, candidate), ~/target_pose (PoseStamped: the planned grasp TCP in 
 users), ~/planned_path (PoseArray of TCP targets in base_link), ~/planned_trajectory (JointTrajectory
 of every plan, dry or not), ~/execute_trajectory (JointTrajectory, only with trajectory_execution when
 armed and not dry_run; empty = stop), /diagnostics (the truth about the robot connection).
-Parameters: every ExecutorConfig field (executor/config.py PARAMETER_HELP: robot_ip, dry_run, hand-eye,
-attempt geometry, safety limits incl. max_candidates, gripper, timeouts) and the node's own
-NODE_PARAMETERS (autostart, auto_execute, grasp_match_tolerance_s, diagnostics_period_s,
-tcp_sample_period_s, reconnect_period_s, max_reconnect_attempts, trajectory_execution).
+Parameters: every ExecutorConfig field (executor/config.py: robot_ip, dry_run, hand-eye, attempt
+geometry, safety limits incl. max_candidates, gripper, timeouts) and the node's own ExecutorNodeSettings
+(autostart, auto_execute, grasp_match_tolerance_s, diagnostics_period_s, tcp_sample_period_s,
+reconnect_period_s, max_reconnect_attempts, trajectory_execution); defaults in config/ur_executor.yaml.
 With auto_execute, each new frame is tried once, as soon as it is complete: grasp_pose with its
 grasp_width and grasp_quality or, with max_candidates > 1 once grasp_candidates have been seen, its
 candidates and their info (the grasp node publishes them after grasp_pose).
@@ -69,7 +69,7 @@ from std_srvs.srv import Trigger
 from trajectory_msgs.msg import JointTrajectory
 
 from kd_grasp_ros.executor.cancel import AttemptGuard, CancelToken
-from kd_grasp_ros.executor.config import CONNECTION_SETTINGS, NODE_PARAMETERS, PARAMETER_HELP, ExecutorConfig
+from kd_grasp_ros.executor.config import CONNECTION_SETTINGS, ExecutorConfig, ExecutorNodeSettings
 from kd_grasp_ros.executor.connection_watch import ConnectionWatch
 from kd_grasp_ros.executor.errors import ExecutorError
 from kd_grasp_ros.executor.executor import HOME_TOLERANCE_RAD, GraspExecutor, PhaseResult
@@ -85,10 +85,12 @@ from kd_grasp_ros.executor.ros_messages import (
 from kd_grasp_ros.executor.trajectory import plan_to_trajectory
 from kd_grasp_ros.nodes import diagnostics, parameters, topics
 from kd_grasp_ros.nodes.clock import now_seconds
-from kd_grasp_ros.nodes.parameters import declare
+from kd_grasp_ros.nodes.parameters import declare_values, parameter_names
 from kd_grasp_ros.nodes.runner import run_node
 from kd_grasp_ros.robot.ur10e_params import JOINT_NAMES
 
+NODE_NAME = "ur_executor"
+EXECUTOR_SETTINGS = frozenset(parameter_names(ExecutorConfig))  # the parameters of the executor core
 AUTOSTART_RETRY_S = 1.0  # autostart: seconds between configure attempts
 CANCEL_TIMEOUT_S = 10.0  # a cancelled attempt stops within one monitor period or a gripper timeout
 CONNECTION_CHECK_PERIOD_S = 0.1  # how often the idle link is checked
@@ -98,35 +100,13 @@ TRAJECTORY_POLL_S = 0.01
 USED_GRASPS_REMEMBERED = 1000
 
 
-def _declare(node, name: str, value, description: str, low, high) -> None:
-    """Declare with the shared helper; integer settings get an integer range, floats a float range."""
-    is_int = isinstance(value, int) and not isinstance(value, bool)
-    ranged = low is not None and (is_int or isinstance(value, float))
-    declare(
-        node,
-        name,
-        value,
-        description,
-        int_range=(low, high) if ranged and is_int else None,
-        float_range=(low, high) if ranged and not is_int else None,
-    )
-
-
 class URExecutorNode(LifecycleNode):
     """Thin ROS wrapper around GraspExecutor (all the work lives in kd_grasp_ros.executor)."""
 
     def __init__(self, **kwargs):
-        super().__init__("ur_executor", **kwargs)
-        defaults = ExecutorConfig()
-        for name, (description, low, high) in PARAMETER_HELP.items():
-            value = getattr(defaults, name)
-            value = [float(v) for v in value] if isinstance(value, tuple) else value
-            # robot_ip has no default: it stays unset (an empty address) until the user gives one.
-            _declare(
-                self, name, Parameter.Type.STRING if name == "robot_ip" else value, description, low, high
-            )
-        for name, (value, description, low, high) in NODE_PARAMETERS.items():
-            _declare(self, name, value, description, low, high)
+        super().__init__(NODE_NAME, **kwargs)
+        # Defaults from config/ur_executor.yaml; robot_ip has none: it stays unset until the user gives one.
+        declare_values(self, ExecutorConfig, ExecutorNodeSettings)
         self.trajectory_execution = bool(self.get_parameter("trajectory_execution").value)
         self.group = ReentrantCallbackGroup()
         self.executor_core: GraspExecutor | None = None
@@ -203,7 +183,7 @@ class URExecutorNode(LifecycleNode):
 
     # ---- parameters -----------------------------------------------------------------------------------
     def _config_from_parameters(self, pending=()) -> ExecutorConfig:
-        names = [n for n in PARAMETER_HELP if n != "robot_ip" or self._has_value(n)]
+        names = [n for n in EXECUTOR_SETTINGS if n != "robot_ip" or self._has_value(n)]
         values = parameters.values(self, names, pending)
         values.setdefault("robot_ip", "")  # declared without a default and never set
         return ExecutorConfig.from_mapping(values)
@@ -212,7 +192,7 @@ class URExecutorNode(LifecycleNode):
         """Validate; apply executor settings atomically from the next attempt (see module docstring)."""
         if any(p.name == "trajectory_execution" for p in params):
             return SetParametersResult(successful=False, reason="trajectory_execution is fixed at start-up")
-        if not any(p.name in PARAMETER_HELP for p in params):
+        if not any(p.name in EXECUTOR_SETTINGS for p in params):
             return SetParametersResult(successful=True)
         try:
             candidate = self._config_from_parameters(params)

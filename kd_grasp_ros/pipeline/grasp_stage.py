@@ -14,15 +14,17 @@ import numpy as np
 from kd_grasp_ros.common.errors import KdGraspError
 from kd_grasp_ros.common.grasp_types import CANDIDATE_INFO_FIELDS, GraspPose, ImageGrasp
 from kd_grasp_ros.common.intrinsics import CameraIntrinsics
-from kd_grasp_ros.grasp.constants import PEAK_THRESHOLD
+from kd_grasp_ros.common.parameter_files import section
 from kd_grasp_ros.grasp.errors import GraspInputError
 
 # The detector is asked for this many times top_k candidates, so that workspace filtering still
 # leaves up to top_k grasps.
 CANDIDATE_OVERSAMPLING = 3
-DEFAULT_TOP_K = 5
+# grasp_detection_node's shipped parameters (config/grasp_detection.yaml): the defaults of the replay too.
+_GRASP_NODE = section("grasp_detection.yaml", "grasp_detection_node")
+DEFAULT_TOP_K: int = _GRASP_NODE["top_k"]
 # The grasp checkpoint the node and the replay load unless told otherwise (in the package's models/).
-DEFAULT_GRASP_MODEL = "grasp_student_v1.pt"
+DEFAULT_GRASP_MODEL: str = _GRASP_NODE["model_path"]
 
 
 class GraspStageConfigError(KdGraspError, ValueError):
@@ -31,12 +33,13 @@ class GraspStageConfigError(KdGraspError, ValueError):
 
 @dataclass(frozen=True)
 class GraspFilterConfig:
-    """Which grasps survive: how many, how good, and where (camera optical frame, metres)."""
+    """Which grasps survive: how many, how good, and where (camera optical frame, metres). Defaults:
+    grasp_detection_node's shipped parameters."""
 
     top_k: int = DEFAULT_TOP_K
-    min_quality: float = PEAK_THRESHOLD
-    workspace_min: tuple[float, float, float] = (-1.0, -1.0, 0.1)
-    workspace_max: tuple[float, float, float] = (1.0, 1.0, 2.0)
+    min_quality: float = _GRASP_NODE["min_quality"]
+    workspace_min: tuple[float, float, float] = tuple(_GRASP_NODE["workspace_min"])
+    workspace_max: tuple[float, float, float] = tuple(_GRASP_NODE["workspace_max"])
     crop_center: tuple[int, int] | None = None  # (row, col) of the network crop; None = image centre
 
     def __post_init__(self) -> None:

@@ -17,15 +17,18 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kd_grasp_ros.common.intrinsics import CameraIntrinsics
+from kd_grasp_ros.common.parameter_files import section
 from kd_grasp_ros.grasp.constants import DEPLOYED_CROP_SIZE
-from kd_grasp_ros.pipeline.frames import DEFAULT_MIN_VALID_FRACTION, check_depth, check_sizes
+from kd_grasp_ros.pipeline.frame_checks import DEFAULT_MIN_VALID_FRACTION, check_depth, check_sizes
 from kd_grasp_ros.pipeline.grasp_stage import GraspFilterConfig, GraspResult, detect_grasp_poses
 
 STAGE_DEPTH = "depth_completion"
 STAGE_GRASP = "grasp_detection"
-# grasp_detection_node's default: completed depth is dense; raw depth (completion off) has holes the
-# detector inpaints, but a frame with less than this is too empty to trust.
-GRASP_MIN_VALID_FRACTION = 0.3
+# grasp_detection_node's shipped min_valid_fraction (config/grasp_detection.yaml): completed depth is
+# dense; raw depth (completion off) has holes the detector inpaints, but a frame with less is too empty.
+GRASP_MIN_VALID_FRACTION: float = section("grasp_detection.yaml", "grasp_detection_node")[
+    "min_valid_fraction"
+]
 
 __all__ = [
     "GRASP_MIN_VALID_FRACTION",

@@ -17,9 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from kd_grasp_ros.common.errors import KdGraspError
+from kd_grasp_ros.common.parameter_files import section
 
-DEFAULT_QUEUE_SIZE = 10
-DEFAULT_SLOP_S = 0.05
+# depth_completion_node's shipped pairing (config/depth_completion.yaml), the offline replay's too.
+_DEPTH_NODE = section("depth_completion.yaml", "depth_completion_node")
+DEFAULT_QUEUE_SIZE: int = _DEPTH_NODE["sync_queue_size"]
+DEFAULT_SLOP_S: float = _DEPTH_NODE["sync_slop_s"]
 
 
 class SyncConfigError(KdGraspError, ValueError):

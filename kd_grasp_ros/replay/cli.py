@@ -3,8 +3,8 @@
 kd-grasp replay models/sample_bags/box_on_table                 # recorded speed, with /clock
 kd-grasp replay BAG --rate 0.5 --loop                           # half speed, forever
 kd-grasp replay BAG --flat-out                                  # as fast as possible
-kd-grasp replay BAG --offline --out runs/replay                 # no ROS graph: JSON, CSV, PNGs
-kd-grasp replay BAG --offline --out runs/replay --write-bag     # ... plus a bag of grasp topics
+kd-grasp replay BAG --offline --out-dir runs/replay                 # no ROS graph: JSON, CSV, PNGs
+kd-grasp replay BAG --offline --out-dir runs/replay --write-bag     # ... plus a bag of grasp topics
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from pathlib import Path
 from kd_grasp_ros.depth.constants import DEPTH_RANGE_M, INPUT_SIZE, STUDENT_WEIGHTS
 from kd_grasp_ros.grasp.constants import DEPLOYED_CROP_SIZE, PEAK_THRESHOLD
 from kd_grasp_ros.pipeline.grasp_stage import DEFAULT_GRASP_MODEL, DEFAULT_TOP_K
-from kd_grasp_ros.replay.bag_io import BagError
 
 REPLAY_NODE_NAME = "kd_grasp_replay"
 
@@ -52,14 +51,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     offline.add_argument(
         "--offline", action="store_true", help="run the pipeline without ROS and write results"
     )
-    offline.add_argument("--out", type=Path, help="output directory of --offline")
+    offline.add_argument("--out-dir", type=Path, help="output directory of --offline")
     offline.add_argument(
-        "--write-bag", action="store_true", help="also write OUT/grasps_bag with the grasp topics"
+        "--write-bag", action="store_true", help="also write OUT_DIR/grasps_bag with the grasp topics"
     )
     offline.add_argument("--no-depth-completion", action="store_true", help="detect grasps on the raw depth")
     offline.add_argument("--depth-model", default=STUDENT_WEIGHTS, help="depth completion checkpoint")
     offline.add_argument("--grasp-model", default=DEFAULT_GRASP_MODEL, help="grasp network checkpoint")
-    offline.add_argument("--device", default="cpu", help="torch device")
     offline.add_argument("--threads", type=int, default=1, help="torch CPU threads (1 = deterministic)")
     offline.add_argument(
         "--crop-size",
@@ -78,17 +76,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.offline and args.out is None:
-        print("kd-grasp replay: --offline needs --out DIR", file=sys.stderr)
+    if args.offline and args.out_dir is None:
+        print("kd-grasp replay: --offline needs --out-dir DIR", file=sys.stderr)
         return 2
-    if not args.offline and (args.out is not None or args.write_bag):
-        print("kd-grasp replay: --out and --write-bag belong to --offline", file=sys.stderr)
+    if not args.offline and (args.out_dir is not None or args.write_bag):
+        print("kd-grasp replay: --out-dir and --write-bag belong to --offline", file=sys.stderr)
         return 2
-    try:
-        return run_offline(args) if args.offline else run_publisher(args)
-    except BagError as exc:
-        print(f"kd-grasp replay: {exc}", file=sys.stderr)
-        return 1
+    return run_offline(args) if args.offline else run_publisher(args)
 
 
 def run_offline(args: argparse.Namespace) -> int:
@@ -106,11 +100,9 @@ def run_offline(args: argparse.Namespace) -> int:
     completer = (
         None
         if args.no_depth_completion
-        else DepthCompleter(
-            args.depth_model, device=args.device, input_size=INPUT_SIZE, depth_range=DEPTH_RANGE_M
-        )
+        else DepthCompleter(args.depth_model, input_size=INPUT_SIZE, depth_range=DEPTH_RANGE_M)
     )
-    detector = GraspDetector(args.grasp_model, device=args.device, crop_size=args.crop_size)
+    detector = GraspDetector(args.grasp_model, crop_size=args.crop_size)
     defaults = OfflineTopics()
     bag_topics = OfflineTopics(
         color=args.color_topic or defaults.color,
@@ -119,7 +111,7 @@ def run_offline(args: argparse.Namespace) -> int:
     )
     summary = process(
         args.bag,
-        args.out,
+        args.out_dir,
         completer,
         detector,
         image_grasp_to_pose,

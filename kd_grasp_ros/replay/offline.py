@@ -24,11 +24,11 @@ from tqdm import tqdm
 from kd_grasp_ros.common.transforms import matrix_to_quat
 from kd_grasp_ros.nodes import topics
 from kd_grasp_ros.nodes.grasp_messages import candidates_info_msg, pose_to_msg
-from kd_grasp_ros.pipeline.frames import DEFAULT_MIN_VALID_FRACTION
+from kd_grasp_ros.pipeline.frame_checks import DEFAULT_MIN_VALID_FRACTION
 from kd_grasp_ros.pipeline.grasp_stage import GraspFilterConfig
 from kd_grasp_ros.pipeline.perception import complete_frame, detect_frame
 from kd_grasp_ros.pipeline.sync import DEFAULT_SLOP_S, ApproximateTimeSynchronizer
-from kd_grasp_ros.pipeline.visualise import depth_to_rgb, draw_grasps, quality_heatmap
+from kd_grasp_ros.pipeline.visualize import depth_to_rgb, draw_grasps, quality_heatmap
 from kd_grasp_ros.replay.bag_io import BagError, BagWriter, deserialize, read_messages
 from kd_grasp_ros.ros_image import camera_info_to_intrinsics, depth_to_metres, image_to_rgb
 

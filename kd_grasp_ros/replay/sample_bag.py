@@ -1,7 +1,7 @@
 """(Re)create the sample bag: camera frames on the realsense-ros topics, from the MuJoCo cell or a box.
 
-    python -m kd_grasp_ros.replay.sample_bag --out models/sample_bags/sim_cell            # MuJoCo cell
-    python -m kd_grasp_ros.replay.sample_bag --source box --out models/sample_bags/box    # box on table
+    python -m kd_grasp_ros.replay.sample_bag --out-dir models/sample_bags/sim_cell            # MuJoCo cell
+    python -m kd_grasp_ros.replay.sample_bag --source box --out-dir models/sample_bags/box    # box on table
 
 Deterministic: the same arguments give the same messages. `sim`: one scene per frame (seeds
 seed, seed+1, ...; opaque and transparent objects, the sensor model's raw depth with holes). `box`:
@@ -108,7 +108,7 @@ def write_sample_bag(
 
 def get_args_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, required=True, help="new bag directory to write")
+    parser.add_argument("--out-dir", type=Path, required=True, help="new bag directory to write")
     parser.add_argument("--source", choices=sorted(SOURCES), default="sim", help="where the frames come from")
     parser.add_argument("--frames", type=int, default=DEFAULT_FRAMES, help="number of frames")
     parser.add_argument("--rate", type=float, default=DEFAULT_RATE_HZ, help="frame rate (Hz)")
@@ -121,7 +121,7 @@ def get_args_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = get_args_parser().parse_args(argv)
-    out = write_sample_bag(args.out, args.source, args.frames, args.rate, args.storage, args.seed)
+    out = write_sample_bag(args.out_dir, args.source, args.frames, args.rate, args.storage, args.seed)
     size_mb = sum(f.stat().st_size for f in out.iterdir()) / 1e6
     print(f"wrote {args.frames} frames to {out} ({size_mb:.1f} MB)")
     return 0

@@ -39,7 +39,7 @@ def dh_link(theta: float, i: int) -> np.ndarray:
     )
 
 
-def _check_q(q) -> np.ndarray:
+def check_joint_angles(q) -> np.ndarray:
     q = np.asarray(q, dtype=float)
     if q.shape != (6,) or not np.all(np.isfinite(q)):
         raise KinematicsError(f"expected 6 finite joint angles, got {q!r}")
@@ -48,7 +48,7 @@ def _check_q(q) -> np.ndarray:
 
 def forward(q) -> np.ndarray:
     """4x4 flange pose in `base` for joint angles q (radians)."""
-    q = _check_q(q)
+    q = check_joint_angles(q)
     t = np.eye(4)
     for i in range(6):
         t = t @ dh_link(q[i], i)
@@ -120,14 +120,14 @@ def _unique(solutions: list[np.ndarray]) -> list[np.ndarray]:
 
 def within_limits(q) -> bool:
     """Whether q lies inside the UR10e joint position limits."""
-    q = _check_q(q)
+    q = check_joint_angles(q)
     return bool(np.all(q >= JOINT_LOWER) and np.all(q <= JOINT_UPPER))
 
 
 def nearest_equivalent(q, reference) -> np.ndarray:
     """q with each joint shifted by a multiple of 2 pi to lie nearest the reference, inside the limits."""
-    q = _check_q(q).copy()
-    reference = _check_q(reference)
+    q = check_joint_angles(q).copy()
+    reference = check_joint_angles(reference)
     for i in range(6):
         best = q[i]
         for k in range(-2, 3):
@@ -145,7 +145,7 @@ def closest_ik(pose: np.ndarray, reference, weights=None) -> np.ndarray:
 
     Raises KinematicsError naming the pose when no solution exists or none respects the limits.
     """
-    reference = _check_q(reference)
+    reference = check_joint_angles(reference)
     w = np.ones(6) if weights is None else np.asarray(weights, dtype=float)
     candidates = [nearest_equivalent(q, reference) for q in inverse_all(pose, q6_default=reference[5])]
     candidates = [q for q in candidates if within_limits(q)]

@@ -36,7 +36,7 @@ class KinematicArm:
     """A body that is exactly where it was commanded (no dynamics)."""
 
     def __init__(self, q0) -> None:
-        self._q = np.array(q0, dtype=float)
+        self._q = kinematics.check_joint_angles(q0).copy()  # a bad start pose fails here, not in a thread
         self._qd = np.zeros(6)
 
     def read_q(self) -> np.ndarray:

@@ -15,7 +15,7 @@ import numpy as np
 
 from kd_grasp_ros.common.errors import KdGraspError
 from kd_grasp_ros.common.transforms import make_transform, matrix_to_quat
-from kd_grasp_ros.executor.frames import T_BASE_FROM_BASE_LINK, T_BASE_LINK_FROM_BASE
+from kd_grasp_ros.executor.robot_frames import T_BASE_FROM_BASE_LINK, T_BASE_LINK_FROM_BASE
 
 
 class SimFramesError(KdGraspError, ValueError):

@@ -1,9 +1,9 @@
-"""`kd-grasp sim`: synthetic data (synth), closed-loop grasp trials (trials), label checks, a rendered frame.
+"""`kd-grasp sim`: synthetic data (synth), label checks, a rendered frame. Closed-loop trials in this
+simulation are `kd-grasp trials` (kd_grasp_ros/demo/).
 
-kd-grasp sim synth --scenes 300 --out data/synth-v1 --seed 1 --transparent-ratio 0.6
-kd-grasp sim trials --n 10 --scene single --objects transparent --depth-model none
+kd-grasp sim synth --scenes 300 --out-dir data/synth-v1 --seed 1 --transparent-ratio 0.6
 kd-grasp sim check-labels --scenes 20 --seed 0
-kd-grasp sim view --out docs/sim --seed 0 [--mount wrist]
+kd-grasp sim view --out-dir docs/sim --seed 0 [--mount wrist]
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from kd_grasp_ros.demo.trials import add_trials_arguments, run_trials
 from kd_grasp_ros.sim.config import CAMERA_MOUNTS, SimConfig, load_sim_config
 
 
@@ -35,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     synth = sub.add_parser("synth", help="generate a synthetic data set (Cornell + ClearGrasp layouts)")
     _common(synth)
     synth.add_argument("--scenes", type=int, required=True, help="number of scenes")
-    synth.add_argument("--out", type=Path, required=True, help="output directory")
+    synth.add_argument("--out-dir", type=Path, required=True, help="output directory")
     synth.add_argument(
         "--transparent-ratio",
         type=float,
@@ -44,22 +43,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     synth.add_argument("--start", type=int, default=0, help="index of the first scene")
     synth.add_argument("--workers", type=int, default=1, help="parallel worker processes")
-    synth.add_argument("--resume", action="store_true", help="skip scenes whose files already exist")
+    synth.add_argument("--skip-existing", action="store_true", help="skip scenes whose files already exist")
     synth.add_argument(
         "--previews",
         type=int,
         default=0,
         help="also write PNG previews of the first K scenes to DIR/previews",
     )
-    trials = sub.add_parser("trials", help="closed-loop grasp success of the whole pipeline (with CIs)")
-    add_trials_arguments(trials)
     labels = sub.add_parser("check-labels", help="share of analytic antipodal grasps that physics confirms")
     _common(labels)
     labels.add_argument("--scenes", type=int, default=10)
     labels.add_argument("--transparent-ratio", type=float, default=None)
     view = sub.add_parser("view", help="render one SimWorld frame to PNGs (colour, true depth, raw depth)")
     _common(view)
-    view.add_argument("--out", type=Path, required=True, help="output directory for the PNGs")
+    view.add_argument("--out-dir", type=Path, required=True, help="output directory for the PNGs")
     view.add_argument("--mount", choices=CAMERA_MOUNTS, default=None, help="camera mount (default: config)")
 
 
@@ -113,13 +110,13 @@ def run_synth(args) -> int:
     ratio = _ratio(args, cfg)
     if args.scenes < 1 or args.workers < 1:
         raise SystemExit("--scenes and --workers must be >= 1")
-    args.out.mkdir(parents=True, exist_ok=True)
+    args.out_dir.mkdir(parents=True, exist_ok=True)
     indices = [
         i
         for i in range(args.start, args.start + args.scenes)
-        if not (args.resume and sample_complete(args.out, i))
+        if not (args.skip_existing and sample_complete(args.out_dir, i))
     ]
-    jobs = [(cfg, args.seed, i, ratio, args.out, i < args.start + args.previews) for i in indices]
+    jobs = [(cfg, args.seed, i, ratio, args.out_dir, i < args.start + args.previews) for i in indices]
     totals: dict[str, int] = {}
     start = time.perf_counter()
     with tqdm(total=len(jobs), desc="sim synth", unit="scene") as bar:
@@ -149,7 +146,7 @@ def run_synth(args) -> int:
             totals.get("physics_ok", 0) / max(totals.get("physics_checked", 0), 1), 4
         ),
     }
-    (args.out / f"synth_summary_{args.start}_{args.start + args.scenes}.json").write_text(
+    (args.out_dir / f"synth_summary_{args.start}_{args.start + args.scenes}.json").write_text(
         json.dumps(summary, indent=1)
     )
     print(json.dumps(summary))
@@ -182,7 +179,9 @@ def run_view(args) -> int:
     world = SimWorld(cfg)
     try:
         world.reset(seed=args.seed)
-        paths = save_frame_pngs(world.render(), args.out, prefix=f"sim_{cfg.camera.mount}_seed{args.seed}")
+        paths = save_frame_pngs(
+            world.render(), args.out_dir, prefix=f"sim_{cfg.camera.mount}_seed{args.seed}"
+        )
     finally:
         world.close()
     print("\n".join(str(p) for p in paths))
@@ -192,5 +191,5 @@ def run_view(args) -> int:
 def run(args) -> int:
     os.environ.setdefault("MUJOCO_GL", "osmesa")
     np.set_printoptions(precision=4, suppress=True)
-    verbs = {"synth": run_synth, "trials": run_trials, "check-labels": run_check_labels, "view": run_view}
+    verbs = {"synth": run_synth, "check-labels": run_check_labels, "view": run_view}
     return verbs[args.verb](args)

@@ -26,7 +26,6 @@ from kd_grasp_ros.robot.ur10e_params import HOME_Q, JOINT_LOWER, JOINT_MAX_SPEED
 from kd_grasp_ros.sim.arm_model import FLANGE_BODY
 from kd_grasp_ros.sim.camera import optical_transform
 from kd_grasp_ros.sim.config import SCENE_MODES, SceneConfig, SimConfig, load_sim_config
-from kd_grasp_ros.sim.frames import sensor_images
 from kd_grasp_ros.sim.gripper_model import finger_actuator_names, finger_joint_names, finger_pad_geom_names
 from kd_grasp_ros.sim.objects import ObjectSpec
 from kd_grasp_ros.sim.physics import body_pose, body_touches_geoms, settle
@@ -39,6 +38,7 @@ from kd_grasp_ros.sim.scene import (
     camera_placement,
     sample_scene,
 )
+from kd_grasp_ros.sim.sensor_images import sensor_images
 
 HELD_LIFT_M = 0.02  # an object counts as lifted this far above where it came to rest
 

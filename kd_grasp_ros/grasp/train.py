@@ -22,8 +22,8 @@ from tqdm import tqdm
 
 from kd_grasp_ros.grasp.augment import STRONG
 from kd_grasp_ros.grasp.checkpoint import load_model, read_checkpoint, save_checkpoint
-from kd_grasp_ros.grasp.datasets import Scene
-from kd_grasp_ros.grasp.evaluation import evaluate
+from kd_grasp_ros.grasp.data import Scene
+from kd_grasp_ros.grasp.evaluate import evaluate
 from kd_grasp_ros.grasp.fast_convt import to_fast
 from kd_grasp_ros.grasp.loss import grasp_loss
 from kd_grasp_ros.grasp.models import build_model
@@ -35,7 +35,7 @@ M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_MAX = -1, -2, -4
 
 
 @dataclass
-class TrainingConfig:
+class TrainConfig:
     """Hyperparameters of one training (alpha = 0, no teacher) or distillation run."""
 
     model: str = "ggcnn"
@@ -163,12 +163,12 @@ def _worker_init(_: int) -> None:
     cv2.setNumThreads(1)
 
 
-def new_cache(cfg: TrainingConfig) -> DepthCache:
+def new_cache(cfg: TrainConfig) -> DepthCache:
     """With teacher_range_input the student trains and validates on z-depth (range images converted)."""
     return DepthCache(as_z="auto") if cfg.teacher_range_input else DepthCache()
 
 
-def make_loader(cfg: TrainingConfig, scenes: list[Scene], cache: DepthCache):
+def make_loader(cfg: TrainConfig, scenes: list[Scene], cache: DepthCache):
     """(dataset, DataLoader) for cfg.augment; images are read before workers fork so they share them."""
     if cfg.teacher_range_input and cfg.augment != "strong":
         raise ValueError("teacher_range_input needs the strong augmentation")
@@ -201,7 +201,7 @@ def make_loader(cfg: TrainingConfig, scenes: list[Scene], cache: DepthCache):
     return data, loader
 
 
-def build_training(cfg: TrainingConfig):
+def build_training(cfg: TrainConfig):
     """(student in training form, Adam optimiser, frozen teacher or None) for cfg."""
     model = build_model(cfg.model).to(cfg.device)
     model.fast_train = cfg.fast_train
@@ -215,7 +215,7 @@ def build_training(cfg: TrainingConfig):
 
 
 def fit(
-    cfg: TrainingConfig,
+    cfg: TrainConfig,
     train_scenes: list[Scene],
     val_scenes: list[Scene],
     out_dir: Path,

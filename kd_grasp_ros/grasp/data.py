@@ -154,7 +154,8 @@ def load_scenes(roots: list[str | Path], kind: str = "cornell") -> list[list[Sce
     return [DATASET_LOADERS[kind](r) for r in roots]
 
 
-SPLITS = ("sorted", "random", "objectwise")
+SPLITS = ("sorted", "random", "objectwise")  # split methods
+PARTS = ("train", "val", "test", "all")  # parts of a split (the --split of every verb)
 
 
 def split_scenes(

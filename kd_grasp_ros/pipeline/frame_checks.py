@@ -11,13 +11,17 @@ import numpy as np
 
 from kd_grasp_ros.common.errors import KdGraspError
 from kd_grasp_ros.common.intrinsics import CameraIntrinsics
+from kd_grasp_ros.common.parameter_files import section
 
+# The defaults are depth_completion_node's shipped parameters (config/depth_completion.yaml), so plain
+# callers (the offline replay) judge frames as the launched node does.
+_DEPTH_NODE = section("depth_completion.yaml", "depth_completion_node")
 # Frames whose depth has fewer valid (> 0, finite) pixels than this fraction are refused by default.
-DEFAULT_MIN_VALID_FRACTION = 0.05
+DEFAULT_MIN_VALID_FRACTION: float = _DEPTH_NODE["min_valid_fraction"]
 # Frames older than this (seconds, stamp vs. the node's clock) are dropped by default.
-DEFAULT_MAX_AGE_S = 0.5
+DEFAULT_MAX_AGE_S: float = _DEPTH_NODE["max_age_s"]
 # Frames stamped further than this in the future (clock skew, sim time vs. wall clock) are refused.
-DEFAULT_MAX_FUTURE_S = 0.1
+DEFAULT_MAX_FUTURE_S: float = _DEPTH_NODE["max_future_s"]
 
 
 class FrameInputError(KdGraspError, ValueError):

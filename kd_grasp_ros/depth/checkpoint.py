@@ -1,7 +1,6 @@
-"""Model registry and checkpoints: networks chosen by name; checkpoints are plain dicts.
-
-Checkpoint = {'name', 'model' (state_dict), 'model_cfg' (asdict), 'epoch', 'metrics', 'optimizer'?,
-'train_args'?}; loadable with torch.load(weights_only=True) and rebuilt with Model(Cfg(**model_cfg)).
+"""Depth checkpoints are plain dicts: {'name', 'model' (state_dict), 'model_cfg' (asdict), 'epoch',
+'metrics', 'optimizer'?, ...}; loadable with torch.load(weights_only=True) and rebuilt by name from the
+registry (models.py) with Model(Config(**model_cfg)).
 """
 
 from __future__ import annotations
@@ -12,34 +11,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from kd_grasp_ros.common.errors import KdGraspError
-from kd_grasp_ros.depth.student import DepthStudent, StudentCfg
-from kd_grasp_ros.depth.teacher import DepthTeacher, TeacherCfg
-
-MODELS: dict[str, tuple[type[nn.Module], type]] = {
-    "teacher": (DepthTeacher, TeacherCfg),
-    "student": (DepthStudent, StudentCfg),
-}
-
-
-class DepthModelError(KdGraspError, RuntimeError):
-    """A depth model name is unknown, or a checkpoint is missing, corrupt or incompatible."""
-
-
-def build_model(name: str, cfg: dict | None = None) -> nn.Module:
-    """A fresh network by registry name, with its config dataclass built from cfg (defaults if None)."""
-    if name not in MODELS:
-        raise DepthModelError(f"unknown depth model {name!r}; expected one of {sorted(MODELS)}")
-    model_cls, cfg_cls = MODELS[name]
-    try:
-        return model_cls(cfg_cls(**(cfg or {})))
-    except (TypeError, ValueError) as exc:
-        raise DepthModelError(f"invalid config for depth model {name!r}: {cfg} ({exc})") from exc
-
-
-def count_parameters(model: nn.Module) -> int:
-    """Number of trainable parameters."""
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+from kd_grasp_ros.depth.errors import DepthModelError
+from kd_grasp_ros.depth.models import build_model
 
 
 def save_checkpoint(path: Path, name: str, model: nn.Module, epoch: int, metrics: dict, **extra) -> None:

@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from kd_grasp_ros.depth.evaluation import format_report
-from kd_grasp_ros.depth.registry import count_parameters, load_model
+from kd_grasp_ros.common.network_stats import bench_rows, count_parameters, latency_lines
+from kd_grasp_ros.depth.checkpoint import load_model
+from kd_grasp_ros.depth.evaluate import format_report
 from kd_grasp_ros.depth.student import __doc__ as STUDENT_DOC
 from kd_grasp_ros.depth.teacher import __doc__ as TEACHER_DOC
 
@@ -45,14 +46,14 @@ def build_card(checkpoint: Path, eval_paths: list[Path], bench_path: Path | None
             "best_val": ckpt.get("metrics"),
         },
         "evaluations": [],
-        "benchmark": None,
+        "bench": [],
     }
     for path in eval_paths:
         report = json.loads(Path(path).read_text())
         card["evaluations"].append({"file": str(path), **report})
     if bench_path is not None:
         bench = json.loads(Path(bench_path).read_text())
-        card["benchmark"] = bench.get(name)
+        card["bench"] = bench_rows(bench, checkpoint.stem)
     return card
 
 
@@ -83,21 +84,8 @@ def card_markdown(card: dict) -> str:
     ]
     for report in card["evaluations"]:
         lines += ["```", format_report(report), "```", ""]
-    b = card["benchmark"]
-    if b:
-        lines += [
-            "## Speed (kd-grasp depth bench)",
-            "",
-            f"input {b['input_size']}, batch 1, file {b['size_mb']} MB, machine 1-minute load average "
-            f"{b.get('load_average')} before/after (2 shared cores; timings under load are slower than idle)",
-            "",
-        ]
-        for n, row in b["threads"].items():
-            lines.append(
-                f"- {n} thread(s): median {row['median_ms']:.1f} ms, p90 {row['p90_ms']:.1f} ms, "
-                f"{row['fps']:.1f} FPS"
-            )
-        lines.append("")
+    if card["bench"]:
+        lines += ["## Speed (`kd-grasp bench`, batch 1)", "", *latency_lines(card["bench"]), ""]
     return "\n".join(lines)
 
 

@@ -4,39 +4,41 @@ The training scenes are loaded once at the network input size (INPUT_SIZE by def
 memory as arrays; each step draws random crops (same pixel scale as inference, cheaper than whole
 frames) with horizontal flips and colour jitter. `fit` runs epochs with a per-step cosine learning
 rate, validates after every epoch (RMSE on transparent pixels of the val split at the input size),
-keeps `last.pt` (for --resume) and `best.pt` in the run folder, and copies the best to --out.
+keeps `last.pt` (for --resume) and `best.pt` (lowest validation RMSE) in the run folder (--out-dir).
 """
 
 from __future__ import annotations
 
 import json
 import math
-import shutil
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 from tqdm import tqdm
 
+from kd_grasp_ros.common.network_stats import count_parameters
+from kd_grasp_ros.depth.checkpoint import load_model, read_checkpoint, save_checkpoint
+from kd_grasp_ros.depth.constants import INPUT_SIZE
 from kd_grasp_ros.depth.data import ClearGraspDataset, split_indices
-from kd_grasp_ros.depth.losses import DepthLoss, DepthLossCfg
+from kd_grasp_ros.depth.loss import DepthLoss, DepthLossConfig
 from kd_grasp_ros.depth.metrics import image_metrics
+from kd_grasp_ros.depth.models import build_model
 from kd_grasp_ros.depth.preprocess import predict_depth
-from kd_grasp_ros.depth.registry import (
-    build_model,
-    count_parameters,
-    load_model,
-    read_checkpoint,
-    save_checkpoint,
-)
 
 
 @dataclass
-class TrainCfg:
-    """Optimisation settings of one training or distillation run."""
+class TrainConfig:
+    """One training (teacher None) or distillation run: model, data, optimisation and loss settings."""
 
+    model: str = "teacher"
+    data: str = ""  # ClearGrasp-layout dataset folder (its train and val splits are used)
+    teacher: str | None = None  # trained teacher checkpoint: distillation when set
+    input_size: tuple[int, int] = INPUT_SIZE  # width, height the scenes are loaded at
+    seed: int = 0
+    device: str = "cpu"
     epochs: int = 20
     batch_size: int = 4
     crop: tuple[int, int] = (160, 128)  # width, height of the random training crops
@@ -44,6 +46,8 @@ class TrainCfg:
     weight_decay: float = 1e-4
     warmup_steps: int = 50
     max_minutes: float = 0.0  # stop (after saving) once this much wall time has passed; 0 = no limit
+    loss: DepthLossConfig = field(default_factory=DepthLossConfig)
+    extra: dict = field(default_factory=dict)  # recorded in checkpoints (e.g. the command line)
 
 
 def load_arrays(dataset: ClearGraspDataset, desc: str) -> dict[str, np.ndarray]:
@@ -98,7 +102,7 @@ def random_batch(
     return result
 
 
-def lr_at(step: int, total: int, cfg: TrainCfg, time_fraction: float = 0.0) -> float:
+def lr_at(step: int, total: int, cfg: TrainConfig, time_fraction: float = 0.0) -> float:
     """Linear warm-up then cosine decay to 5% of the base rate.
 
     Progress is the larger of the step fraction and time_fraction (the share of --max-minutes used), so
@@ -119,13 +123,12 @@ def train_one_epoch(
     loss_fn: DepthLoss,
     optimizer: torch.optim.Optimizer,
     arrays: dict[str, np.ndarray],
-    cfg: TrainCfg,
+    cfg: TrainConfig,
     rng: np.random.Generator,
     step: int,
     total_steps: int,
     teacher: torch.nn.Module | None = None,
     budget: tuple[float, float] | None = None,
-    device: str = "cpu",
 ) -> tuple[dict[str, float], int]:
     """One pass over the training arrays; returns (mean loss terms, next global step).
 
@@ -141,7 +144,7 @@ def train_one_epoch(
     for n, idx in enumerate(bar, 1):
         for group in optimizer.param_groups:
             group["lr"] = lr_at(step, total_steps, cfg, _time_fraction(budget))
-        batch = {k: v.to(device) for k, v in random_batch(arrays, idx, cfg.crop, rng).items()}
+        batch = {k: v.to(cfg.device) for k, v in random_batch(arrays, idx, cfg.crop, rng).items()}
         target = None
         if teacher is not None:
             with torch.no_grad():
@@ -180,64 +183,61 @@ def evaluate(
 
 
 def fit(
-    name: str,
-    data_root: Path,
-    run_dir: Path,
-    out_path: Path,
-    cfg: TrainCfg,
-    loss_cfg: DepthLossCfg,
-    input_size: tuple[int, int],
-    seed: int,
-    resume: bool,
-    teacher_path: Path | None = None,
-    command: str = "",
-    device: str = "cpu",
+    cfg: TrainConfig, out_dir: Path, resume: str | Path | None = None, export: Path | None = None
 ) -> dict:
-    """Train (teacher_path None) or distil a network; returns the best checkpoint's summary."""
-    torch.manual_seed(seed)
-    rng = np.random.default_rng(seed)
+    """Train (cfg.teacher None) or distil cfg.model; writes last.pt and best.pt (lowest validation
+    RMSE) in out_dir, continues from `resume` (a last.pt), copies best.pt to `export` when given."""
+    torch.manual_seed(cfg.seed)
+    rng = np.random.default_rng(cfg.seed)
     start = time.monotonic()
     budget = (start, 60.0 * cfg.max_minutes) if cfg.max_minutes > 0 else None
-    splits = split_arrays(data_root, input_size, ("train", "val"))
-    teacher = load_model(teacher_path)[0].to(device) if teacher_path is not None else None
+    splits = split_arrays(Path(cfg.data), tuple(cfg.input_size), ("train", "val"))
+    teacher = load_model(Path(cfg.teacher))[0].to(cfg.device) if cfg.teacher else None
     if teacher is not None:
         for p in teacher.parameters():
             p.requires_grad_(False)
-    model = build_model(name).to(device)
+    model = build_model(cfg.model).to(cfg.device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    loss_fn = DepthLoss(loss_cfg)
+    loss_fn = DepthLoss(cfg.loss)
     steps_per_epoch = len(splits["train"]["gt"]) // cfg.batch_size
     total_steps = cfg.epochs * steps_per_epoch
-    run_dir.mkdir(parents=True, exist_ok=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
     epoch, step, best, history = 0, 0, math.inf, []
-    last = run_dir / "last.pt"
-    if resume and last.is_file():
-        ckpt = read_checkpoint(last)
+    if resume:
+        ckpt = read_checkpoint(Path(resume))
         model.load_state_dict(ckpt["model"])
         optimizer.load_state_dict(ckpt["optimizer"])
         epoch, step, best, history = ckpt["epoch"], ckpt["step"], ckpt["best_rmse"], ckpt["history"]
-        rng = np.random.default_rng(seed + epoch)
+        rng = np.random.default_rng(cfg.seed + epoch)
     minutes_before = history[-1]["minutes"] if history else 0.0
     extra = {
         "train_cfg": asdict(cfg),
-        "loss_cfg": asdict(loss_cfg),
-        "input_size": list(input_size),
-        "seed": seed,
-        "data": str(data_root),
-        "teacher": str(teacher_path) if teacher_path else None,
-        "command": command,
+        "input_size": list(cfg.input_size),
+        "seed": cfg.seed,
+        "data": cfg.data,
+        "teacher": cfg.teacher,
+        "command": cfg.extra.get("command", ""),
         "n_train": len(splits["train"]["gt"]),
         "n_val": len(splits["val"]["gt"]),
     }
     print(
-        f"{name}: {count_parameters(model):,} parameters, {extra['n_train']} train / {extra['n_val']} val "
-        f"scenes, {steps_per_epoch} steps per epoch, from epoch {epoch}"
+        f"{cfg.model}: {count_parameters(model):,} parameters, {extra['n_train']} train / "
+        f"{extra['n_val']} val scenes, {steps_per_epoch} steps per epoch, from epoch {epoch}"
     )
     while epoch < cfg.epochs:
         losses, step = train_one_epoch(
-            model, loss_fn, optimizer, splits["train"], cfg, rng, step, total_steps, teacher, budget, device
+            model,
+            loss_fn,
+            optimizer,
+            splits["train"],
+            cfg,
+            rng,
+            step,
+            total_steps,
+            teacher,
+            budget,
         )
-        val = evaluate(model, splits["val"], device=device)
+        val = evaluate(model, splits["val"], device=cfg.device)
         epoch += 1
         minutes = minutes_before + (time.monotonic() - start) / 60.0
         history.append(
@@ -251,10 +251,10 @@ def fit(
         print(json.dumps(history[-1]))
         if val.get("rmse", math.inf) < best:
             best = val["rmse"]
-            save_checkpoint(run_dir / "best.pt", name, model, epoch, val, **extra)
+            save_checkpoint(out_dir / "best.pt", cfg.model, model, epoch, val, **extra)
         save_checkpoint(
-            last,
-            name,
+            out_dir / "last.pt",
+            cfg.model,
             model,
             epoch,
             val,
@@ -267,12 +267,10 @@ def fit(
         if _time_fraction(budget) >= 1.0:
             print(f"stopping after epoch {epoch}: --max-minutes {cfg.max_minutes} reached")
             break
-    if not (run_dir / "best.pt").is_file():
-        save_checkpoint(run_dir / "best.pt", name, model, epoch, {}, **extra)
-    best_ckpt = torch.load(run_dir / "best.pt", map_location="cpu", weights_only=True)
+    if not (out_dir / "best.pt").is_file():
+        save_checkpoint(out_dir / "best.pt", cfg.model, model, epoch, {}, **extra)
+    best_ckpt = torch.load(out_dir / "best.pt", map_location="cpu", weights_only=True)
     best_ckpt["history"] = history
     best_ckpt["train_minutes"] = history[-1]["minutes"] if history else 0.0
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(best_ckpt, out_path.with_suffix(".pt.tmp"))
-    shutil.move(out_path.with_suffix(".pt.tmp"), out_path)
+    torch.save(best_ckpt, out_dir / "best.pt")
     return {"epoch": best_ckpt["epoch"], "metrics": best_ckpt["metrics"], "history": history}

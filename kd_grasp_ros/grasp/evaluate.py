@@ -8,8 +8,8 @@ import torch
 from tqdm import tqdm
 
 from kd_grasp_ros.common.grasp_types import ImageGrasp
-from kd_grasp_ros.grasp.datasets import Scene
-from kd_grasp_ros.grasp.metric import grasp_success
+from kd_grasp_ros.grasp.data import Scene
+from kd_grasp_ros.grasp.metrics import grasp_success
 from kd_grasp_ros.grasp.postprocess import decode_maps, find_grasps
 from kd_grasp_ros.grasp.preprocess import Sample, make_sample
 from kd_grasp_ros.grasp.torch_data import DepthCache

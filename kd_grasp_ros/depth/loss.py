@@ -32,7 +32,7 @@ EPS = 1e-6
 
 
 @dataclass
-class DepthLossCfg:
+class DepthLossConfig:
     """Weights of the loss terms."""
 
     gt_weight: float = 1.0
@@ -106,9 +106,9 @@ def edge_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 class DepthLoss(torch.nn.Module):
     """compute(pred, gt, mask, teacher=None) -> {'loss': total, 'losses': {term: value}}."""
 
-    def __init__(self, cfg: DepthLossCfg | None = None):
+    def __init__(self, cfg: DepthLossConfig | None = None):
         super().__init__()
-        self.cfg = cfg or DepthLossCfg()
+        self.cfg = cfg or DepthLossConfig()
 
     def forward(
         self,
