@@ -1,5 +1,5 @@
 # The two commands a new user needs. Both run the idempotent set-up first.
-.PHONY: setup demo test lint
+.PHONY: setup demo test test-fast lint
 
 setup:
 	bash scripts/setup.sh
@@ -9,6 +9,10 @@ demo: setup
 
 test: setup
 	.venv/bin/python -m pytest -q --timeout=300
+
+# The unit tier without the slow tests: modules on their own, well under a minute.
+test-fast: setup
+	.venv/bin/python -m pytest -q --timeout=120 test/unit -m "not slow"
 
 lint: setup
 	.venv/bin/ruff check kd_grasp_ros test launch scripts setup.py

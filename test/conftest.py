@@ -1,4 +1,11 @@
-"""Shared pytest fixtures: the ../shared data, an isolated ROS 2 graph, node processes.
+"""The one conftest: the ../shared data, an isolated ROS 2 graph, node processes, the emulated UR
+controller, and the markers each test gets from what it uses.
+
+Tiers: test/unit/<area>/ (modules on their own: fast, no ROS graph) and test/integration/ (nodes,
+processes, the emulated controller, launch files). Markers: `ros` (uses an rclpy graph), `emulator`
+(uses the emulated controller), `slow` (tens of seconds or more); `ros` and `emulator` are added here
+from the fixtures a test uses, `slow` is written on the test. `make test` runs all, `make test-fast`
+the unit tier without `slow`.
 
 ROS isolation: one ROS_DOMAIN_ID per pytest process (derived from its pid, so concurrent runs on one
 machine do not hear each other) and localhost-only discovery; child processes inherit both, and the
@@ -16,6 +23,28 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from ros_helpers import REPO_ROOT, NodeProcess, isolated_ros_environment  # noqa: E402
+
+ROS_FIXTURES = {"ros_domain", "rclpy_context", "spawn_node"}
+
+
+def pytest_collection_modifyitems(items):
+    """Mark each test by what it uses: an rclpy graph -> ros, the emulated controller -> emulator."""
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & ROS_FIXTURES:
+            item.add_marker(pytest.mark.ros)
+        if "emulator" in used:
+            item.add_marker(pytest.mark.emulator)
+
+
+@pytest.fixture(scope="module")
+def emulator(request):
+    """The emulated UR controller (`kd-grasp ur-emulator` as a process) shared by a module's tests; a
+    module sets EMULATOR_ARGS (ur-emulator options, e.g. a safety plane) to start it otherwise."""
+    from kd_grasp_ros.robot.emulator_process import EmulatorProcess
+
+    with EmulatorProcess(extra_args=list(getattr(request.module, "EMULATOR_ARGS", ()))) as emu:
+        yield emu
 
 
 @pytest.fixture(scope="session")

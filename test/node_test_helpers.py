@@ -144,24 +144,6 @@ class Listener:
         self.node.destroy_node()
 
 
-def wait_until(condition, timeout_s: float, what: str, step_s: float = 0.05) -> None:
-    """Poll condition() until true; TimeoutError naming `what`."""
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {timeout_s} s waiting for {what}")
-        time.sleep(step_s)
-
-
-def wait_until_spun(listener: Listener, condition, timeout_s: float, what: str) -> None:
-    """Spin the listener until `condition()` holds; raises TimeoutError naming `what`."""
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {timeout_s} s waiting for {what}")
-        listener.spin_for(0.05)
-
-
 def rotation_from_quaternion(q) -> np.ndarray:
     from kd_grasp_ros.common.transforms import quat_to_matrix
 

@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -121,32 +120,31 @@ class NodeProcess:
         return self.popen.returncode
 
 
-def spin_until(node, executor, condition: Callable[[], bool], timeout_s: float, what: str) -> None:
-    """Spin `executor` until `condition()` holds; raises TimeoutError naming `what`."""
+def wait_until(condition, timeout_s: float, what: str, executor=None, step_s: float = 0.02) -> None:
+    """The one wait of the tests: until condition() holds, spinning `executor` (an rclpy executor) or
+    sleeping step_s between checks; TimeoutError naming `what` after timeout_s."""
     deadline = time.monotonic() + timeout_s
     while not condition():
         if time.monotonic() > deadline:
             raise TimeoutError(f"timed out after {timeout_s} s waiting for {what}")
-        executor.spin_once(timeout_sec=0.05)
+        if executor is None:
+            time.sleep(step_s)
+        else:
+            executor.spin_once(timeout_sec=step_s)
 
 
 def wait_for_subscribers(node, executor, publisher, count: int = 1, timeout_s: float = 15.0) -> None:
     """Wait until `publisher` has at least `count` matched subscriptions."""
-    spin_until(
-        node,
-        executor,
+    wait_until(
         lambda: publisher.get_subscription_count() >= count,
         timeout_s,
         f"{count} subscriber(s) on {publisher.topic_name}",
+        executor,
     )
 
 
 def wait_for_publishers(node, executor, topic: str, count: int = 1, timeout_s: float = 15.0) -> None:
     """Wait until `topic` has at least `count` publishers in the graph."""
-    spin_until(
-        node,
-        executor,
-        lambda: node.count_publishers(topic) >= count,
-        timeout_s,
-        f"{count} publisher(s) on {topic}",
+    wait_until(
+        lambda: node.count_publishers(topic) >= count, timeout_s, f"{count} publisher(s) on {topic}", executor
     )

@@ -211,6 +211,7 @@ def _check_declared(declared: dict, node_name: str) -> None:
             assert value == shipped[name] and type(value) is type(shipped[name]), (name, value, shipped[name])
 
 
+@pytest.mark.slow
 @pytest.mark.ros
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("node_name", sorted(NODES))
@@ -220,6 +221,7 @@ def test_a_node_declares_exactly_its_shipped_parameters(ros_domain, node_name):
     _check_declared(declared[1], node_name)
 
 
+@pytest.mark.slow
 @pytest.mark.ros
 @pytest.mark.timeout(300)
 def test_the_composed_pipeline_declares_each_node_from_its_own_file(ros_domain):
@@ -231,6 +233,7 @@ def test_the_composed_pipeline_declares_each_node_from_its_own_file(ros_domain):
         _check_declared(parameters, name)
 
 
+@pytest.mark.slow
 @pytest.mark.ros
 @pytest.mark.timeout(120)
 def test_a_renamed_node_still_starts_from_its_section(ros_domain):

@@ -8,13 +8,12 @@ import importlib
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
+from ros_helpers import REPO_ROOT
 
 from kd_grasp_ros import cli, resources
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 REQUIRED_EXEC_DEPENDS = {
     "rclpy",
     "std_msgs",

@@ -11,8 +11,8 @@ from node_test_helpers import (
     Listener,
     camera_messages,
     depth_model_path,
-    wait_until_spun,
 )
+from ros_helpers import wait_until
 
 from kd_grasp_ros.pipeline.synthetic_scene import render_box_scene
 
@@ -95,11 +95,11 @@ def test_depth_completion_node(spawn_node, rclpy_context, tmp_path):
                 kv.key == "latency_ms" for d in got["/diagnostics"] for kv in d.status[0].values
             )
 
-        wait_until_spun(
-            listener,
+        wait_until(
             info_and_timings_arrived,
             MESSAGE_TIMEOUT_S,
             "a camera_info of a sent frame and the timing diagnostics",
+            listener.executor,
         )
     finally:
         listener.close()

@@ -6,8 +6,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from ros_helpers import REPO_ROOT
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = REPO_ROOT
 SCRIPT = REPO / "scripts" / "update_readme_results.py"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import tifffile
 import torch
 
@@ -10,6 +11,8 @@ from kd_grasp_ros.grasp.checkpoint import load_model, save_checkpoint
 from kd_grasp_ros.grasp.data import load_cornell_scenes
 from kd_grasp_ros.grasp.models import build_model
 from kd_grasp_ros.grasp.train import TeacherEnsemble, TrainConfig, fit, load_teacher
+
+pytestmark = pytest.mark.slow
 
 
 def write_scenes(root, n=3):

@@ -12,8 +12,8 @@ from node_test_helpers import (
     camera_messages,
     grasp_model_path,
     rotation_from_quaternion,
-    wait_until_spun,
 )
+from ros_helpers import wait_until
 
 pytestmark = pytest.mark.ros
 
@@ -96,7 +96,9 @@ def test_box_on_table_gives_the_grasp_at_the_box_top(spawn_node, listener, reque
             )
         )
 
-    wait_until_spun(listener, frame_outputs_arrived, MESSAGE_TIMEOUT_S, "the outputs of the grasp's frame")
+    wait_until(
+        frame_outputs_arrived, MESSAGE_TIMEOUT_S, "the outputs of the grasp's frame", listener.executor
+    )
 
     assert pose_msg.header.frame_id == INTRINSICS.frame_id
     assert pose_msg.header.stamp in sent

@@ -9,10 +9,10 @@ import time
 
 import numpy as np
 import pytest
+from ros_helpers import wait_until
 
 from kd_grasp_ros.common.transforms import pose_to_transform
 from kd_grasp_ros.robot import kinematics
-from kd_grasp_ros.robot.emulator_process import EmulatorProcess, wait_until
 from kd_grasp_ros.robot.ur10e_params import HOME_Q
 
 rtde_control = pytest.importorskip("rtde_control")
@@ -22,12 +22,6 @@ dashboard_client = pytest.importorskip("dashboard_client")
 
 WAIT_S = 5.0
 TOOL0_BIT, STANDARD3_BIT = 16, 3
-
-
-@pytest.fixture(scope="module")
-def emulator():
-    with EmulatorProcess() as emu:
-        yield emu
 
 
 @pytest.fixture(scope="module")

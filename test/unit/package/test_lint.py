@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from ros_helpers import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 CANDIDATES = ("kd_grasp_ros", "test", "launch", "scripts", "setup.py")
 
 

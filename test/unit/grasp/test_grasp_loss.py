@@ -49,6 +49,7 @@ def test_unlabeled_samples_contribute_kd_only():
         grasp_loss(pred, target, alpha=1.5)
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_few_training_steps_reduce_loss():
     torch.manual_seed(0)

@@ -21,6 +21,7 @@ def _inputs(h: int, w: int, batch: int = 1, seed: int = 0):
     return rgb, depth
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("name", ["teacher", "student"])
 @pytest.mark.parametrize("size", [(320, 240), (256, 144), (97, 61)])
@@ -86,6 +87,7 @@ def test_corrupt_and_incompatible_checkpoints_raise(tmp_path):
         load_model(path)
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(90)
 def test_a_few_training_steps_reduce_the_loss():
     torch.manual_seed(0)

@@ -1,7 +1,7 @@
 """GraspExecutor through the unmodified ur_rtde client against emulated controllers (separate processes).
 
-Module emulator A serves a wet and a dry executor (sequence, dry run, rejections, protective stop,
-cancel). Emulator B has a safety plane and is killed at the end (connection loss).
+The module's emulator serves a wet and a dry executor (sequence, dry run, rejections, protective stop,
+cancel); the safety plane and the connection loss are in test_executor_protective_stop.py.
 """
 
 import threading
@@ -10,6 +10,7 @@ import time
 import numpy as np
 import pytest
 from executor_test_helpers import FAST_MOTION, camera_grasp
+from ros_helpers import wait_until
 
 from kd_grasp_ros.common.transforms import rot_x, rot_z
 from kd_grasp_ros.executor.cancel import AttemptGuard, CancelToken
@@ -17,13 +18,11 @@ from kd_grasp_ros.executor.config import ExecutorConfig
 from kd_grasp_ros.executor.errors import (
     ExecutionCancelledError,
     ProtectiveStopError,
-    RobotConnectionError,
     RobotStateError,
     UnsafeGraspError,
 )
 from kd_grasp_ros.executor.executor import GraspExecutor
 from kd_grasp_ros.executor.gripper import RobotiqSocketGripper
-from kd_grasp_ros.robot.emulator_process import EmulatorProcess, wait_until
 
 # the shipped grasp_depth_m: the TCP goes this far past the seen surface (down)
 GRASP_DEPTH_M = ExecutorConfig().grasp_depth_m
@@ -39,12 +38,6 @@ def make_executor(host: str, **overrides) -> GraspExecutor:
     ex = GraspExecutor(ExecutorConfig(robot_ip=host, **{**FAST, "dry_run": False, **overrides}))
     ex.connect()
     return ex
-
-
-@pytest.fixture(scope="module")
-def emulator():
-    with EmulatorProcess() as emu:
-        yield emu
 
 
 @pytest.fixture(scope="module")
@@ -195,36 +188,3 @@ def test_robotiq_socket_gripper_driver(emulator):
         assert not gripper.is_closed()
     finally:
         gripper.disconnect()
-
-
-@pytest.fixture(scope="module")
-def fragile_emulator():
-    """An emulator with a protective-stop plane at z = 0.15 m (TCP); killed by the last test."""
-    emu = EmulatorProcess(extra_args=["--safety-plane-z", "0.15"]).start()
-    yield emu
-    emu.stop()
-
-
-@pytest.mark.timeout(60)
-def test_safety_plane_protective_stop_then_connection_loss_is_reported(fragile_emulator):
-    ex = make_executor(fragile_emulator.host, restart_control_script=True)
-    try:
-        with pytest.raises(ProtectiveStopError):  # the grasp at z = 0.1 crosses the plane during approach
-            ex.execute(camera_grasp([0.05, 0.02, 0.9]))
-        z_stop = ex.link.tcp_base_link()[2, 3]
-        assert 0.12 < z_stop < 0.15  # halted by the controller just past the plane, not snapped onto it
-        fragile_emulator.dashboard("unlock protective stop")
-        wait_until(lambda: not ex.link.protective_stopped(), WAIT_S, "the unlock to reach rtde_receive")
-
-        def on_phase(result):
-            if result.phase == "pre_grasp" and result.status == "started":
-                threading.Timer(0.3, fragile_emulator.kill).start()
-
-        ex.on_phase = on_phase
-        t0 = time.monotonic()
-        with pytest.raises(RobotConnectionError, match="stream"):
-            ex.execute(camera_grasp([0.05, 0.02, 0.75]))  # at z = 0.25, above the plane
-        assert time.monotonic() - t0 < WAIT_S
-        assert ex.link.protective_stopped() is False
-    finally:
-        ex.disconnect()

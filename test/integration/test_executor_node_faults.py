@@ -25,6 +25,7 @@ from lifecycle_msgs.srv import ChangeState  # noqa: E402
 from rcl_interfaces.srv import SetParameters  # noqa: E402
 from rclpy.executors import SingleThreadedExecutor  # noqa: E402
 from rclpy.parameter import Parameter  # noqa: E402
+from ros_helpers import wait_until  # noqa: E402
 from std_msgs.msg import Float32, String  # noqa: E402
 from std_srvs.srv import Trigger  # noqa: E402
 
@@ -76,11 +77,7 @@ class ExecutorUnderTest:
         }
 
     def spin_until(self, condition, what: str, timeout_s: float = WAIT_S) -> None:
-        deadline = time.monotonic() + timeout_s
-        while not condition():
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"timed out after {timeout_s} s waiting for {what}")
-            self.executor.spin_once(timeout_sec=0.01)
+        wait_until(condition, timeout_s, what, self.executor)
 
     def call(self, name: str, request=None):
         client = self.clients[name]
@@ -144,12 +141,6 @@ class ExecutorUnderTest:
         self.executor.shutdown()
         self.probe.destroy_node()
         self.node.destroy_node()
-
-
-@pytest.fixture(scope="module")
-def emulator():
-    with EmulatorProcess() as emu:
-        yield emu
 
 
 @pytest.fixture

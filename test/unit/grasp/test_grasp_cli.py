@@ -10,12 +10,15 @@ import numpy as np
 import pytest
 import tifffile
 import torch
+from ros_helpers import REPO_ROOT
 
 from kd_grasp_ros.cli import main
 from kd_grasp_ros.grasp.models import GGCNN, GGCNNConfig
 from kd_grasp_ros.grasp.rectangles import GraspRectangle
 
-REPO = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
+
+REPO = REPO_ROOT
 RELEASED = "weights/ggcnn-cornell-official/ggcnn_epoch_23_cornell_statedict.pt"
 
 

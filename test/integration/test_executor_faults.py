@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from executor_test_helpers import FAST_MOTION, camera_grasp
 from fault_injection import PhaseTrigger, record_fault
+from ros_helpers import wait_until
 
 from kd_grasp_ros.executor.cancel import AttemptGuard, CancelToken
 from kd_grasp_ros.executor.config import ExecutorConfig
@@ -28,7 +29,7 @@ from kd_grasp_ros.executor.errors import (
     RobotStateError,
 )
 from kd_grasp_ros.executor.executor import GraspExecutor
-from kd_grasp_ros.robot.emulator_process import EmulatorProcess, wait_until
+from kd_grasp_ros.robot.emulator_process import EmulatorProcess
 
 pytest.importorskip("rtde_control")
 
@@ -44,12 +45,6 @@ CONFIG = {
     "max_grasp_age_s": 30.0,
 }  # stamps are not what these test
 MOTION_PHASES = {"pre_grasp": True, "approach": True, "lift": True, "home": True, "close": False}
-
-
-@pytest.fixture(scope="module")
-def emulator():
-    with EmulatorProcess() as emu:
-        yield emu
 
 
 @pytest.fixture

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 from processes.image_sender import make_frames
-from ros_helpers import spin_until
+from ros_helpers import REPO_ROOT, wait_until
 from sensor_msgs.msg import Image
 
 from kd_grasp_ros.ros_image import depth_to_metres, image_to_numpy, image_to_rgb
 
-SENDER = Path(__file__).resolve().parent / "processes" / "image_sender.py"
+SENDER = REPO_ROOT / "test" / "processes" / "image_sender.py"
 FRAMES_WANTED = 5
 
 
@@ -35,12 +34,11 @@ def test_every_pixel_survives_the_trip(rclpy_context, tmp_path):
             Image, name, lambda msg, s=store: s.setdefault(msg.header.stamp.sec, msg), 50
         )
     try:
-        spin_until(
-            node,
-            executor,
+        wait_until(
             lambda: all(len(s) >= FRAMES_WANTED for s in received.values()),
             40.0,
             f"{FRAMES_WANTED} frames on every topic from the sender process",
+            executor,
         )
     finally:
         sender.terminate()

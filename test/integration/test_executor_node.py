@@ -20,6 +20,7 @@ from geometry_msgs.msg import PoseArray, PoseStamped  # noqa: E402
 from rclpy.executors import SingleThreadedExecutor  # noqa: E402
 from rclpy.lifecycle import TransitionCallbackReturn  # noqa: E402
 from rclpy.parameter import Parameter  # noqa: E402
+from ros_helpers import wait_until  # noqa: E402
 from std_msgs.msg import Float32, Float32MultiArray, String  # noqa: E402
 from std_srvs.srv import Trigger  # noqa: E402
 from trajectory_msgs.msg import JointTrajectory  # noqa: E402
@@ -27,7 +28,6 @@ from trajectory_msgs.msg import JointTrajectory  # noqa: E402
 from kd_grasp_ros.executor.config import ExecutorConfig  # noqa: E402
 from kd_grasp_ros.executor.gripper import TOOL_OUTPUT_FIRST_BIT  # noqa: E402
 from kd_grasp_ros.nodes.ur_executor_node import URExecutorNode  # noqa: E402
-from kd_grasp_ros.robot.emulator_process import EmulatorProcess  # noqa: E402
 from kd_grasp_ros.robot.ur10e_params import JOINT_NAMES  # noqa: E402
 
 # the shipped grasp_depth_m: the TCP goes this far past the seen surface (down)
@@ -36,20 +36,6 @@ GRASP_DEPTH_M = ExecutorConfig().grasp_depth_m
 WAIT_S = 30.0
 GOOD_XYZ = (0.05, 0.02, 0.9)  # camera frame -> (0.65, -0.02, 0.10) in base_link
 OUTSIDE_XYZ = (0.0, 0.85, 0.8)  # -> y = -0.85 m: reachable but outside the workspace box
-
-
-def spin_until(executor, condition, what: str, timeout_s: float = WAIT_S) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {timeout_s} s waiting for {what}")
-        executor.spin_once(timeout_sec=0.02)
-
-
-@pytest.fixture(scope="module")
-def emulator():
-    with EmulatorProcess() as emu:
-        yield emu
 
 
 @pytest.mark.ros
@@ -83,10 +69,11 @@ def test_node_executes_the_latest_grasp_through_the_lifecycle(rclpy_context, emu
         assert node.trigger_configure() == TransitionCallbackReturn.SUCCESS
         assert node.trigger_activate() == TransitionCallbackReturn.SUCCESS
 
-        spin_until(
-            executor,
+        wait_until(
             lambda: node.count_subscribers("/grasp_pose") and execute.service_is_ready(),
+            WAIT_S,
             "the node's subscriptions and service",
+            executor,
         )
         grasp = PoseStamped()
         grasp.header.frame_id = "camera_color_optical_frame"
@@ -99,25 +86,29 @@ def test_node_executes_the_latest_grasp_through_the_lifecycle(rclpy_context, emu
         pose_pub.publish(grasp)
         width_pub.publish(Float32(data=0.04))
         quality_pub.publish(Float32(data=0.9))
-        spin_until(
-            executor,
+        wait_until(
             lambda: node.latest_pose is not None and node.quality[0] is not None,
+            WAIT_S,
             "the grasp topics to arrive",
+            executor,
         )
 
         future = execute.call_async(Trigger.Request())
-        spin_until(executor, future.done, "the execute_latest response")
+        wait_until(future.done, WAIT_S, "the execute_latest response", executor)
         assert future.result().success, future.result().message
-        spin_until(
-            executor,
+        wait_until(
             lambda: any(s.get("outcome") in ("succeeded", "aborted") for s in statuses),
+            WAIT_S,
             "the attempt to finish",
+            executor,
         )
         assert statuses[-1]["outcome"] == "succeeded", statuses
         close = next(s for s in statuses if s.get("phase") == "close" and s.get("status") == "done")
         np.testing.assert_allclose(close["tcp_pose"][:3], [0.65, -0.02, 0.10 - GRASP_DEPTH_M], atol=1e-3)
         assert close["gripper_closed"] is True
-        spin_until(executor, lambda: paths and trajectories and diagnostics, "plan and diagnostics messages")
+        wait_until(
+            lambda: paths and trajectories and diagnostics, WAIT_S, "plan and diagnostics messages", executor
+        )
         assert paths[-1].header.frame_id == "base_link" and len(paths[-1].poses) == 3
         assert list(trajectories[-1].joint_names) == list(JOINT_NAMES)
         assert any(kv.key == "connected" and kv.value == "True" for kv in diagnostics[-1].status[0].values)
@@ -129,9 +120,11 @@ def test_node_executes_the_latest_grasp_through_the_lifecycle(rclpy_context, emu
         pose_pub.publish(grasp)
         width_pub.publish(Float32(data=0.04))
         quality_pub.publish(Float32(data=0.9))
-        spin_until(executor, lambda: node.latest_pose.pose.position.z == 1.0, "the unsafe grasp to arrive")
+        wait_until(
+            lambda: node.latest_pose.pose.position.z == 1.0, WAIT_S, "the unsafe grasp to arrive", executor
+        )
         future = execute.call_async(Trigger.Request())
-        spin_until(executor, future.done, "the execute_latest response")
+        wait_until(future.done, WAIT_S, "the execute_latest response", executor)
         assert not future.result().success and "below_z_floor" in future.result().message
         assert emulator.motions_started() == moves
 
@@ -153,7 +146,7 @@ def test_autostart_configures_and_arms_without_a_lifecycle_manager(rclpy_context
     executor = SingleThreadedExecutor(context=rclpy_context)
     executor.add_node(node)
     try:
-        spin_until(executor, lambda: node.armed, "autostart to configure and activate")
+        wait_until(lambda: node.armed, WAIT_S, "autostart to configure and activate", executor)
         assert node.executor_core.connected and node.executor_core.cfg.dry_run  # dry_run stays the default
         (result,) = node.set_parameters([Parameter("linear_speed_mps", value=0.9)])  # above max_linear_speed
         assert not result.successful and "max_linear_speed_mps" in result.reason
@@ -193,7 +186,7 @@ class ExecutorProbe:
         }
 
     def spin_until(self, condition, what: str, timeout_s: float = WAIT_S) -> None:
-        spin_until(self.executor, condition, what, timeout_s)
+        wait_until(condition, timeout_s, what, self.executor)
 
     def spin_for(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds

@@ -16,6 +16,8 @@ from kd_grasp_ros.grasp.data import load_cornell_scenes, read_depth
 from kd_grasp_ros.grasp.detector import GraspDetector
 from kd_grasp_ros.grasp.errors import GraspModelError
 
+pytestmark = pytest.mark.slow
+
 QUALITY_TOLERANCE = 1e-4  # quality map, 0-1
 DEPTH_TOLERANCE_M = 1e-4
 SCENES = 3

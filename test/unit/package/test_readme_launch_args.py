@@ -10,6 +10,8 @@ import pytest
 from launch_system import LaunchSystemMissing, check_launch_system
 from ros_helpers import REPO_ROOT
 
+pytestmark = pytest.mark.slow
+
 SCRIPT = REPO_ROOT / "scripts" / "update_readme_launch_args.py"
 
 

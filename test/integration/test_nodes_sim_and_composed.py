@@ -3,12 +3,7 @@ simulated camera; pipeline_composed runs depth completion and grasp detection in
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,38 +16,9 @@ pytestmark = pytest.mark.ros
 
 STARTUP_TIMEOUT_S = 60.0
 INITIAL_Q = [0.3, -1.4, 1.5, -1.7, -1.5, 0.2]
-EMULATOR_READY = "ur-emulator ready on"
 
 
-@pytest.fixture
-def emulator(tmp_path):
-    host = f"127.0.0.{20 + os.getpid() % 80}"
-    log_path = tmp_path / "emulator.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "kd-grasp"),
-                "ur-emulator",
-                "--host",
-                host,
-                "--initial-q",
-                *map(str, INITIAL_Q),
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while EMULATOR_READY not in log_path.read_text(errors="replace"):
-        assert proc.poll() is None and time.monotonic() < deadline, log_path.read_text(errors="replace")
-        time.sleep(0.1)
-    yield host
-    os.killpg(proc.pid, signal.SIGINT)
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+EMULATOR_ARGS = ["--initial-q", *map(str, INITIAL_Q)]
 
 
 def _diagnostic(listener, prefix: str) -> dict:
@@ -77,8 +43,8 @@ def test_sim_world_node_mirrors_the_emulated_controller(spawn_node, rclpy_contex
         },
     )
     try:
-        node = spawn_node("sim_world_node", params={"robot_ip": emulator, "camera_rate_hz": 1.0})
-        node.wait_for_output(f"mirroring the controller at {emulator}", STARTUP_TIMEOUT_S)
+        node = spawn_node("sim_world_node", params={"robot_ip": emulator.host, "camera_rate_hz": 1.0})
+        node.wait_for_output(f"mirroring the controller at {emulator.host}", STARTUP_TIMEOUT_S)
         depth = listener.wait_for("/camera/camera/aligned_depth_to_color/image_raw", 1, STARTUP_TIMEOUT_S)[0]
 
         def arm_at_initial_q():
@@ -90,7 +56,7 @@ def test_sim_world_node_mirrors_the_emulated_controller(spawn_node, rclpy_contex
         while not arm_at_initial_q():
             assert time.monotonic() < deadline, "the simulated arm did not reach the controller's actual_q"
 
-        io = rtde_io.RTDEIOInterface(emulator)
+        io = rtde_io.RTDEIOInterface(emulator.host)
         assert io.setToolDigitalOut(0, True)
         deadline = time.monotonic() + 20.0
 
