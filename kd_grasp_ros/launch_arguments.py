@@ -14,8 +14,8 @@ this module is imported (for its constants) where ROS 2 launch is not installed.
 from __future__ import annotations
 
 from kd_grasp_ros.common.inference import BACKENDS, DEFAULT_BACKEND
+from kd_grasp_ros.common.resources import PACKAGE
 from kd_grasp_ros.launch_graph import DDS_PROFILE_FILE, DDS_PROFILE_VARIABLE, GraphProcess
-from kd_grasp_ros.resources import PACKAGE
 
 BOOL_CHOICES = ["true", "false"]
 UR_TYPES = ["ur3e", "ur5e", "ur10e", "ur16e", "ur20", "ur30"]

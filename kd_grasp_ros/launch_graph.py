@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kd_grasp_ros.common.errors import KdGraspError
+from kd_grasp_ros.common.resources import resource_path
 from kd_grasp_ros.nodes import topics
-from kd_grasp_ros.resources import resource_path
 
 DEPTH_PARAMS = "depth_completion.yaml"
 GRASP_PARAMS = "grasp_detection.yaml"

@@ -72,6 +72,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--node-seconds", type=float, default=20.0, help="seconds of 30 Hz input per node graph form"
     )
     parser.add_argument(
+        "--executor-attempts",
+        type=int,
+        default=0,
+        help="also time the executor against the emulated controller over N grasp attempts (0: skip)",
+    )
+    parser.add_argument(
         "--out-dir", type=Path, default=Path("docs/results"), help="bench.json / bench.md go here"
     )
 
@@ -146,9 +152,8 @@ def run(args: argparse.Namespace) -> int:
     from kd_grasp_ros.bench.networks import BenchError, bench_network, load_network
     from kd_grasp_ros.bench.pipeline import bench_pipeline
     from kd_grasp_ros.bench.report import SCHEMA_VERSION, format_markdown, machine, write_outputs
-    from kd_grasp_ros.demo.config import NO_DEPTH_MODEL
     from kd_grasp_ros.depth.bench import depth_input
-    from kd_grasp_ros.depth.constants import INPUT_SIZE
+    from kd_grasp_ros.depth.constants import INPUT_SIZE, NO_DEPTH_MODEL
     from kd_grasp_ros.grasp.bench import grasp_input
 
     if args.repeats < 1 or args.warmup < 0 or min(args.threads) < 1 or args.calibration_frames < 1:
@@ -188,6 +193,12 @@ def run(args: argparse.Namespace) -> int:
         from kd_grasp_ros.bench.node_graph import bench_node_graph
 
         nodes = bench_node_graph(seconds=args.node_seconds)
+    executor = {}
+    if args.executor_attempts > 0:
+        from kd_grasp_ros.bench.executor_latency import bench_executor, format_executor
+
+        executor = bench_executor(args.executor_attempts)
+        print(format_executor(executor))
     result = {
         "schema_version": SCHEMA_VERSION,
         "command": args.command_line,
@@ -199,6 +210,7 @@ def run(args: argparse.Namespace) -> int:
         "rows": rows,
         "pipeline": pipeline,
         "nodes": nodes,
+        "executor": executor,
         "targets": _targets(rows, args.threads) + _node_graph_targets(nodes, pipeline),
         "seconds": round(time.perf_counter() - start, 1),
     }

@@ -44,7 +44,7 @@ class Network:
 
 def load_network(family: str, path_or_name: str) -> Network:
     """A grasp (GG-CNN family) or depth (DistillGrasp family) checkpoint, by path or models/ name."""
-    from kd_grasp_ros.resources import ResourceNotFoundError, resolve_model
+    from kd_grasp_ros.common.resources import ResourceNotFoundError, resolve_model
 
     if family not in FAMILIES:
         raise BenchError(f"family must be one of {FAMILIES}, got {family!r}")

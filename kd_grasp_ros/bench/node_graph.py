@@ -25,6 +25,7 @@ import numpy as np
 from tqdm import tqdm
 
 from kd_grasp_ros.common.errors import KdGraspError
+from kd_grasp_ros.common.resources import SOURCE_ROOT, resource_path
 from kd_grasp_ros.launch_graph import (
     GraphStartError,
     graph_environment,
@@ -32,7 +33,6 @@ from kd_grasp_ros.launch_graph import (
     pipeline_processes,
     start_graph,
 )
-from kd_grasp_ros.resources import SOURCE_ROOT, resource_path
 
 SAMPLE_BAG = SOURCE_ROOT / "models" / "sample_bags" / "sim_cell"
 MODES = ("composed", "separate")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import torch
 
-from kd_grasp_ros.demo.session import cpu_model
+from kd_grasp_ros.common.machine import cpu_model
 
 SCHEMA_VERSION = 1
 

@@ -3,7 +3,7 @@
 Each node's parameters are the fields of one or more dataclasses. A field carries no default in code,
 only what describes it, once (`parameter()`: description, range, read_only, constraints); its default
 is its value in the `<section>: ros__parameters:` mapping of config/<parameter_file> (the class's two
-ClassVars; the package's installed copy, found through kd_grasp_ros.resources). The section is the
+ClassVars; the package's installed copy, found through kd_grasp_ros.common.resources). The section is the
 node's default name, so a renamed node still starts from it. The node declares every field from
 there (nodes/parameters.py), so `ros2 run` without a params file behaves like `ros2 launch` with the
 shipped ones. ROS-free: plain code that needs a node's default (the offline replay, the executor core,
@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 from kd_grasp_ros.common.errors import KdGraspError
-from kd_grasp_ros.resources import config_path
+from kd_grasp_ros.common.resources import config_path
 
 # Field metadata keys.
 DESCRIPTION = "description"

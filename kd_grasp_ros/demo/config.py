@@ -14,10 +14,9 @@ from pathlib import Path
 import yaml
 
 from kd_grasp_ros.common.errors import KdGraspError
-from kd_grasp_ros.resources import config_path
+from kd_grasp_ros.common.resources import config_path
+from kd_grasp_ros.depth.constants import NO_DEPTH_MODEL
 from kd_grasp_ros.sim.config import SCENE_MODES
-
-NO_DEPTH_MODEL = "none"  # depth_model value that runs the pipeline without depth completion (raw depth)
 
 
 class DemoConfigError(KdGraspError, ValueError):

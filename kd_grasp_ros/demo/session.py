@@ -20,6 +20,8 @@ import torch
 import yaml
 from tqdm import tqdm
 
+from kd_grasp_ros.common.machine import cpu_model
+from kd_grasp_ros.common.resources import SOURCE_ROOT
 from kd_grasp_ros.demo.attempt import OUTCOMES, STAGES, AttemptResult, run_attempt
 from kd_grasp_ros.demo.config import DemoConfig
 from kd_grasp_ros.demo.driver import DemoDriver, DemoDriverError
@@ -31,7 +33,6 @@ from kd_grasp_ros.launch_graph import (
     sim_graph,
     start_graph,
 )
-from kd_grasp_ros.resources import SOURCE_ROOT
 
 FIRST_DETECTION_TIMEOUT_S = 120.0  # the networks' first inference (kernel selection) on a busy machine
 
@@ -108,17 +109,6 @@ def git_commit() -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() or None
-
-
-def cpu_model() -> str:
-    """CPU model name from /proc/cpuinfo (platform.processor() elsewhere)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def model_parameter_file(cfg: DemoConfig, folder: Path) -> Path | None:

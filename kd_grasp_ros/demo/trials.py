@@ -17,9 +17,10 @@ import shlex
 import sys
 from pathlib import Path
 
-from kd_grasp_ros.demo.config import NO_DEPTH_MODEL, DemoConfig, load_demo_config
+from kd_grasp_ros.common.resources import SOURCE_ROOT
+from kd_grasp_ros.demo.config import DemoConfig, load_demo_config
 from kd_grasp_ros.demo.report import LATENCY_PLOT_NAME, SUMMARY_NAME, save_latency_plot, write_summary
-from kd_grasp_ros.resources import SOURCE_ROOT
+from kd_grasp_ros.depth.constants import NO_DEPTH_MODEL
 
 SCENES = {"single": "single", "clutter": "cluttered"}
 OBJECTS = {"opaque": 0.0, "transparent": 1.0, "mixed": 0.5}

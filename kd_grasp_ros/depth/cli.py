@@ -16,13 +16,13 @@ from pathlib import Path
 
 import torch
 
+from kd_grasp_ros.common.resources import SOURCE_ROOT
 from kd_grasp_ros.depth.constants import INPUT_SIZE, STUDENT_WEIGHTS, TEACHER_WEIGHTS
 from kd_grasp_ros.depth.data import LAYOUTS
 from kd_grasp_ros.depth.errors import DepthModelError
 from kd_grasp_ros.depth.loss import DepthLossConfig
 from kd_grasp_ros.depth.models import MODELS
 from kd_grasp_ros.depth.train import TrainConfig, fit
-from kd_grasp_ros.resources import SOURCE_ROOT
 
 DEFAULT_TEACHER = SOURCE_ROOT / "models" / TEACHER_WEIGHTS
 

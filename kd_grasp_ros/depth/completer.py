@@ -21,11 +21,11 @@ import numpy as np
 import torch
 
 from kd_grasp_ros.common.inference import DEFAULT_BACKEND, InferenceBackendError, InferenceNetwork
+from kd_grasp_ros.common.resources import ResourceNotFoundError, resolve_model
 from kd_grasp_ros.depth.checkpoint import load_model
 from kd_grasp_ros.depth.constants import DEPTH_RANGE_M, INPUT_SIZE, RAW_AGREEMENT_REL
 from kd_grasp_ros.depth.errors import DepthInputError, DepthModelError
 from kd_grasp_ros.depth.preprocess import predict_depth
-from kd_grasp_ros.resources import ResourceNotFoundError, resolve_model
 
 __all__ = ["DepthCompleter", "DepthInputError", "DepthModelError"]
 

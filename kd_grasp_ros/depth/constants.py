@@ -33,3 +33,6 @@ VAL_FRACTION: float = 0.10
 # With keep_raw, DepthCompleter keeps a valid raw pixel instead of the network's value where the two
 # agree within this relative difference (the raw sensor is sharper than the upsampled output there).
 RAW_AGREEMENT_REL: float = 0.05
+NO_DEPTH_MODEL = (
+    "none"  # a depth model setting meaning: no depth completion, the grasp network reads raw depth
+)

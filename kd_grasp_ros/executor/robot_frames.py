@@ -16,10 +16,7 @@ from kd_grasp_ros.common.transforms import (
     transform_to_pose,
 )
 from kd_grasp_ros.robot import kinematics
-from kd_grasp_ros.robot.ur10e_params import BASE_LINK_FROM_BASE
-
-T_BASE_LINK_FROM_BASE = make_transform(BASE_LINK_FROM_BASE, np.zeros(3))
-T_BASE_FROM_BASE_LINK = invert_transform(T_BASE_LINK_FROM_BASE)
+from kd_grasp_ros.robot.ur10e_params import T_BASE_FROM_BASE_LINK, T_BASE_LINK_FROM_BASE
 
 
 def tool_offset(tcp_offset_m: float) -> np.ndarray:

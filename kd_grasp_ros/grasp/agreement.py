@@ -96,9 +96,9 @@ def measure_agreement(
 
 
 def run_agreement(args, scenes: list[Scene]) -> int:
+    from kd_grasp_ros.common.resources import resolve_model
     from kd_grasp_ros.grasp.checkpoint import load_model
     from kd_grasp_ros.grasp.train import load_teacher
-    from kd_grasp_ros.resources import resolve_model
 
     torch.set_num_threads(args.threads)
     student, info = load_model(resolve_model(args.model))

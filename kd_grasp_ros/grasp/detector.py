@@ -23,13 +23,13 @@ import torch
 
 from kd_grasp_ros.common.grasp_types import ImageGrasp
 from kd_grasp_ros.common.inference import DEFAULT_BACKEND, InferenceBackendError, InferenceNetwork
+from kd_grasp_ros.common.resources import ResourceNotFoundError, resolve_model
 from kd_grasp_ros.grasp.checkpoint import load_model
 from kd_grasp_ros.grasp.constants import NETWORK_INPUT_SIZE, PEAK_THRESHOLD
 from kd_grasp_ros.grasp.errors import GraspInputError, GraspModelError
 from kd_grasp_ros.grasp.fast_convt import to_fast
 from kd_grasp_ros.grasp.postprocess import GraspMaps, decode_maps, find_grasps
 from kd_grasp_ros.grasp.preprocess import crop_origin, inpaint_missing, missing_mask, normalise
-from kd_grasp_ros.resources import ResourceNotFoundError, resolve_model
 
 
 @dataclass

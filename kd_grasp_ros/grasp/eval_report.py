@@ -7,11 +7,11 @@ import json
 import torch
 
 from kd_grasp_ros.common.network_stats import count_parameters
+from kd_grasp_ros.common.resources import resolve_model
 from kd_grasp_ros.grasp.checkpoint import load_model
 from kd_grasp_ros.grasp.evaluate import evaluate
 from kd_grasp_ros.grasp.torch_data import DepthCache
 from kd_grasp_ros.grasp.visualize import save_result_png
-from kd_grasp_ros.resources import resolve_model
 
 
 def run_eval(args, scenes: list) -> int:

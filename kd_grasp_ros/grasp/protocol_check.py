@@ -95,8 +95,8 @@ def protocol_variants(model: torch.nn.Module, scenes: list[Scene], progress: boo
 
 
 def run_protocol(args, scenes: list[Scene]) -> int:
+    from kd_grasp_ros.common.resources import resolve_model
     from kd_grasp_ros.grasp.checkpoint import load_model
-    from kd_grasp_ros.resources import resolve_model
 
     torch.set_num_threads(args.threads)
     model, info = load_model(resolve_model(args.model))

@@ -22,6 +22,7 @@ from std_msgs.msg import Header
 
 from kd_grasp_ros.common.inference import BACKENDS
 from kd_grasp_ros.common.parameter_files import parameter
+from kd_grasp_ros.common.resources import ResourceNotFoundError, resolve_model
 from kd_grasp_ros.depth.completer import DepthCompleter
 from kd_grasp_ros.depth.errors import DepthInputError, DepthModelError
 from kd_grasp_ros.nodes import topics
@@ -33,7 +34,6 @@ from kd_grasp_ros.nodes.runner import NodeStartupError, run_node
 from kd_grasp_ros.pipeline.frame_checks import FrameInputError
 from kd_grasp_ros.pipeline.perception import complete_frame
 from kd_grasp_ros.pipeline.sync import ApproximateTimeSynchronizer
-from kd_grasp_ros.resources import ResourceNotFoundError, resolve_model
 from kd_grasp_ros.ros_image import (
     ImageConversionError,
     camera_info_to_intrinsics,

@@ -27,6 +27,7 @@ from visualization_msgs.msg import MarkerArray
 
 from kd_grasp_ros.common.inference import BACKENDS
 from kd_grasp_ros.common.parameter_files import parameter
+from kd_grasp_ros.common.resources import ResourceNotFoundError, resolve_model
 from kd_grasp_ros.grasp.constants import NETWORK_INPUT_SIZE
 from kd_grasp_ros.grasp.detector import GraspDetector
 from kd_grasp_ros.grasp.errors import GraspInputError, GraspModelError
@@ -43,7 +44,6 @@ from kd_grasp_ros.pipeline.frame_checks import FrameInputError
 from kd_grasp_ros.pipeline.grasp_stage import GraspFilterConfig, GraspStageConfigError
 from kd_grasp_ros.pipeline.perception import detect_frame
 from kd_grasp_ros.pipeline.visualize import quality_heatmap
-from kd_grasp_ros.resources import ResourceNotFoundError, resolve_model
 from kd_grasp_ros.ros_image import (
     ImageConversionError,
     camera_info_to_intrinsics,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kd_grasp_ros.common.transforms import rot_z
+from kd_grasp_ros.common.transforms import invert_transform, make_transform, rot_z
 
 # Standard (Denavit-Hartenberg) parameters, joint i = 1..6.
 DH_D = (0.1807, 0.0, 0.0, 0.17415, 0.11985, 0.11655)
@@ -35,6 +35,9 @@ REACH_M = 1.3
 
 # ur_rtde poses are in the controller's `base` frame; ROS uses `base_link`, rotated pi about z.
 BASE_LINK_FROM_BASE = rot_z(np.pi)
+# The same as 4x4 transforms, both ways: the one place where `base` and `base_link` meet.
+T_BASE_LINK_FROM_BASE = make_transform(BASE_LINK_FROM_BASE, np.zeros(3))
+T_BASE_FROM_BASE_LINK = invert_transform(T_BASE_LINK_FROM_BASE)
 
 # A joint configuration with the tool pointing down over the table in front of the robot.
 HOME_Q = np.array([0.0, -1.5708, 1.5708, -1.5708, -1.5708, 0.0])

@@ -2,9 +2,9 @@
 frame and the executor's.
 
 The MuJoCo world frame is the UR controller's `base` frame; the executor works in ROS `base_link`.
-Both conversions go through the executor's own frames helpers (T_BASE_LINK_FROM_BASE and its inverse),
-so the hand-eye calibration mujoco_sim.launch.py (and the demo, which starts the same processes) gives
-the executor is exactly the simulated camera's pose.
+Both conversions go through the transforms the executor uses (robot/ur10e_params.py:
+T_BASE_LINK_FROM_BASE and its inverse), so the hand-eye calibration mujoco_sim.launch.py (and the demo,
+which starts the same processes) gives the executor is exactly the simulated camera's pose.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import numpy as np
 
 from kd_grasp_ros.common.errors import KdGraspError
 from kd_grasp_ros.common.transforms import make_transform, matrix_to_quat
-from kd_grasp_ros.executor.robot_frames import T_BASE_FROM_BASE_LINK, T_BASE_LINK_FROM_BASE
+from kd_grasp_ros.robot.ur10e_params import T_BASE_FROM_BASE_LINK, T_BASE_LINK_FROM_BASE
 
 
 class SimFramesError(KdGraspError, ValueError):

@@ -10,7 +10,7 @@ import yaml
 
 from kd_grasp_ros.common.errors import KdGraspError
 from kd_grasp_ros.common.intrinsics import CameraIntrinsics
-from kd_grasp_ros.resources import config_path
+from kd_grasp_ros.common.resources import config_path
 from kd_grasp_ros.sim.glass import GlassLookConfig
 from kd_grasp_ros.sim.sensor import SensorNoiseConfig
 

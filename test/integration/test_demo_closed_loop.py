@@ -8,8 +8,9 @@ import os
 import pytest
 
 from kd_grasp_ros.demo.attempt import OUTCOMES, STAGES
-from kd_grasp_ros.demo.config import NO_DEPTH_MODEL, load_demo_config
+from kd_grasp_ros.demo.config import load_demo_config
 from kd_grasp_ros.demo.session import demo_graph, run_session
+from kd_grasp_ros.depth.constants import NO_DEPTH_MODEL
 from kd_grasp_ros.launch_graph import command_line, sim_graph
 from kd_grasp_ros.sim.calibration import sim_camera_calibration
 

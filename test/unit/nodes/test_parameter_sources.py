@@ -21,7 +21,7 @@ from kd_grasp_ros.common.parameter_files import (
     shipped_defaults,
     source,
 )
-from kd_grasp_ros.resources import config_path
+from kd_grasp_ros.common.resources import config_path
 
 # Each node by its default name: (module, node class, its parameter dataclasses as "module:Class").
 NODES = {

@@ -12,7 +12,8 @@ import xml.etree.ElementTree as ET
 import pytest
 from ros_helpers import REPO_ROOT
 
-from kd_grasp_ros import cli, resources
+from kd_grasp_ros import cli
+from kd_grasp_ros.common import resources
 
 REQUIRED_EXEC_DEPENDS = {
     "rclpy",

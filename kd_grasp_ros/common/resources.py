@@ -11,7 +11,7 @@ from pathlib import Path
 from kd_grasp_ros.common.errors import KdGraspError
 
 PACKAGE = "kd_grasp_ros"
-SOURCE_ROOT = Path(__file__).resolve().parent.parent
+SOURCE_ROOT = Path(__file__).resolve().parents[2]
 
 
 class ResourceNotFoundError(KdGraspError, FileNotFoundError):

@@ -1,18 +1,16 @@
-"""Measure the emulated controller's RTDE stream rate and the executor's command latency.
-
-    python -m kd_grasp_ros.robot.latency_bench --attempts 5
+"""The executor part of `kd-grasp bench` (--executor-attempts N): the emulated controller's RTDE stream
+rate and the executor's command latency.
 
 Starts `kd-grasp ur-emulator` in its own process on a free loopback address, then
-1. stream rate: samples rtde_receive's controller timestamp for --stream-seconds and reports the
-   number of distinct samples per second and the spacing between them (median, p99);
-2. latency: runs --attempts grasp attempts (one warm-up first) and reports, per attempt, the time from
+1. stream rate: samples rtde_receive's controller timestamp for a few seconds and reports the number of
+   distinct samples per second and the spacing between them (median, p99);
+2. latency: runs `attempts` grasp attempts (one warm-up first) and reports, per attempt, the time from
    `GraspExecutor.execute()` being called (grasp received) to the first motion command sent, and to the
-   first joint motion seen on a separate rtde_receive connection. Medians and spread are printed.
+   first joint motion seen on a separate rtde_receive connection: median, min, max.
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 import threading
 import time
@@ -28,12 +26,6 @@ from kd_grasp_ros.robot.emulator_process import EmulatorProcess
 MOTION_THRESHOLD_RAD = 1e-6
 POLL_S = 0.0002
 SETTLE_S = 0.1
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--attempts", type=int, default=5, help="timed grasp attempts (after one warm-up)")
-    parser.add_argument("--stream-seconds", type=float, default=3.0, help="stream sampling duration (s)")
-    parser.add_argument("--seed", type=int, default=0, help="seed for the grasp positions")
 
 
 def measure_stream(receive, seconds: float) -> dict:
@@ -62,17 +54,14 @@ def first_motion_after(receive, q0: np.ndarray, timeout_s: float = 10.0) -> floa
     return None
 
 
-def run(args: argparse.Namespace) -> int:
+def bench_executor(attempts: int, stream_seconds: float = 3.0, seed: int = 0) -> dict:
+    """{'stream': rate and spacing, 'latency_ms': {'to_command'|'to_motion': median, min, max, n}}."""
     import rtde_receive
 
-    rng = np.random.default_rng(args.seed)
+    rng = np.random.default_rng(seed)
     with EmulatorProcess() as emu:
         receive = rtde_receive.RTDEReceiveInterface(emu.host)
-        stream = measure_stream(receive, args.stream_seconds)
-        print(
-            f"stream: {stream['rate_hz']:.1f} Hz ({stream['samples']} samples), spacing median "
-            f"{stream['gap_median_ms']:.2f} ms, p99 {stream['gap_p99_ms']:.2f} ms"
-        )
+        stream = measure_stream(receive, stream_seconds)
         cfg = ExecutorConfig(
             robot_ip=emu.host,
             dry_run=False,
@@ -86,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         executor.connect()
         to_command, to_motion = [], []
         try:
-            for i in range(args.attempts + 1):
+            for i in range(attempts + 1):
                 xy = rng.uniform(-0.1, 0.1, 2)
                 grasp = GraspPose(
                     position=np.array([xy[0], xy[1], 0.85]),
@@ -115,16 +104,29 @@ def run(args: argparse.Namespace) -> int:
         finally:
             executor.disconnect()
             receive.disconnect()
-    for name, values in (
-        ("grasp -> first motion command", to_command),
-        ("grasp -> first joint motion", to_motion),
-    ):
+    latency = {}
+    for name, values in (("to_command", to_command), ("to_motion", to_motion)):
         v = np.array(values)
-        print(f"{name}: median {np.median(v):.1f} ms, min {v.min():.1f}, max {v.max():.1f} (n={len(v)})")
-    return 0
+        latency[name] = {
+            "median": float(np.median(v)),
+            "min": float(v.min()),
+            "max": float(v.max()),
+            "n": len(v),
+        }
+    return {"stream": stream, "latency_ms": latency}
 
 
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_arguments(parser)
-    sys.exit(run(parser.parse_args()))
+def format_executor(result: dict) -> str:
+    """Lines for people: the stream, then grasp -> first command and -> first joint motion."""
+    s, lat = result["stream"], result["latency_ms"]
+    lines = [
+        f"stream: {s['rate_hz']:.1f} Hz ({s['samples']} samples), spacing median "
+        f"{s['gap_median_ms']:.2f} ms, p99 {s['gap_p99_ms']:.2f} ms"
+    ]
+    for key, name in (("to_command", "first motion command"), ("to_motion", "first joint motion")):
+        v = lat[key]
+        lines.append(
+            f"grasp -> {name}: median {v['median']:.1f} ms, min {v['min']:.1f}, "
+            f"max {v['max']:.1f} (n={v['n']})"
+        )
+    return "\n".join(lines)
