@@ -108,9 +108,11 @@ def test_colcon_install_is_found_through_the_ament_index(colcon_install, launch,
             if p.is_file() and p.suffix in {".py", ".yaml", ".rviz", ".xml", ".pt", ".json", ".md"}
         )
         assert sorted(p.name for p in (share / kind).iterdir() if p.is_file()) == source_files, kind
-    probe = (
-        "from kd_grasp_ros.common import resources; "
-        "print(resources.resource_path('', 'package.xml').parent)"
+    probe = "; ".join(
+        [
+            "from kd_grasp_ros.common import resources",
+            "print(resources.resource_path('', 'package.xml').parent)",
+        ]
     )
     out = subprocess.run(
         [sys.executable, "-c", probe],
