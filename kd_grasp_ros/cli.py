@@ -19,11 +19,11 @@ from kd_grasp_ros.common.errors import KdGraspError
 SUBCOMMANDS = {
     "grasp": (
         "kd_grasp_ros.grasp.cli",
-        "GG-CNN distillation: train | distill | speed | eval | agreement | protocol | bench | card",
+        "GG-CNN distillation: train | distill | speed | eval | agreement | protocol | card",
     ),
     "depth": (
         "kd_grasp_ros.depth.cli",
-        "DistillGrasp depth completion: train | distill | eval | bench | card",
+        "DistillGrasp depth completion: train | distill | eval | card",
     ),
     "sim": ("kd_grasp_ros.sim.cli", "MuJoCo UR10e cell: synth | check-labels | view"),
     "ur-emulator": ("kd_grasp_ros.robot.emulator_cli", "emulated UR e-Series controller (tests, simulation)"),

@@ -70,8 +70,8 @@ def write_report() -> None:
     Path(path).write_text(
         json.dumps(
             {
-                "command": f"{REPORT_ENV}={path} python -m pytest test/test_executor_faults.py "
-                "test/test_executor_node_faults.py",
+                "command": f"{REPORT_ENV}={path} python -m pytest test/integration/test_executor_faults.py "
+                "test/integration/test_executor_node_faults.py",
                 "rows": table,
                 "records": [asdict(r) for r in RECORDS],
             },

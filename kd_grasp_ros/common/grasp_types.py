@@ -1,6 +1,6 @@
 """The grasp as it travels between modules: in the image, and as a 3-D pose.
 
-Gripper frame convention (documented for users, see README): z = approach direction (into the scene),
+Gripper frame convention (documented for users in docs/nodes.md): z = approach direction (into the scene),
 y = closing direction of the jaws, x = z cross y. Width is the jaw opening in metres.
 """
 

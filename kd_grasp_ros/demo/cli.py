@@ -7,7 +7,7 @@ ur_executor_node, with their shipped parameter files; dry_run off) as processes 
 makes each attempt as an operator would: a fresh scene, ur_executor ~/execute_latest, the simulator's
 verdict. Prints the success rate (Wilson 95% CI) and per-stage latency; writes annotated frames, raw
 vs network depth, a latency plot, summary.json and the processes' logs. Statistics over many scenes
-(no pictures) are `kd-grasp sim trials`, with the same options.
+(no pictures) are `kd-grasp trials`, with the same options.
 """
 
 from __future__ import annotations

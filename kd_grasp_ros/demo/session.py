@@ -22,10 +22,10 @@ from tqdm import tqdm
 
 from kd_grasp_ros.common.machine import cpu_model
 from kd_grasp_ros.common.resources import SOURCE_ROOT
+from kd_grasp_ros.common.statistics import LatencyStats, wilson_interval
 from kd_grasp_ros.demo.attempt import OUTCOMES, STAGES, AttemptResult, run_attempt
 from kd_grasp_ros.demo.config import DemoConfig
 from kd_grasp_ros.demo.driver import DemoDriver, DemoDriverError
-from kd_grasp_ros.demo.statistics import LatencyStats, wilson_interval
 from kd_grasp_ros.launch_graph import (
     GraphProcess,
     graph_environment,

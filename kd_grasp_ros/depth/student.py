@@ -1,7 +1,7 @@
 """DistillGrasp-style student: a light CNN with Consistent Feature Correlation Modules (CFCM).
 
 Our design (no published layer sizes), kept small for real-time use at 320x240 on a CPU; its measured
-latency is on its card (`kd-grasp depth bench`) and in docs/results/bench.md (`kd-grasp bench`):
+latency is on its card and in docs/results/bench.md (both from `kd-grasp bench`):
 
 - Two small encoders (default 8-16-32-48 channels at 1/2..1/16), RGB and depth (log-ratio + validity),
   one conv3x3 stride 2 + one conv3x3 per stage.

@@ -1,7 +1,7 @@
 """The executor's configuration: one flat dataclass, loaded from YAML or ROS parameters, validated once.
 
 Units: metres, radians, seconds; speeds m/s or rad/s, accelerations m/s^2 or rad/s^2. Positions and
-boxes are in ROS `base_link` (the conversion to the controller's `base` happens in frames.py only).
+boxes are in ROS `base_link` (the conversion to the controller's `base` happens in robot_frames.py only).
 Hard caps (HARD_*) are the limits ur_rtde itself enforces; configured caps may only be lower.
 """
 

@@ -10,30 +10,34 @@ import json
 from pathlib import Path
 
 from kd_grasp_ros.common.network_stats import bench_rows, count_parameters, latency_lines
+from kd_grasp_ros.common.statistics import wilson_interval
 from kd_grasp_ros.grasp.checkpoint import load_model
 from kd_grasp_ros.grasp.errors import GraspDataError
 
 
 def _eval_row(report: dict) -> dict:
-    return {
-        k: report[k]
-        for k in (
-            "model",
-            "model_name",
-            "source",
-            "dataset",
-            "split",
-            "split_method",
-            "n",
-            "correct",
-            "accuracy",
-            "angle_smoothing",
-        )
-    }
+    keys = ("model", "model_name", "source", "dataset", "split", "split_method", "fold", "n", "correct")
+    row = {k: report.get(k) for k in keys} | {"accuracy": report["accuracy"], "depth": report.get("depth")}
+    ci = wilson_interval(report["correct"], report["n"])
+    return row | {"ci95": [ci.low, ci.high]}
+
+
+def _agreement_row(report: dict) -> dict:
+    """Student-teacher agreement (`kd-grasp grasp agreement`) on plain crops and on strong views."""
+    row = {k: report.get(k) for k in ("model", "teacher", "data", "split_method", "split", "fold")}
+    for kind in ("reference", "augmented"):
+        part = report[kind]
+        row[kind] = {k: part[k] for k in ("views", "mse", "mse_total", "top1_match", "top1_scored")}
+    return row
 
 
 def build_card(
-    checkpoint: Path, evals: list[dict], peer_evals: list[dict], bench: dict | None, notes: list[str]
+    checkpoint: Path,
+    evals: list[dict],
+    peer_evals: list[dict],
+    bench: dict | None,
+    notes: list[str],
+    agreements: list[dict] = (),
 ) -> dict:
     model, ckpt = load_model(checkpoint)
     training = ckpt.get("training", {})
@@ -46,7 +50,11 @@ def build_card(
         "size_mb": checkpoint.stat().st_size / 1e6,
         "commands": extra.get("commands", [extra.get("command")]),
         "data": extra.get("data"),
-        "split": extra.get("split"),
+        "split": extra.get("split_method", extra.get("split")),
+        "fold": extra.get("fold"),
+        "augment": training.get("augment"),
+        "views_per_scene": training.get("views_per_scene"),
+        "device": training.get("device"),
         "seed": training.get("seed"),
         "teacher": training.get("teacher"),
         "alpha": training.get("alpha"),
@@ -61,6 +69,7 @@ def build_card(
         "n_val_scenes": len(extra.get("val_scenes", [])),
         "held_out_eval": [_eval_row(e) for e in evals],
         "peer_eval": [_eval_row(e) for e in peer_evals],
+        "agreement": [_agreement_row(a) for a in agreements],
         "bench": bench_rows(bench, checkpoint.stem) if bench else [],
         "notes": notes,
     }
@@ -76,26 +85,53 @@ def card_markdown(card: dict) -> str:
         f" {c['size_mb']:.3f} MB on disk.",
         "- Commands (run in this order; later ones resume the run):",
         *[f"  - `{cmd}`" for cmd in c["commands"]],
-        f"- Data: {c['data']}; split `{c['split']}` (per directory: first 90% train, last 10% test;"
-        f" {c['n_val_scenes']} labeled train scenes held out for checkpoint selection);"
-        f" seed {c['seed']}.",
-        f"- Training: teacher {c['teacher']}, alpha {c['alpha']}, KD views per scene {c['kd_views']},"
-        f" batch {card['batch_size']}, lr {card['lr']}; {card['epochs_trained']} epochs in"
-        f" {card['training_minutes']:.1f} min (CPU, shared machine; threads as in the commands);"
-        f" best epoch"
-        f" {card['best_epoch']} (validation accuracy {card['best_val_accuracy']:.3f}).",
+        f"- Data: {c['data']}; split `{c['split']}`"
+        + (f" fold {c['fold']}" if c.get("fold") is not None and c["split"] == "objectwise" else "")
+        + f" ({c['n_train_scenes']} training scenes; {c['n_val_scenes']} labeled train scenes held out for"
+        f" checkpoint selection; the test part never seen); seed {c['seed']}.",
+        f"- Training: teacher {c['teacher']}, alpha {c['alpha']}, augmentation {c.get('augment')}"
+        f" ({c.get('views_per_scene')} views per scene and epoch), batch {c['batch_size']}, lr {c['lr']};"
+        f" {c['epochs_trained']} epochs in {c['training_minutes']:.1f} min on {c.get('device')} (threads"
+        f" as in the commands); best epoch {c['best_epoch']} (validation accuracy"
+        f" {c['best_val_accuracy']:.3f}).",
         "",
         "## Held-out accuracy (`kd-grasp grasp eval`, rectangle metric, top-1)",
         "",
-        "| model | dataset | split | n | correct | accuracy |",
+        "| model | dataset | split | n | correct | accuracy (95% CI) |",
         "|---|---|---|---|---|---|",
     ]
     for row in card["held_out_eval"] + card["peer_eval"]:
         name = f"{row['model_name']} ({Path(row['model']).name})"
+        part = f"{row.get('split_method') or ''} {row['split']}"
+        if row.get("split_method") == "objectwise":
+            part += f" (fold {row.get('fold')})"
+        ci = wilson_interval(row["correct"], row["n"])
+        low, high = row.get("ci95") or (ci.low, ci.high)
         lines.append(
-            f"| {name} | {', '.join(Path(d).as_posix() for d in row['dataset'])} | {row['split']} |"
-            f" {row['n']} | {row['correct']} | {row['accuracy']:.3f} |"
+            f"| {name} | {', '.join(Path(d).as_posix() for d in row['dataset'])} | {part.strip()} |"
+            f" {row['n']} | {row['correct']} | {row['accuracy']:.3f} ({low:.2f}-{high:.2f}) |"
         )
+    if card.get("agreement"):
+        lines += [
+            "",
+            "## Agreement with the teacher (`kd-grasp grasp agreement`, held-out scenes)",
+            "",
+            "Top-1 match: the student's best grasp matches the teacher's under the rectangle metric. MSE per"
+            " map (quality, cos 2θ, sin 2θ, width/150) between student and teacher outputs.",
+            "",
+            "| data | views | top-1 match | MSE quality / cos / sin / width |",
+            "|---|---|---|---|",
+        ]
+        for row in card["agreement"]:
+            data = ", ".join(Path(d).as_posix() for d in row["data"])
+            fold = f" fold {row['fold']}" if row.get("split_method") == "objectwise" else ""
+            for kind, label in (("reference", "plain crops"), ("augmented", "strong views")):
+                a = row[kind]
+                mse = " / ".join(f"{a['mse'][k]:.4f}" for k in ("quality", "cos", "sin", "width"))
+                lines.append(
+                    f"| {data} {row['split']}{fold} | {label} ({a['views']}) |"
+                    f" {a['top1_match']}/{a['top1_scored']} | {mse} |"
+                )
     if card["bench"]:
         lines += ["", "## Latency (`kd-grasp bench`, batch 1, 300x300, CPU)", ""]
         lines += latency_lines(card["bench"])
@@ -116,7 +152,8 @@ def run_card(args) -> int:
     evals = [_read_json(p) for p in args.eval]
     peers = [_read_json(p) for p in args.peer_eval]
     bench = _read_json(args.bench) if args.bench else None
-    card = build_card(Path(args.checkpoint), evals, peers, bench, args.note)
+    agreements = [_read_json(p) for p in args.agreement]
+    card = build_card(Path(args.checkpoint), evals, peers, bench, args.note, agreements)
     out = (Path(args.out) if args.out else Path(args.checkpoint)).with_suffix("")
     out.with_suffix(".json").write_text(json.dumps(card, indent=1))
     out.with_suffix(".md").write_text(card_markdown(card))

@@ -191,6 +191,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     card.add_argument("--checkpoint", required=True, help="e.g. models/grasp_student_v1.pt")
     card.add_argument("--eval", nargs="+", required=True, help="eval JSON files of this model")
     card.add_argument("--peer-eval", nargs="*", default=[], help="eval JSON files of peers (released)")
+    card.add_argument("--agreement", nargs="*", default=[], help="JSON files written by `agreement`")
     card.add_argument("--bench", help="bench.json written by `kd-grasp bench`")
     card.add_argument(
         "--out", type=Path, help="card JSON path; the .md beside it (default: beside the checkpoint)"

@@ -10,7 +10,7 @@ NETWORK_INPUT_SIZE = 300
 # 384 px around the image centre; a 300 px crop cuts off objects near its edges. 384 was chosen in
 # closed-loop simulation on validation scenes (seed 1000, grasp_student_v1 + depth_student) against
 # 300, 360 and 432 px, set through `crop_size` in a demo YAML
-# (`kd-grasp demo --trials --config <yaml> --seed 1000 --n 20 ...`). Those runs' summaries were not kept,
+# (`kd-grasp trials --config <yaml> --seed 1000 --n 20 ...`). Those runs' summaries were not kept,
 # so no success rates are quoted here; re-run the command to compare.
 DEPLOYED_CROP_SIZE = 384
 

@@ -37,7 +37,7 @@ With auto_execute, each new frame is tried once, as soon as it is complete: gras
 grasp_width and grasp_quality or, with max_candidates > 1 once grasp_candidates have been seen, its
 candidates and their info (the grasp node publishes them after grasp_pose).
 
-Safety rules (issue-level reasoning in README "UR10e executor"):
+Safety rules (the reasoning is in docs/executor.md):
 - every attempt has its own cancel token, made before planning; the token and `armed` are checked
   before every step and in every wait; any fault stops the arm and ends in a final status naming it;
 - a grasp is executed at most once (its stamp and frame identify it: one frame's candidates count as

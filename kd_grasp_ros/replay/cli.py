@@ -1,10 +1,10 @@
 """`kd-grasp replay BAG`: publish a rosbag2 with /clock, or (--offline) run the pipeline over it.
 
-kd-grasp replay models/sample_bags/box_on_table                 # recorded speed, with /clock
+kd-grasp replay models/sample_bags/sim_cell                     # recorded speed, with /clock
 kd-grasp replay BAG --rate 0.5 --loop                           # half speed, forever
 kd-grasp replay BAG --flat-out                                  # as fast as possible
-kd-grasp replay BAG --offline --out-dir runs/replay                 # no ROS graph: JSON, CSV, PNGs
-kd-grasp replay BAG --offline --out-dir runs/replay --write-bag     # ... plus a bag of grasp topics
+kd-grasp replay BAG --offline --out-dir runs/replay             # no ROS graph: JSON, CSV, PNGs
+kd-grasp replay BAG --offline --out-dir runs/replay --write-bag # ... plus a bag of grasp topics
 """
 
 from __future__ import annotations

@@ -7,8 +7,9 @@ stop request, fault -> arm at rest) is recorded. Faults that are ROS ones (cance
 services, parameter changes, grasp stamps, a controller that dies and comes back, Robotiq
 activation) go through ur_executor_node in test_executor_node_faults.py.
 
-    KD_GRASP_FAULT_REPORT=docs/results/faults.json python -m pytest test/test_executor_faults.py \
-        test/test_executor_node_faults.py      # the table in README "Safety"
+    KD_GRASP_FAULT_REPORT=docs/results/faults.json python -m pytest \
+        test/integration/test_executor_faults.py test/integration/test_executor_node_faults.py
+    .venv/bin/python scripts/update_readme_results.py   # -> docs/results/faults.md
 """
 
 import time

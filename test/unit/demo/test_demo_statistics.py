@@ -2,7 +2,7 @@
 
 import pytest
 
-from kd_grasp_ros.demo.statistics import LatencyStats, wilson_interval
+from kd_grasp_ros.common.statistics import LatencyStats, wilson_interval
 
 
 def test_wilson_interval_matches_textbook_values():

@@ -1,7 +1,8 @@
-"""scripts/update_readme_results.py: on a temporary README, and `--check` on the repository's own generated
-texts (README results section, docs/results/*.md, model cards)."""
+"""scripts/update_readme_results.py: on a temporary results folder, and `--check` on the repository's own
+generated texts (docs/results/*.md, the model cards). README.md holds none of them: it links to them."""
 
 import importlib.util
+import json
 import shutil
 from pathlib import Path
 
@@ -10,6 +11,26 @@ from ros_helpers import REPO_ROOT
 
 REPO = REPO_ROOT
 SCRIPT = REPO / "scripts" / "update_readme_results.py"
+GENERATED = ("bench.md", "trials.md", "faults.md")
+FAULT_REPORT = {
+    "command": "pytest test/integration/test_executor_faults.py",
+    "rows": [
+        {
+            "fault": "protective stop",
+            "injected": 3,
+            "motions_after": 0,
+            "median_stop_request_ms": 0.4,
+            "median_at_rest_ms": 0.4,
+        },
+        {
+            "fault": "stale grasp",
+            "injected": 1,
+            "motions_after": 0,
+            "median_stop_request_ms": None,
+            "median_at_rest_ms": None,
+        },
+    ],
+}
 
 
 @pytest.fixture(scope="module")
@@ -22,54 +43,50 @@ def updater():
 
 @pytest.fixture
 def results_dir(tmp_path):
+    """bench.md and trials.md without their JSON (kept as they are), and a fault report."""
     folder = tmp_path / "results"
     folder.mkdir()
     (folder / "bench.md").write_text("| network | median ms |\n|---|---|\n| student | 7.0 |\n")
     (folder / "trials.md").write_text("| scene | success |\n|---|---|\n| single | 9/10 |\n")
+    (folder / "faults.json").write_text(json.dumps(FAULT_REPORT))
     return folder
 
 
-def _args(readme, results_dir, *extra):
+def _args(results_dir, *extra):
     models = results_dir.parent / "no_models"
     models.mkdir(exist_ok=True)
-    return ["--readme", str(readme), "--results-dir", str(results_dir), "--models-dir", str(models), *extra]
+    return ["--results-dir", str(results_dir), "--models-dir", str(models), *extra]
 
 
-def test_replaces_only_the_marked_section_and_is_idempotent(updater, results_dir, tmp_path):
-    readme = tmp_path / "README.md"
-    readme.write_text("# title\n\n<!-- results:start -->\nold numbers 1.0\n<!-- results:end -->\n\ntail\n")
-    assert updater.main(_args(readme, results_dir)) == 0
-    text = readme.read_text()
-    assert "old numbers" not in text and "| student | 7.0 |" in text and "| single | 9/10 |" in text
-    assert text.startswith("# title\n\n<!-- results:start -->\n") and text.endswith(
-        "<!-- results:end -->\n\ntail\n"
-    )
-    assert updater.main(_args(readme, results_dir)) == 0
-    assert readme.read_text() == text
+def test_writes_the_faults_table_from_its_report_and_is_idempotent(updater, results_dir, capsys):
+    assert updater.main(_args(results_dir, "--check")) == 1  # faults.md not written yet
+    assert "faults.md is stale" in capsys.readouterr().err
+    assert updater.main(_args(results_dir)) == 0
+    text = (results_dir / "faults.md").read_text()
+    assert "| protective stop | 3 | 0 | 0 | 0 |" in text and "| stale grasp | 1 | 0 | - | - |" in text
+    assert "`pytest test/integration/test_executor_faults.py`" in text  # the command that wrote it
+    before = {name: (results_dir / name).read_text() for name in GENERATED}
+    assert updater.main(_args(results_dir)) == 0
+    assert "already up to date" in capsys.readouterr().out
+    assert {name: (results_dir / name).read_text() for name in GENERATED} == before
+    assert updater.main(_args(results_dir, "--check")) == 0
 
 
 @pytest.mark.parametrize(
-    "body",
+    "name, source, command",
     [
-        "no markers at all\n",
-        "<!-- results:start -->\nonly the start\n",
-        "<!-- results:end -->\n<!-- results:start -->\n",
+        ("bench.md", "bench.json", "kd-grasp bench"),
+        ("trials.md", "trials", "kd-grasp trials --publish"),
+        ("faults.md", "faults.json", "KD_GRASP_FAULT_REPORT="),
     ],
 )
-def test_fails_clearly_without_usable_markers(updater, results_dir, tmp_path, capsys, body):
-    readme = tmp_path / "README.md"
-    readme.write_text(body)
-    assert updater.main(_args(readme, results_dir)) == 1
-    assert "results:" in capsys.readouterr().err
-    assert readme.read_text() == body
-
-
-def test_fails_clearly_when_a_results_file_is_missing(updater, results_dir, tmp_path, capsys):
-    (results_dir / "trials.md").unlink()
-    readme = tmp_path / "README.md"
-    readme.write_text("<!-- results:start -->\n<!-- results:end -->\n")
-    assert updater.main(_args(readme, results_dir)) == 1
-    assert "trials.md does not exist" in capsys.readouterr().err
+def test_fails_clearly_when_nothing_makes_a_results_file(updater, results_dir, capsys, name, source, command):
+    (results_dir / name).unlink(missing_ok=True)
+    if (results_dir / source).is_file():
+        (results_dir / source).unlink()
+    assert updater.main(_args(results_dir)) == 1
+    err = capsys.readouterr().err
+    assert f"{name} does not exist" in err and command in err
 
 
 def test_the_repositorys_generated_texts_are_up_to_date(updater, capsys):
@@ -77,18 +94,24 @@ def test_the_repositorys_generated_texts_are_up_to_date(updater, capsys):
     assert code == 0, capsys.readouterr().err
 
 
+def test_the_readme_links_the_results_and_holds_no_generated_table():
+    readme = (REPO / "README.md").read_text()
+    for marker in ("results:start", "results:end", "safety:start", "safety:end"):
+        assert marker not in readme
+    for name in GENERATED:
+        assert f"(docs/results/{name})" in readme, f"README.md does not link docs/results/{name}"
+        assert (REPO / "docs" / "results" / name).is_file()
+
+
 @pytest.fixture
 def repo_copy(tmp_path):
-    """README, docs/results and the model cards (JSON + Markdown, no weights) copied to tmp_path."""
-    shutil.copy(REPO / "README.md", tmp_path / "README.md")
+    """docs/results and the model cards (JSON + Markdown, no weights) copied to tmp_path."""
     shutil.copytree(REPO / "docs" / "results", tmp_path / "docs" / "results")
     (tmp_path / "models").mkdir()
     for card in (REPO / "models").glob("*.json"):
         shutil.copy(card, tmp_path / "models" / card.name)
         shutil.copy(card.with_suffix(".md"), tmp_path / "models" / card.with_suffix(".md").name)
     args = [
-        "--readme",
-        str(tmp_path / "README.md"),
         "--results-dir",
         str(tmp_path / "docs" / "results"),
         "--models-dir",
@@ -104,19 +127,27 @@ def _edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1))
 
 
-@pytest.mark.parametrize("target", ["readme", "bench", "grasp_card", "depth_card", "card_json"])
+def _row(path: Path, start: str) -> str:
+    return next(line for line in path.read_text().splitlines() if line.startswith(start))
+
+
+@pytest.mark.parametrize("target", ["bench", "trials", "faults", "grasp_card", "depth_card", "card_json"])
 def test_a_hand_edit_of_a_generated_text_fails_the_check(updater, repo_copy, capsys, target):
     root, args = repo_copy
     assert updater.main(args) == 0, capsys.readouterr().err
-    readme_results = root / "README.md"
-    if target == "readme":  # a figure typed into the generated README section
-        text = readme_results.read_text()
-        row = next(line for line in text.splitlines() if line.startswith("| grasp_student_v1 | student |"))
-        _edit(readme_results, row, row.replace("| student | torch |", "| student | torch | 1", 1))
-        stale = "README.md"
-    elif target == "bench":
-        _edit(root / "docs" / "results" / "bench.md", "Machine: ", "Machine (idle): ")
+    results = root / "docs" / "results"
+    if target == "bench":  # a figure typed into the benchmark table
+        row = _row(results / "bench.md", "| grasp_student_v1 | student |")
+        _edit(results / "bench.md", row, row.replace("| student | torch |", "| student | torch | 1", 1))
         stale = "bench.md"
+    elif target == "trials":
+        row = _row(results / "trials.md", "| single | opaque |")
+        _edit(results / "trials.md", row, row.replace("13/20", "14/20", 1))
+        stale = "trials.md"
+    elif target == "faults":
+        row = _row(results / "faults.md", "| protective stop |")
+        _edit(results / "faults.md", row, row.replace("| 1 | 0 |", "| 1 | 1 |", 1))
+        stale = "faults.md"
     elif target == "grasp_card":
         _edit(root / "models" / "grasp_student_v1.md", "## Notes\n", "## Notes\n\n- 4,424 samples\n")
         stale = "grasp_student_v1.md"
@@ -129,40 +160,3 @@ def test_a_hand_edit_of_a_generated_text_fails_the_check(updater, repo_copy, cap
     assert updater.main(args) == 1
     err = capsys.readouterr().err
     assert f"{stale} is stale" in err and err.count("is stale") == 1
-
-
-def test_the_safety_table_is_generated_from_the_fault_report(updater, results_dir, tmp_path, capsys):
-    import json
-
-    readme = tmp_path / "README.md"
-    readme.write_text(
-        "<!-- results:start -->\n<!-- results:end -->\n## Safety\n<!-- safety:start -->\n"
-        "<!-- safety:end -->\n"
-    )
-    assert updater.main(_args(readme, results_dir)) == 1  # markers but no fault report
-    assert "faults.json does not exist" in capsys.readouterr().err
-    report = {
-        "command": "pytest test/test_executor_faults.py",
-        "rows": [
-            {
-                "fault": "protective stop",
-                "injected": 3,
-                "motions_after": 0,
-                "median_stop_request_ms": 0.4,
-                "median_at_rest_ms": 0.4,
-            },
-            {
-                "fault": "stale grasp",
-                "injected": 1,
-                "motions_after": 0,
-                "median_stop_request_ms": None,
-                "median_at_rest_ms": None,
-            },
-        ],
-    }
-    (results_dir / "faults.json").write_text(json.dumps(report))
-    assert updater.main(_args(readme, results_dir)) == 0
-    text = readme.read_text()
-    assert "| protective stop | 3 | 0 | 0 | 0 |" in text and "| stale grasp | 1 | 0 | - | - |" in text
-    readme.write_text(text.replace("| protective stop | 3 | 0 |", "| protective stop | 3 | 1 |"))
-    assert updater.main(_args(readme, results_dir, "--check")) == 1
