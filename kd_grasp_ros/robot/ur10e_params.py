@@ -1,6 +1,7 @@
 """UR10e constants in one place: published DH parameters, joint limits, link masses, frames.
 
-Source: Universal Robots' published DH table for the e-Series UR10e. Lengths in metres, angles in radians, masses in kilograms.
+Source: Universal Robots' published DH table for the e-Series UR10e. Lengths in metres, angles in
+radians, masses in kilograms.
 """
 
 from __future__ import annotations
