@@ -38,8 +38,6 @@ EXCLUDED = {
     "docs/results/bench.md": "generated",
     "docs/results/trials.md": "generated",
     "docs/results/faults.md": "generated",
-    # the record of the issue #11 experiments, with their commands as they were run (older options)
-    "docs/grasp/distillation-transfer.md": "experiment record",
 }
 # Fenced `kd-grasp` lines allowed to keep a placeholder (each one is then only checked like a mention).
 PLACEHOLDER_LINES: set[str] = set()
