@@ -20,7 +20,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-GRASP_MODELS = ("grasp_ggcnn_teacher.pt", "grasp_student_v1.pt", "grasp_student_v2.pt")
+GRASP_MODELS = ("grasp_student_v1.pt", "grasp_student_v2.pt")  # their teacher: pass its released path
 DEPTH_MODELS = ("depth_teacher.pt", "depth_student.pt")
 STUDENT_TARGET_MS = 10.0  # grasp-network student, single thread
 SHIPPED_FORM = "onnxruntime fp32"  # the nodes' default backend (kd_grasp_ros/common/inference.py)
