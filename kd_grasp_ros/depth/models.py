@@ -5,12 +5,12 @@ from __future__ import annotations
 from torch import nn
 
 from kd_grasp_ros.depth.errors import DepthModelError
-from kd_grasp_ros.depth.student import DepthStudent, StudentCfg
-from kd_grasp_ros.depth.teacher import DepthTeacher, TeacherCfg
+from kd_grasp_ros.depth.student import DepthStudent, StudentConfig
+from kd_grasp_ros.depth.teacher import DepthTeacher, TeacherConfig
 
 MODELS: dict[str, tuple[type[nn.Module], type]] = {
-    "teacher": (DepthTeacher, TeacherCfg),
-    "student": (DepthStudent, StudentCfg),
+    "teacher": (DepthTeacher, TeacherConfig),
+    "student": (DepthStudent, StudentConfig),
 }
 
 

@@ -27,7 +27,7 @@ from kd_grasp_ros.depth.teacher import encoder
 
 
 @dataclass
-class StudentCfg:
+class StudentConfig:
     """Sizes of the student."""
 
     widths: tuple[int, int, int, int] = (8, 16, 32, 48)
@@ -36,7 +36,7 @@ class StudentCfg:
     def __post_init__(self):
         self.widths = tuple(int(w) for w in self.widths)
         if len(self.widths) != 4:
-            raise ValueError(f"StudentCfg.widths needs 4 entries (1/2..1/16), got {self.widths}")
+            raise ValueError(f"StudentConfig.widths needs 4 entries (1/2..1/16), got {self.widths}")
 
 
 class ConsistentFeatureCorrelation(nn.Module):
@@ -56,7 +56,7 @@ class ConsistentFeatureCorrelation(nn.Module):
 class DepthStudent(nn.Module):
     """Student network: (normalised RGB, log-ratio depth, validity) -> log-ratio depth, all Bx?xHxW."""
 
-    def __init__(self, cfg: StudentCfg):
+    def __init__(self, cfg: StudentConfig):
         super().__init__()
         self.cfg = cfg
         w = cfg.widths

@@ -29,7 +29,7 @@ from kd_grasp_ros.depth.layers import CrossWindowBlock, conv_bn_relu, pad_to_mul
 
 
 @dataclass
-class TeacherCfg:
+class TeacherConfig:
     """Sizes of the teacher."""
 
     widths: tuple[int, int, int, int] = (16, 32, 48, 64)
@@ -42,7 +42,7 @@ class TeacherCfg:
     def __post_init__(self):
         self.widths = tuple(int(w) for w in self.widths)
         if len(self.widths) != 4:
-            raise ValueError(f"TeacherCfg.widths needs 4 entries (1/2..1/16), got {self.widths}")
+            raise ValueError(f"TeacherConfig.widths needs 4 entries (1/2..1/16), got {self.widths}")
 
 
 def encoder(c_in: int, widths: tuple[int, ...]) -> nn.ModuleList:
@@ -88,7 +88,7 @@ class CRFRefinement(nn.Module):
 class DepthTeacher(nn.Module):
     """Teacher network: (normalised RGB, log-ratio depth, validity) -> log-ratio depth, all Bx?xHxW."""
 
-    def __init__(self, cfg: TeacherCfg):
+    def __init__(self, cfg: TeacherConfig):
         super().__init__()
         self.cfg = cfg
         w = cfg.widths
