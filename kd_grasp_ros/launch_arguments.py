@@ -13,7 +13,7 @@ this module is imported (for its constants) where ROS 2 launch is not installed.
 
 from __future__ import annotations
 
-from kd_grasp_ros.common.inference import BACKENDS, DEFAULT_BACKEND
+from kd_grasp_ros.common.inference import BACKENDS
 from kd_grasp_ros.common.resources import PACKAGE
 from kd_grasp_ros.launch_graph import DDS_PROFILE_FILE, DDS_PROFILE_VARIABLE, GraphProcess
 
@@ -110,6 +110,9 @@ def pipeline_arguments(
     backend (default onnxruntime)."""
     from launch.actions import DeclareLaunchArgument
 
+    from kd_grasp_ros.common.parameter_files import section
+
+    shipped = section("grasp_detection.yaml", "grasp_detection_node")  # both nodes ship the same two
     if input_qos not in QOS_CHOICES:
         raise ValueError(f"input_qos default must be one of {QOS_CHOICES}, got {input_qos!r}")
     return [
@@ -125,12 +128,12 @@ def pipeline_arguments(
         ),
         DeclareLaunchArgument(
             "device",
-            default_value="cpu",
+            default_value=shipped["device"],
             description="device of both networks (cpu; cuda, cuda:0 need backend:=torch)",
         ),
         DeclareLaunchArgument(
             "backend",
-            default_value=DEFAULT_BACKEND,
+            default_value=shipped["backend"],
             choices=list(BACKENDS),
             description="inference backend of both networks: onnxruntime (CPU, a thread "
             "budget per node) or torch",

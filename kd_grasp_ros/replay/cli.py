@@ -14,11 +14,14 @@ import json
 import sys
 from pathlib import Path
 
-from kd_grasp_ros.depth.constants import DEPTH_RANGE_M, INPUT_SIZE, STUDENT_WEIGHTS
-from kd_grasp_ros.grasp.constants import DEPLOYED_CROP_SIZE, PEAK_THRESHOLD
-from kd_grasp_ros.pipeline.grasp_stage import DEFAULT_GRASP_MODEL, DEFAULT_TOP_K
+from kd_grasp_ros.common.parameter_files import section
 
 REPLAY_NODE_NAME = "kd_grasp_replay"
+
+
+# The offline pipeline's defaults are the nodes' (their parameter files).
+DEPTH_NODE = section("depth_completion.yaml", "depth_completion_node")
+GRASP_NODE = section("grasp_detection.yaml", "grasp_detection_node")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -56,18 +59,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--write-bag", action="store_true", help="also write OUT_DIR/grasps_bag with the grasp topics"
     )
     offline.add_argument("--no-depth-completion", action="store_true", help="detect grasps on the raw depth")
-    offline.add_argument("--depth-model", default=STUDENT_WEIGHTS, help="depth completion checkpoint")
-    offline.add_argument("--grasp-model", default=DEFAULT_GRASP_MODEL, help="grasp network checkpoint")
+    offline.add_argument(
+        "--depth-model", default=DEPTH_NODE["model_path"], help="depth completion checkpoint"
+    )
+    offline.add_argument("--grasp-model", default=GRASP_NODE["model_path"], help="grasp network checkpoint")
     offline.add_argument("--threads", type=int, default=1, help="torch CPU threads (1 = deterministic)")
     offline.add_argument(
         "--crop-size",
         type=int,
-        default=DEPLOYED_CROP_SIZE,
+        default=GRASP_NODE["crop_size"],
         help="grasp network crop around the image centre (px), resized to the network input",
     )
-    offline.add_argument("--top-k", type=int, default=DEFAULT_TOP_K, help="grasps kept per frame")
+    offline.add_argument("--top-k", type=int, default=GRASP_NODE["top_k"], help="grasps kept per frame")
     offline.add_argument(
-        "--min-quality", type=float, default=PEAK_THRESHOLD, help="lowest grasp quality kept"
+        "--min-quality", type=float, default=GRASP_NODE["min_quality"], help="lowest grasp quality kept"
     )
     offline.add_argument("--color-topic", default=None, help="colour topic (default: realsense-ros name)")
     offline.add_argument("--depth-topic", default=None, help="aligned depth topic")
@@ -100,7 +105,11 @@ def run_offline(args: argparse.Namespace) -> int:
     completer = (
         None
         if args.no_depth_completion
-        else DepthCompleter(args.depth_model, input_size=INPUT_SIZE, depth_range=DEPTH_RANGE_M)
+        else DepthCompleter(
+            args.depth_model,
+            input_size=(DEPTH_NODE["input_width"], DEPTH_NODE["input_height"]),
+            depth_range=(DEPTH_NODE["depth_min_m"], DEPTH_NODE["depth_max_m"]),
+        )
     )
     detector = GraspDetector(args.grasp_model, crop_size=args.crop_size)
     defaults = OfflineTopics()
