@@ -20,7 +20,6 @@ import numpy as np
 from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Header
 
-from kd_grasp_ros.common.inference import BACKENDS
 from kd_grasp_ros.common.parameter_files import parameter
 from kd_grasp_ros.common.resources import ResourceNotFoundError, resolve_model
 from kd_grasp_ros.depth.completer import DepthCompleter
@@ -28,7 +27,7 @@ from kd_grasp_ros.depth.errors import DepthInputError, DepthModelError
 from kd_grasp_ros.nodes import topics
 from kd_grasp_ros.nodes.clock import LOG_THROTTLE_S, now_seconds, stamp_seconds
 from kd_grasp_ros.nodes.diagnostics import OK, WARN
-from kd_grasp_ros.nodes.frame_node import FrameParams, FrameProcessingNode
+from kd_grasp_ros.nodes.frame_node import FrameProcessingNode, NetworkFrameParams
 from kd_grasp_ros.nodes.qos import IMAGE_PUBLISHER_QOS
 from kd_grasp_ros.nodes.runner import NodeStartupError, run_node
 from kd_grasp_ros.pipeline.frame_checks import FrameInputError
@@ -58,27 +57,12 @@ CAMERA_INFO_FIELDS = (
 
 
 @dataclass(frozen=True)
-class DepthCompletionParams(FrameParams):
+class DepthCompletionParams(NetworkFrameParams):
     """depth_completion_node's parameters; defaults in config/depth_completion.yaml."""
 
     parameter_file: ClassVar[str] = "depth_completion.yaml"
     section: ClassVar[str] = NODE_NAME
 
-    model_path: str = parameter(
-        "depth completion checkpoint: a path or a file name in the package's models/", read_only=True
-    )
-    device: str = parameter("device for inference (cpu; cuda, cuda:0 need backend torch)", read_only=True)
-    backend: str = parameter(
-        "inference backend: onnxruntime (CPU; its own thread budget) or torch",
-        read_only=True,
-        constraints=f"one of {', '.join(BACKENDS)}",
-    )
-    threads: int = parameter(
-        "CPU threads of this node's network (0 = one per core); "
-        "onnxruntime keeps them per node, torch's count is process-wide",
-        read_only=True,
-        range=(0, 64),
-    )
     input_width: int = parameter("network input width (pixels)", read_only=True, range=(16, 4096))
     input_height: int = parameter("network input height (pixels)", read_only=True, range=(16, 4096))
     depth_min_m: float = parameter(

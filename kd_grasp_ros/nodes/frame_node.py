@@ -19,6 +19,7 @@ from rcl_interfaces.msg import SetParametersResult
 from rclpy.node import Node
 from sensor_msgs.msg import CameraInfo
 
+from kd_grasp_ros.common.inference import BACKENDS
 from kd_grasp_ros.common.parameter_files import parameter
 from kd_grasp_ros.nodes import topics
 from kd_grasp_ros.nodes.clock import LOG_THROTTLE_S, now_seconds, stamp_seconds
@@ -51,6 +52,27 @@ class FrameParams:
         "publisher) or reliable (no drops, needs reliable publishers)",
         read_only=True,
         constraints=f"one of {', '.join(INPUT_QOS_CHOICES)}",
+    )
+
+
+@dataclass(frozen=True)
+class NetworkFrameParams(FrameParams):
+    """Parameters of a frame-processing node that runs a network."""
+
+    model_path: str = parameter(
+        "network checkpoint: a path or a file name in the package's models/", read_only=True
+    )
+    device: str = parameter("device for inference (cpu; cuda, cuda:0 need backend torch)", read_only=True)
+    backend: str = parameter(
+        "inference backend: onnxruntime (CPU; its own thread budget) or torch",
+        read_only=True,
+        constraints=f"one of {', '.join(BACKENDS)}",
+    )
+    threads: int = parameter(
+        "CPU threads of this node's network (0 = one per core); "
+        "onnxruntime keeps them per node, torch's count is process-wide",
+        read_only=True,
+        range=(0, 64),
     )
 
 

@@ -25,7 +25,6 @@ from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Float32, Float32MultiArray, Header
 from visualization_msgs.msg import MarkerArray
 
-from kd_grasp_ros.common.inference import BACKENDS
 from kd_grasp_ros.common.parameter_files import parameter
 from kd_grasp_ros.common.resources import ResourceNotFoundError, resolve_model
 from kd_grasp_ros.grasp.constants import NETWORK_INPUT_SIZE
@@ -35,7 +34,7 @@ from kd_grasp_ros.grasp.grasp_pose import image_grasp_to_pose
 from kd_grasp_ros.nodes import topics
 from kd_grasp_ros.nodes.clock import LOG_THROTTLE_S, now_seconds, stamp_seconds
 from kd_grasp_ros.nodes.diagnostics import OK
-from kd_grasp_ros.nodes.frame_node import FrameParams, FrameProcessingNode
+from kd_grasp_ros.nodes.frame_node import FrameProcessingNode, NetworkFrameParams
 from kd_grasp_ros.nodes.grasp_messages import candidates_info_msg, grasp_markers, pose_to_msg
 from kd_grasp_ros.nodes.parameters import values
 from kd_grasp_ros.nodes.qos import IMAGE_PUBLISHER_QOS
@@ -67,27 +66,12 @@ class DepthFrame:
 
 
 @dataclass(frozen=True)
-class GraspDetectionParams(FrameParams):
+class GraspDetectionParams(NetworkFrameParams):
     """grasp_detection_node's parameters; defaults in config/grasp_detection.yaml."""
 
     parameter_file: ClassVar[str] = "grasp_detection.yaml"
     section: ClassVar[str] = NODE_NAME
 
-    model_path: str = parameter(
-        "grasp network checkpoint: a path or a file name in the package's models/", read_only=True
-    )
-    device: str = parameter("device for inference (cpu; cuda, cuda:0 need backend torch)", read_only=True)
-    backend: str = parameter(
-        "inference backend: onnxruntime (CPU; its own thread budget) or torch",
-        read_only=True,
-        constraints=f"one of {', '.join(BACKENDS)}",
-    )
-    threads: int = parameter(
-        "CPU threads of this node's network (0 = one per core); "
-        "onnxruntime keeps them per node, torch's count is process-wide",
-        read_only=True,
-        range=(0, 64),
-    )
     crop_size: int = parameter(
         f"square depth crop around crop_center, resized to the network's {NETWORK_INPUT_SIZE} px (pixels)",
         read_only=True,
