@@ -112,12 +112,16 @@ def _spin_until(driver: Driver, t_end: float) -> None:
 
 
 def _measure(driver: Driver, frames: list, rate_hz: float, seconds: float, closed_loop_frames: int) -> dict:
-    warm = driver.send(frames[0])
-    deadline = time.perf_counter() + 30.0
-    while warm not in driver.arrivals:  # the first inference loads the networks' kernels
+    # The first inference loads the networks' kernels; a frame sent before discovery has matched every
+    # subscription is lost, so the warm-up frame is sent again each second until one is answered.
+    deadline, warm = time.perf_counter() + 30.0, set()
+    while not warm & set(driver.arrivals):
         if time.perf_counter() > deadline:
-            raise NodeGraphBenchError("the node graph never answered a frame")
-        driver.spin_once(0.01)
+            raise NodeGraphBenchError("the node graph never answered a frame in 30 s")
+        warm.add(driver.send(frames[0]))
+        resend = time.perf_counter() + 1.0
+        while time.perf_counter() < resend and not warm & set(driver.arrivals):
+            driver.spin_once(0.01)
     closed = []
     for k in tqdm(range(closed_loop_frames), desc="closed loop", unit="frame", leave=False):
         stamp, sent = driver.send(frames[k % len(frames)]), time.perf_counter()
