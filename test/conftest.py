@@ -82,25 +82,9 @@ def spawn_node(ros_domain, tmp_path):
     """
     started: list[NodeProcess] = []
 
-    def spawn(
-        executable: str,
-        params: dict | None = None,
-        remappings: dict | None = None,
-        ros_args: list[str] | None = None,
-        name: str | None = None,
-        extra_args: list[str] | None = None,
-        env: dict[str, str] | None = None,
-    ) -> NodeProcess:
-        proc = NodeProcess.start(
-            executable,
-            tmp_path,
-            params=params,
-            remappings=remappings,
-            ros_args=ros_args,
-            name=name,
-            extra_args=extra_args,
-            env=env,
-        )
+    def spawn(executable: str, **options) -> NodeProcess:
+        """options: those of NodeProcess.start (params, remappings, ros_args, name, extra_args, env)."""
+        proc = NodeProcess.start(executable, tmp_path, **options)
         started.append(proc)
         return proc
 
