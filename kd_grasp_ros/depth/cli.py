@@ -88,11 +88,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--png-count", type=int, default=3, help="side-by-side PNGs of the first N scenes, beside --out"
     )
-    p.add_argument(
-        "--keep-raw",
-        action="store_true",
-        help="keep valid raw pixels that agree with the network (completer option)",
-    )
 
     p = sub.add_parser("card", help="model card (JSON + Markdown) from checkpoint, eval and bench JSON")
     p.add_argument("--checkpoint", type=Path, required=True)
@@ -154,7 +149,6 @@ def run(args: argparse.Namespace) -> int:
             args.out.with_suffix(""),
             args.png_count,
             args.out.stem,
-            keep_raw=args.keep_raw,
             layout=args.layout,
         )
         print(format_report(report))

@@ -3,12 +3,15 @@
 The network runs on kd_grasp_ros.common.inference's backend (ONNX Runtime by default, torch on request);
 the log-depth normalisation around it (depth/preprocess.py) is the same for both.
 
-complete(rgb, depth_m) resizes the inputs to the network size (colour area/linear, depth nearest),
-runs the network and resizes the completed depth back with nearest: HxW float32 metres at the input
-resolution, the network's value at every pixel. Optional `keep_raw=True` keeps each valid raw pixel
-that agrees with the network within RAW_AGREEMENT_REL (full-resolution sensor detail on opaque
-surfaces); it is off by default because on transparent objects it lets wrong raw depth through (raw
-sensor depth on glass is often the table behind it, which the network's value can agree with).
+complete(rgb, depth_m) -> (completed depth, confidence), both HxW float32 at the input resolution:
+
+1. Any resolution: the frame is scaled uniformly into the network input and edge-padded (letterbox.py),
+   never stretched; the network's output is cropped back and resized to the frame.
+2. The classical fill (fallback.py) of the frame: every valid raw pixel kept, holes inpainted.
+3. The network's confidence-weighted log correction (preprocess.applied_correction), resized to the
+   frame, is applied to that fill: completed = fill * exp(k * c). Where the network is unsure the
+   completed depth is the classical fill; valid raw depth stays as it is unless the network corrects it
+   with confidence (raw depth on glass often reads the table behind it).
 """
 
 from __future__ import annotations
@@ -23,9 +26,11 @@ import torch
 from kd_grasp_ros.common.inference import DEFAULT_BACKEND, InferenceBackendError, InferenceNetwork
 from kd_grasp_ros.common.resources import ResourceNotFoundError, resolve_model
 from kd_grasp_ros.depth.checkpoint import load_model
-from kd_grasp_ros.depth.constants import DEPTH_RANGE_M, INPUT_SIZE, RAW_AGREEMENT_REL
+from kd_grasp_ros.depth.constants import DEPTH_RANGE_M, FILL_SCALE, INPUT_SIZE
 from kd_grasp_ros.depth.errors import DepthInputError, DepthModelError
-from kd_grasp_ros.depth.preprocess import predict_depth
+from kd_grasp_ros.depth.fallback import classical_fill
+from kd_grasp_ros.depth.letterbox import Letterbox
+from kd_grasp_ros.depth.preprocess import applied_correction, normalise_depth, normalise_rgb
 
 __all__ = ["DepthCompleter", "DepthInputError", "DepthModelError"]
 
@@ -62,6 +67,12 @@ def check_inputs(rgb: np.ndarray, depth_m: np.ndarray, depth_range: tuple[float,
     return depth
 
 
+def frame_fill(depth: np.ndarray, box: Letterbox) -> np.ndarray:
+    """The classical fill of a frame's (cleaned) depth, inpainted at FILL_SCALE x the network content."""
+    cw, ch = box.content
+    return classical_fill(depth, (max(2, round(cw * FILL_SCALE)), max(2, round(ch * FILL_SCALE))))
+
+
 class DepthCompleter:
     """Load a depth checkpoint once and complete depth images with it."""
 
@@ -72,7 +83,6 @@ class DepthCompleter:
         input_size: tuple[int, int] = INPUT_SIZE,
         depth_range: tuple[float, float] = DEPTH_RANGE_M,
         threads: int | None = None,
-        keep_raw: bool = False,
         backend: str = DEFAULT_BACKEND,
     ):
         try:
@@ -89,32 +99,35 @@ class DepthCompleter:
         except InferenceBackendError as exc:
             raise DepthModelError(f"depth model {path.name}: {exc}") from exc
         self.depth_range = (float(depth_range[0]), float(depth_range[1]))
-        self.keep_raw = keep_raw
         self.last_timings_ms: dict[str, float] = {}
+        self.last_letterbox: Letterbox | None = None
 
     @property
     def name(self) -> str:
         """Registry name of the loaded network (teacher or student)."""
         return self.checkpoint["name"]
 
-    def complete(self, rgb: np.ndarray, depth_m: np.ndarray) -> np.ndarray:
-        """Completed HxW float32 depth (metres) from HxWx3 uint8 RGB and HxW float depth (0/NaN = missing)."""
+    def complete(self, rgb: np.ndarray, depth_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(completed depth in metres, confidence in [0, 1]), HxW float32 each, from HxWx3 uint8 RGB and
+        HxW float depth (0, NaN, negative or out of range = missing)."""
         t0 = time.perf_counter()
         depth = check_inputs(rgb, depth_m, self.depth_range)
         h, w = depth.shape
-        size = self.input_size
-        rgb_in = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA if size[0] < w else cv2.INTER_LINEAR)
-        depth_in = cv2.resize(depth, size, interpolation=cv2.INTER_NEAREST)
-        rgb_t = torch.from_numpy(rgb_in).permute(2, 0, 1).unsqueeze(0)
-        depth_t = torch.from_numpy(depth_in)[None, None]
+        box = Letterbox((w, h), self.input_size)
+        self.last_letterbox = box
+        cw, ch = box.content
+        rgb_in = box.to_network(rgb, cv2.INTER_AREA if cw < w else cv2.INTER_LINEAR)
+        depth_in = box.to_network(depth, cv2.INTER_NEAREST)
+        fill = frame_fill(depth, box)
+        log_ratio, valid, _ = normalise_depth(torch.from_numpy(depth_in)[None, None], self.depth_range)
+        rgb_t = normalise_rgb(torch.from_numpy(rgb_in).permute(2, 0, 1).unsqueeze(0))
         t1 = time.perf_counter()
         with torch.inference_mode():
-            pred = predict_depth(self.network, rgb_t, depth_t, self.depth_range)[0, 0].numpy()
+            correction, confidence = applied_correction(self.network(rgb_t, log_ratio, valid))
         t2 = time.perf_counter()
-        out = cv2.resize(pred, (w, h), interpolation=cv2.INTER_NEAREST)
-        if self.keep_raw:
-            agree = (depth > 0) & (np.abs(depth - out) <= RAW_AGREEMENT_REL * out)
-            out = np.where(agree, depth, out)
+        correction = box.to_frame(correction[0, 0].numpy(), cv2.INTER_LINEAR)
+        confidence = box.to_frame(confidence[0, 0].numpy(), cv2.INTER_LINEAR)
+        completed = np.clip(fill * np.exp(correction), *self.depth_range).astype(np.float32)
         t3 = time.perf_counter()
         self.last_timings_ms = {
             "preprocess": 1e3 * (t1 - t0),
@@ -122,4 +135,4 @@ class DepthCompleter:
             "postprocess": 1e3 * (t3 - t2),
             "total": 1e3 * (t3 - t0),
         }
-        return out.astype(np.float32)
+        return completed, confidence.astype(np.float32)

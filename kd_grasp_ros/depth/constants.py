@@ -30,9 +30,18 @@ STUDENT_WEIGHTS = "depth_student.pt"
 TEST_FRACTION: float = 0.10
 VAL_FRACTION: float = 0.10
 
-# With keep_raw, DepthCompleter keeps a valid raw pixel instead of the network's value where the two
-# agree within this relative difference (the raw sensor is sharper than the upsampled output there).
-RAW_AGREEMENT_REL: float = 0.05
+# The networks' output (preprocess.compose_depth): a bounded log-depth correction to the classical fill
+# and its confidence. |correction| <= MAX_CORRECTION_LOG (0.4: the completed depth stays within
+# 0.67x..1.49x the fill); a correction is trusted only where it is locally consistent: its standard
+# deviation over 3x3 pixels, divided by CONSISTENCY_STD_LOG, enters exp(-x^2) (pixel noise is rejected).
+OUTPUT_CHANNELS: int = 2
+MAX_CORRECTION_LOG: float = 0.4
+CONSISTENCY_STD_LOG: float = 0.03
+
+# The classical fill (fallback.py): raw depth kept where valid, holes filled by OpenCV Navier-Stokes
+# inpainting at FILL_SCALE x the network size with radius FILL_RADIUS_PX, then upsampled linearly.
+FILL_SCALE: float = 0.5
+FILL_RADIUS_PX: int = 3
 NO_DEPTH_MODEL = (
     "none"  # a depth model setting meaning: no depth completion, the grasp network reads raw depth
 )

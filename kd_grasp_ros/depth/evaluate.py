@@ -3,8 +3,9 @@
 Every method sees the same input: colour and raw depth resized to the network size (colour area,
 depth nearest); its output is resized back to the ground-truth resolution with nearest and then
 scored at 256x144 (official) and at full resolution (metrics.py). Networks run through DepthCompleter,
-exactly as the ROS node does. Baselines: raw sensor depth (holes scored as 0, coverage reported) and
-OpenCV Navier-Stokes inpainting of the raw depth.
+exactly as the ROS node does. Baselines: raw sensor depth (holes scored as 0, coverage reported),
+OpenCV Navier-Stokes inpainting of the raw depth (radius 5, at the network size) and `fill`, the
+classical fill the networks correct (fallback.py; what DepthCompleter returns at zero confidence).
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ import numpy as np
 from tqdm import tqdm
 
 from kd_grasp_ros.depth.baselines import inpaint_baseline, raw_depth_baseline
-from kd_grasp_ros.depth.completer import DepthCompleter
+from kd_grasp_ros.depth.completer import DepthCompleter, frame_fill
 from kd_grasp_ros.depth.data import ClearGraspDataset, split_indices
+from kd_grasp_ros.depth.letterbox import Letterbox
 from kd_grasp_ros.depth.metrics import MetricAccumulator
 from kd_grasp_ros.depth.visualize import save_comparison
 
@@ -39,25 +41,23 @@ def evaluate_dataset(
     png_dir: Path | None,
     png_count: int,
     png_prefix: str,
-    keep_raw: bool = False,
     layout: str | None = None,
 ) -> dict:
     """Score the networks and both baselines; write the JSON report and PNGs; return the report."""
     dataset = ClearGraspDataset(data_root, layout=layout)
     indices = split_indices(len(dataset), split)
-    completers = {
-        name: DepthCompleter(path, input_size=input_size, keep_raw=keep_raw)
-        for name, path in model_paths.items()
-    }
+    completers = {name: DepthCompleter(path, input_size=input_size) for name, path in model_paths.items()}
     acc = MetricAccumulator()
     for k, i in enumerate(tqdm(indices, desc=f"eval {split}")):
         s = dataset[i]
+        box = Letterbox(s.raw_depth.shape[::-1], input_size)
         preds = {
             "raw": run_baseline(raw_depth_baseline, s.raw_depth, input_size),
             "inpaint": run_baseline(inpaint_baseline, s.raw_depth, input_size),
+            "fill": frame_fill(raw_depth_baseline(s.raw_depth), box),
         }
         for name, completer in completers.items():
-            preds[name] = completer.complete(s.rgb, s.raw_depth)
+            preds[name] = completer.complete(s.rgb, s.raw_depth)[0]
         for name, pred in preds.items():
             acc.add(name, pred, s.gt_depth, s.mask)
         if png_dir is not None and k < png_count:
@@ -75,6 +75,7 @@ def evaluate_dataset(
     paths = {
         "raw": "baseline: raw sensor depth (missing = 0)",
         "inpaint": "baseline: cv2.inpaint NS of raw depth",
+        "fill": "baseline: the classical fill the networks correct (depth/fallback.py)",
     }
     paths.update({n: str(p) for n, p in model_paths.items()})
     methods = {}
@@ -92,7 +93,6 @@ def evaluate_dataset(
         "layout": layout or "real and synthetic",
         "n": len(indices),
         "input_size": list(input_size),
-        "keep_raw": keep_raw,
         "resolution": "official 256x144 nearest (top level); full in full_resolution",
         "pixels": "valid ground truth inside the transparent mask",
         "delta_unit": "percent",

@@ -24,6 +24,13 @@ def conv_bn_relu(c_in: int, c_out: int, stride: int = 1, kernel: int = 3) -> nn.
     )
 
 
+def zero_last_conv(head: nn.Sequential) -> None:
+    """Start a head's last conv at zero: no correction at confidence 0.5, so training begins at the
+    classical fill (preprocess.compose_depth) with gradients flowing through the confidence gate."""
+    nn.init.zeros_(head[-1].weight)
+    nn.init.zeros_(head[-1].bias)
+
+
 def pad_to_multiple(x: torch.Tensor, multiple: int) -> tuple[torch.Tensor, tuple[int, int]]:
     """Replicate-pad H and W (bottom/right) to a multiple; returns the padded tensor and the old size."""
     h, w = x.shape[-2:]

@@ -1,20 +1,35 @@
-"""Shared input/output transform of both networks: scale-free log-depth relative to the scene median.
+"""Shared input/output transform of both networks: scale-free log-depth in, a bounded correction out.
 
-Input depth d (metres, 0 = missing) becomes log(d / m) on valid pixels and 0 elsewhere, with m the
-median of the valid raw depth of that image, plus a validity channel. The network predicts a
-log-ratio r for every pixel and the completed depth is m * exp(r), clipped to DEPTH_RANGE_M. Working
-relative to m makes the networks independent of the absolute scene distance (a camera 0.5 m or 1.5 m
-above the table looks the same to them), which helps the synthetic-to-real transfer.
+Input: depth d (metres, 0 = missing) becomes log(d / m) on valid pixels and 0 elsewhere, with m the
+median of the valid raw depth of that image, plus a validity channel. Working relative to m makes the
+networks independent of the absolute scene distance (a camera 0.5 m or 1.5 m above the table looks
+the same to them), which helps the synthetic-to-real transfer.
+
+Output (compose_depth): the network never predicts depth from scratch. Its two channels are a
+log-depth correction c = MAX_CORRECTION_LOG * tanh(o0) to the classical fill F (fallback.py: valid
+raw depth kept, holes inpainted) and a confidence k = sigmoid(o1) * exp(-(std3x3(c) /
+CONSISTENCY_STD_LOG)^2). The completed depth is F * exp(k * c), clipped to DEPTH_RANGE_M. Where the
+network is unsure (k -> 0), or its correction is not locally consistent (pixel noise), the output is
+the classical fill itself; and no output is further than a factor exp(MAX_CORRECTION_LOG) from it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 
-from kd_grasp_ros.depth.constants import DEPTH_RANGE_M, RGB_MEAN, RGB_STD
+from kd_grasp_ros.depth.constants import (
+    CONSISTENCY_STD_LOG,
+    DEPTH_RANGE_M,
+    MAX_CORRECTION_LOG,
+    RGB_MEAN,
+    RGB_STD,
+)
+from kd_grasp_ros.depth.fallback import classical_fill
 
 
 def valid_depth(depth: torch.Tensor, depth_range: tuple[float, float] = DEPTH_RANGE_M) -> torch.Tensor:
@@ -45,14 +60,52 @@ def normalise_depth(
     return log_ratio, valid.float(), median
 
 
+def local_variance(x: torch.Tensor) -> torch.Tensor:
+    """Variance of Bx1xHxW x over each pixel's 3x3 neighbourhood (edges replicated); no square root, whose
+    gradient is infinite where the variance is 0."""
+    padded = F.pad(x, (1, 1, 1, 1), mode="replicate")
+    mean = F.avg_pool2d(padded, 3, 1)
+    return (F.avg_pool2d(padded * padded, 3, 1) - mean * mean).clamp_min(0.0)
+
+
+def applied_correction(output: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(k * c, k) from a network's Bx2xHxW output: the log-depth correction applied to the fill and the
+    confidence k in [0, 1] (see the module docstring)."""
+    correction = MAX_CORRECTION_LOG * torch.tanh(output[:, :1])
+    consistency = torch.exp(-local_variance(correction) / CONSISTENCY_STD_LOG**2)
+    confidence = torch.sigmoid(output[:, 1:2]) * consistency
+    return confidence * correction, confidence
+
+
+def compose_depth(
+    output: torch.Tensor, fill: torch.Tensor, depth_range: tuple[float, float] = DEPTH_RANGE_M
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(completed depth, confidence), Bx1xHxW each, from the network output and the classical fill."""
+    correction, confidence = applied_correction(output)
+    return (fill * torch.exp(correction)).clamp(*depth_range), confidence
+
+
+def classical_fill_tensor(
+    depth: torch.Tensor, depth_range: tuple[float, float] = DEPTH_RANGE_M
+) -> torch.Tensor:
+    """fallback.classical_fill of each image of a Bx1xHxW depth tensor (invalid pixels count as holes)."""
+    valid = valid_depth(depth, depth_range)
+    raw = torch.where(valid, depth, torch.zeros_like(depth)).cpu().numpy()
+    fills = np.stack([classical_fill(image[0])[None] for image in raw])
+    return torch.from_numpy(fills).to(depth.device)
+
+
 def predict_depth(
     model: nn.Module | Callable[..., torch.Tensor],
     rgb_uint8: torch.Tensor,
     depth: torch.Tensor,
+    fill: torch.Tensor | None = None,
     depth_range: tuple[float, float] = DEPTH_RANGE_M,
-) -> torch.Tensor:
-    """Completed depth (Bx1xHxW metres) from Bx3xHxW colour and Bx1xHxW raw depth in metres; `model` is
-    the network or anything called like it (an InferenceNetwork)."""
-    log_ratio, valid, median = normalise_depth(depth, depth_range)
-    out = model(normalise_rgb(rgb_uint8), log_ratio, valid)
-    return (median * torch.exp(out)).clamp(*depth_range)
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(completed depth in metres, confidence), Bx1xHxW each, from Bx3xHxW colour and Bx1xHxW raw depth;
+    `model` is the network or anything called like it (an InferenceNetwork); `fill` is the classical
+    fill of `depth` (computed here when not given)."""
+    log_ratio, valid, _ = normalise_depth(depth, depth_range)
+    if fill is None:
+        fill = classical_fill_tensor(depth, depth_range)
+    return compose_depth(model(normalise_rgb(rgb_uint8), log_ratio, valid), fill, depth_range)

@@ -11,7 +11,8 @@ latency is on its card and in docs/results/bench.md (both from `kd-grasp bench`)
   transparent surfaces, the colour evidence takes over). The gated features and their correlation
   are fused by a 3x3 conv.
 - A U-Net decoder (bilinear upsampling + conv, no transposed convolutions, which are slow on CPU) with
-  the CFCM outputs as skips and a full-resolution head that sees the input depth and validity.
+  the CFCM outputs as skips and a full-resolution head that sees the input depth and validity and
+  predicts a correction to the classical fill and its confidence (preprocess.py).
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from kd_grasp_ros.depth.constants import SIZE_MULTIPLE
-from kd_grasp_ros.depth.layers import conv_bn_relu, pad_to_multiple, upsample_to
+from kd_grasp_ros.depth.constants import OUTPUT_CHANNELS, SIZE_MULTIPLE
+from kd_grasp_ros.depth.layers import conv_bn_relu, pad_to_multiple, upsample_to, zero_last_conv
 from kd_grasp_ros.depth.teacher import encoder
 
 
@@ -54,7 +55,8 @@ class ConsistentFeatureCorrelation(nn.Module):
 
 
 class DepthStudent(nn.Module):
-    """Student network: (normalised RGB, log-ratio depth, validity) -> log-ratio depth, all Bx?xHxW."""
+    """Student network: (normalised RGB, log-ratio depth, validity) -> correction and confidence logits
+    (Bx2xHxW, see preprocess.compose_depth)."""
 
     def __init__(self, cfg: StudentConfig):
         super().__init__()
@@ -65,8 +67,9 @@ class DepthStudent(nn.Module):
         self.cfcm = nn.ModuleList(ConsistentFeatureCorrelation(c) for c in w)
         self.up_convs = nn.ModuleList(conv_bn_relu(w[i + 1] + w[i], w[i]) for i in range(3))
         self.head = nn.Sequential(
-            conv_bn_relu(w[0] + 2, cfg.head_width), nn.Conv2d(cfg.head_width, 1, 3, padding=1)
+            conv_bn_relu(w[0] + 2, cfg.head_width), nn.Conv2d(cfg.head_width, OUTPUT_CHANNELS, 3, padding=1)
         )
+        zero_last_conv(self.head)
 
     def forward(self, rgb: torch.Tensor, log_ratio: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
         depth_in = torch.cat([log_ratio, valid], dim=1)

@@ -14,7 +14,7 @@ Our design (DistillGrasp publishes no layer sizes), sized to train on two CPU co
   conv, then at 1/8 and 1/4 `crf_blocks` window-attention blocks in which the skip features give the
   queries/keys (the unary image potential) and the decoder state gives the values (the pairwise
   refinement of the current depth estimate). A last conv sees the input depth and validity at full
-  resolution and predicts the log-ratio to the scene median depth.
+  resolution and predicts a correction to the classical fill and its confidence (preprocess.py).
 """
 
 from __future__ import annotations
@@ -24,8 +24,14 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from kd_grasp_ros.depth.constants import SIZE_MULTIPLE
-from kd_grasp_ros.depth.layers import CrossWindowBlock, conv_bn_relu, pad_to_multiple, upsample_to
+from kd_grasp_ros.depth.constants import OUTPUT_CHANNELS, SIZE_MULTIPLE
+from kd_grasp_ros.depth.layers import (
+    CrossWindowBlock,
+    conv_bn_relu,
+    pad_to_multiple,
+    upsample_to,
+    zero_last_conv,
+)
 
 
 @dataclass
@@ -86,7 +92,8 @@ class CRFRefinement(nn.Module):
 
 
 class DepthTeacher(nn.Module):
-    """Teacher network: (normalised RGB, log-ratio depth, validity) -> log-ratio depth, all Bx?xHxW."""
+    """Teacher network: (normalised RGB, log-ratio depth, validity) -> correction and confidence logits
+    (Bx2xHxW, see preprocess.compose_depth)."""
 
     def __init__(self, cfg: TeacherConfig):
         super().__init__()
@@ -101,8 +108,9 @@ class DepthTeacher(nn.Module):
         self.up_convs = nn.ModuleList(conv_bn_relu(w[i + 1] + w[i], w[i]) for i in range(3))
         self.crf = nn.ModuleList(CRFRefinement(c, cfg.heads, cfg.window, cfg.crf_blocks) for c in w[1:3])
         self.head = nn.Sequential(
-            conv_bn_relu(w[0] + 2, cfg.head_width), nn.Conv2d(cfg.head_width, 1, 3, padding=1)
+            conv_bn_relu(w[0] + 2, cfg.head_width), nn.Conv2d(cfg.head_width, OUTPUT_CHANNELS, 3, padding=1)
         )
+        zero_last_conv(self.head)
 
     def forward(self, rgb: torch.Tensor, log_ratio: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
         depth_in = torch.cat([log_ratio, valid], dim=1)

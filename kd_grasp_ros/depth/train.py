@@ -23,6 +23,7 @@ from kd_grasp_ros.common.network_stats import count_parameters
 from kd_grasp_ros.depth.checkpoint import load_model, read_checkpoint, save_checkpoint
 from kd_grasp_ros.depth.constants import INPUT_SIZE
 from kd_grasp_ros.depth.data import ClearGraspDataset, split_indices
+from kd_grasp_ros.depth.fallback import classical_fill
 from kd_grasp_ros.depth.loss import DepthLoss, DepthLossConfig
 from kd_grasp_ros.depth.metrics import image_metrics
 from kd_grasp_ros.depth.models import build_model
@@ -51,11 +52,13 @@ class TrainConfig:
 
 
 def load_arrays(dataset: ClearGraspDataset, desc: str) -> dict[str, np.ndarray]:
-    """All scenes of a (resized) dataset stacked into arrays rgb NxHxWx3, raw, gt NxHxW, mask NxHxW."""
+    """All scenes of a (resized) dataset stacked into arrays rgb NxHxWx3, raw, fill (the classical fill
+    of the raw depth, computed once), gt NxHxW, mask NxHxW."""
     samples = [dataset[i] for i in tqdm(range(len(dataset)), desc=f"load {desc}", leave=False)]
     return {
         "rgb": np.stack([s.rgb for s in samples]),
         "raw": np.stack([s.raw_depth for s in samples]),
+        "fill": np.stack([classical_fill(s.raw_depth) for s in samples]),
         "gt": np.stack([s.gt_depth for s in samples]),
         "mask": np.stack([s.mask for s in samples]),
         "names": np.array([s.name for s in samples]),
@@ -71,10 +74,11 @@ def split_arrays(
 
 
 def to_tensors(arrays: dict[str, np.ndarray], idx: np.ndarray) -> dict[str, torch.Tensor]:
-    """Batch of whole images as tensors: rgb Bx3xHxW uint8, raw/gt Bx1xHxW, mask Bx1xHxW bool."""
+    """Batch of whole images as tensors: rgb Bx3xHxW uint8, raw/fill/gt Bx1xHxW, mask Bx1xHxW bool."""
     return {
         "rgb": torch.from_numpy(arrays["rgb"][idx]).permute(0, 3, 1, 2).contiguous(),
         "raw": torch.from_numpy(arrays["raw"][idx]).unsqueeze(1),
+        "fill": torch.from_numpy(arrays["fill"][idx]).unsqueeze(1),
         "gt": torch.from_numpy(arrays["gt"][idx]).unsqueeze(1),
         "mask": torch.from_numpy(arrays["mask"][idx]).unsqueeze(1),
     }
@@ -148,8 +152,8 @@ def train_one_epoch(
         target = None
         if teacher is not None:
             with torch.no_grad():
-                target = predict_depth(teacher, batch["rgb"], batch["raw"])
-        pred = predict_depth(model, batch["rgb"], batch["raw"])
+                target = predict_depth(teacher, batch["rgb"], batch["raw"], batch["fill"])[0]
+        pred = predict_depth(model, batch["rgb"], batch["raw"], batch["fill"])[0]
         result = loss_fn(pred, batch["gt"], batch["mask"], target)
         optimizer.zero_grad(set_to_none=True)
         result["loss"].backward()
@@ -173,8 +177,9 @@ def evaluate(
     rows = []
     for i in tqdm(range(0, len(arrays["gt"]), batch_size), desc="val", leave=False):
         batch = to_tensors(arrays, np.arange(i, min(i + batch_size, len(arrays["gt"]))))
-        pred = predict_depth(model, batch["rgb"].to(device), batch["raw"].to(device)).squeeze(1).cpu().numpy()
-        truth, mask = batch["gt"].squeeze(1).numpy(), batch["mask"].squeeze(1).numpy()
+        batch = {k: v.to(device) for k, v in batch.items()}
+        pred = predict_depth(model, batch["rgb"], batch["raw"], batch["fill"])[0].squeeze(1).cpu().numpy()
+        truth, mask = batch["gt"].squeeze(1).cpu().numpy(), batch["mask"].squeeze(1).cpu().numpy()
         for p, g, m in zip(pred, truth, mask, strict=True):
             row = image_metrics(p, g, m)
             if row is not None:

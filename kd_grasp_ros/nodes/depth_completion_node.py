@@ -3,7 +3,9 @@
 Subscribes (QoS: the input_qos parameter, see nodes/qos.py): `color/image_raw` (rgb8/bgr8/...),
 `depth/image_raw` (16UC1 mm or 32FC1 m), `depth/camera_info`; colour and depth are paired by
 approximate time. Publishes `depth_completed/image_raw` (32FC1 metres, the input's stamp and frame),
-`depth_completed/camera_info` and per-frame latency on `diagnostics`. Bad frames are logged and
+`depth_completed/confidence` (32FC1 in [0, 1], how much of the network's correction to the classical
+fill was applied at each pixel; 0 = the classical fill), `depth_completed/camera_info` and per-frame
+latency on `diagnostics`. Bad frames are logged and
 counted, never published. The network runs on the node's worker thread on the newest pair only (see
 nodes/frame_node.py); in pipeline_composed the completed depth also goes to the grasp node in memory and
 the topics are published only while someone subscribes.
@@ -39,6 +41,7 @@ from kd_grasp_ros.ros_image import (
     depth_to_metres,
     image_to_rgb,
     metres_to_depth_image,
+    numpy_to_image,
 )
 
 NODE_NAME = "depth_completion_node"
@@ -100,6 +103,9 @@ class DepthCompletionNode(FrameProcessingNode):
         self.start_worker(self._complete)
         self.pub_depth = self.create_publisher(Image, topics.COMPLETED_DEPTH, IMAGE_PUBLISHER_QOS)
         self.pub_info = self.create_publisher(CameraInfo, topics.COMPLETED_DEPTH_INFO, IMAGE_PUBLISHER_QOS)
+        self.pub_confidence = self.create_publisher(
+            Image, topics.COMPLETED_DEPTH_CONFIDENCE, IMAGE_PUBLISHER_QOS
+        )
         self.create_subscription(Image, topics.COLOR_IN, self.guarded(self._on_color), self.input_qos)
         self.create_subscription(Image, topics.DEPTH_IN, self.guarded(self._on_depth), self.input_qos)
         self.create_subscription(CameraInfo, topics.DEPTH_INFO_IN, self.on_camera_info, self.input_qos)
@@ -150,7 +156,9 @@ class DepthCompletionNode(FrameProcessingNode):
             depth = depth_to_metres(depth_msg)
             intrinsics = camera_info_to_intrinsics(camera_info)
             convert_ms = (time.perf_counter() - received) * 1000.0
-            completed, valid = complete_frame(self.completer, rgb, depth, intrinsics, self.min_valid_fraction)
+            completed, confidence, valid = complete_frame(
+                self.completer, rgb, depth, intrinsics, self.min_valid_fraction
+            )
         except (ImageConversionError, FrameInputError, DepthInputError, DepthModelError) as exc:
             self.reject(f"frame refused: {exc}")
             return
@@ -163,6 +171,8 @@ class DepthCompletionNode(FrameProcessingNode):
                 setattr(info, field, getattr(camera_info, field))
             self.pub_info.publish(info)  # before the image, so the grasp node has it when the image comes
             self.pub_depth.publish(metres_to_depth_image(completed, "32FC1", depth_msg.header))
+        if self.pub_confidence.get_subscription_count() > 0:
+            self.pub_confidence.publish(numpy_to_image(confidence, "32FC1", depth_msg.header))
         self.frames_out += 1
         self.publish_diagnostics(
             OK,
@@ -174,6 +184,8 @@ class DepthCompletionNode(FrameProcessingNode):
                 "publish_ms": (time.perf_counter() - start) * 1000.0,
                 "age_at_publish_ms": (now_seconds(self) - stamp_s) * 1000.0,
                 "valid_input_fraction": valid,
+                "mean_confidence": float(confidence.mean()),
+                "network_input": network_input(self.completer),
             },
         )
 
@@ -183,6 +195,12 @@ class DepthCompletionNode(FrameProcessingNode):
             "sync_matched": self.sync.matched,
             "sync_unmatched": self.sync.unmatched,
         }
+
+
+def network_input(completer: DepthCompleter) -> str:
+    """How the last frame reached the network, e.g. '320x180 of 320x240' (a 16:9 frame, letterboxed)."""
+    (cw, ch), (nw, nh) = completer.last_letterbox.content, completer.input_size
+    return f"{cw}x{ch} of {nw}x{nh}"
 
 
 def load_completer(model: str, device: str, backend: str, input_size, depth_range, threads) -> DepthCompleter:

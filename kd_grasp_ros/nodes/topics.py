@@ -21,6 +21,8 @@ DEPTH_INFO_IN = "depth/camera_info"
 # Output of depth_completion_node = input of grasp_detection_node (remap it to raw depth to skip completion).
 COMPLETED_DEPTH = "depth_completed/image_raw"
 COMPLETED_DEPTH_INFO = "depth_completed/camera_info"
+# Beside it: the completion's confidence per pixel (32FC1 in [0, 1]; 0 = the classical fill was kept).
+COMPLETED_DEPTH_CONFIDENCE = "depth_completed/confidence"
 
 # Outputs of grasp_detection_node (the executor subscribes to the first three).
 GRASP_POSE = "grasp_pose"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -34,11 +35,21 @@ __all__ = [
     "GRASP_MIN_VALID_FRACTION",
     "STAGE_DEPTH",
     "STAGE_GRASP",
+    "CompletedFrame",
     "Perception",
     "PerceptionResult",
     "complete_frame",
     "detect_frame",
 ]
+
+
+class CompletedFrame(NamedTuple):
+    """The depth the detector reads, the completion's confidence (None without a depth model) and the
+    fraction of valid raw depth."""
+
+    depth: np.ndarray
+    confidence: np.ndarray | None
+    valid_fraction: float
 
 
 def complete_frame(
@@ -47,14 +58,17 @@ def complete_frame(
     raw_depth_m: np.ndarray,
     intrinsics: CameraIntrinsics,
     min_valid_fraction: float = DEFAULT_MIN_VALID_FRACTION,
-) -> tuple[np.ndarray, float]:
-    """(depth for the detector, valid fraction of the raw depth); FrameInputError on a bad frame.
+) -> CompletedFrame:
+    """The completed (or raw) depth of one frame; FrameInputError on a bad frame.
 
     completer: a kd_grasp_ros.depth.completer.DepthCompleter, or None for the raw depth.
     """
     check_sizes(raw_depth_m, intrinsics, rgb)
     valid = check_depth(raw_depth_m, min_valid_fraction)
-    return (completer.complete(rgb, raw_depth_m) if completer is not None else raw_depth_m), valid
+    if completer is None:
+        return CompletedFrame(raw_depth_m, None, valid)
+    depth, confidence = completer.complete(rgb, raw_depth_m)
+    return CompletedFrame(depth, confidence, valid)
 
 
 def detect_frame(
@@ -111,7 +125,7 @@ class Perception:
     ) -> PerceptionResult:
         """Completed (or raw) depth and the grasp poses of one RGB-D frame."""
         t0 = time.perf_counter()
-        depth, _ = complete_frame(self.completer, rgb, raw_depth_m, intrinsics)
+        depth = complete_frame(self.completer, rgb, raw_depth_m, intrinsics).depth
         t1 = time.perf_counter()
         grasps = detect_frame(self.detector, self._to_pose, depth, intrinsics, stamp_s, self.filter)
         t2 = time.perf_counter()

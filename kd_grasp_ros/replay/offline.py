@@ -108,7 +108,7 @@ def run_offline(
         ):
             rgb, raw = image_to_rgb(color_msg), depth_to_metres(depth_msg)
             intrinsics = replace(camera_info_to_intrinsics(info_msg), frame_id=depth_msg.header.frame_id)
-            depth, _ = complete_frame(completer, rgb, raw, intrinsics, min_valid_fraction)
+            depth = complete_frame(completer, rgb, raw, intrinsics, min_valid_fraction).depth
             result = detect_frame(detector, image_grasp_to_pose, depth, intrinsics, stamp_s, filter_cfg)
             timings = {"depth_" + k: v for k, v in (completer.last_timings_ms if completer else {}).items()}
             timings.update({"grasp_" + k: v for k, v in result.timings_ms.items()})
