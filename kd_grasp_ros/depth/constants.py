@@ -33,10 +33,13 @@ VAL_FRACTION: float = 0.10
 # The networks' output (preprocess.compose_depth): a bounded log-depth correction to the classical fill
 # and its confidence. |correction| <= MAX_CORRECTION_LOG (0.4: the completed depth stays within
 # 0.67x..1.49x the fill); a correction is trusted only where it is locally consistent: its standard
-# deviation over 3x3 pixels, divided by CONSISTENCY_STD_LOG, enters exp(-x^2) (pixel noise is rejected).
+# deviation over CONSISTENCY_WINDOW^2 pixels, divided by CONSISTENCY_STD_LOG, enters exp(-x^2). 5x5:
+# noise that saturates the correction at +-MAX_CORRECTION_LOG agrees in sign over 3x3 pixels once in
+# 256 pixels, over 5x5 once in 16 million.
 OUTPUT_CHANNELS: int = 2
 MAX_CORRECTION_LOG: float = 0.4
 CONSISTENCY_STD_LOG: float = 0.03
+CONSISTENCY_WINDOW: int = 5
 
 # The classical fill (fallback.py): raw depth kept where valid, holes filled by OpenCV Navier-Stokes
 # inpainting at FILL_SCALE x the network size with radius FILL_RADIUS_PX, then upsampled linearly.

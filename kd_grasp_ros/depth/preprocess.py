@@ -7,8 +7,9 @@ the same to them), which helps the synthetic-to-real transfer.
 
 Output (compose_depth): the network never predicts depth from scratch. Its two channels are a
 log-depth correction c = MAX_CORRECTION_LOG * tanh(o0) to the classical fill F (fallback.py: valid
-raw depth kept, holes inpainted) and a confidence k = sigmoid(o1) * exp(-(std3x3(c) /
-CONSISTENCY_STD_LOG)^2). The completed depth is F * exp(k * c), clipped to DEPTH_RANGE_M. Where the
+raw depth kept, holes inpainted) and a confidence k = sigmoid(o1) * exp(-(std(c) /
+CONSISTENCY_STD_LOG)^2), std over each pixel's CONSISTENCY_WINDOW^2 neighbours. The completed depth
+is F * exp(k * c), clipped to DEPTH_RANGE_M. Where the
 network is unsure (k -> 0), or its correction is not locally consistent (pixel noise), the output is
 the classical fill itself; and no output is further than a factor exp(MAX_CORRECTION_LOG) from it.
 """
@@ -24,6 +25,7 @@ from torch import nn
 
 from kd_grasp_ros.depth.constants import (
     CONSISTENCY_STD_LOG,
+    CONSISTENCY_WINDOW,
     DEPTH_RANGE_M,
     MAX_CORRECTION_LOG,
     RGB_MEAN,
@@ -61,11 +63,12 @@ def normalise_depth(
 
 
 def local_variance(x: torch.Tensor) -> torch.Tensor:
-    """Variance of Bx1xHxW x over each pixel's 3x3 neighbourhood (edges replicated); no square root, whose
-    gradient is infinite where the variance is 0."""
-    padded = F.pad(x, (1, 1, 1, 1), mode="replicate")
-    mean = F.avg_pool2d(padded, 3, 1)
-    return (F.avg_pool2d(padded * padded, 3, 1) - mean * mean).clamp_min(0.0)
+    """Variance of Bx1xHxW x over each pixel's CONSISTENCY_WINDOW^2 neighbourhood (edges replicated); no
+    square root, whose gradient is infinite where the variance is 0."""
+    r = CONSISTENCY_WINDOW // 2
+    padded = F.pad(x, (r, r, r, r), mode="replicate")
+    mean = F.avg_pool2d(padded, CONSISTENCY_WINDOW, 1)
+    return (F.avg_pool2d(padded * padded, CONSISTENCY_WINDOW, 1) - mean * mean).clamp_min(0.0)
 
 
 def applied_correction(output: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
