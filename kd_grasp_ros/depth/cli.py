@@ -1,9 +1,11 @@
-"""`kd-grasp depth train | distill | eval | card`: the depth-completion command line.
+"""`kd-grasp depth train | distill | eval | card | sensor-stats`: the depth-completion command line.
 
 train   : train a network (default the teacher) on ground truth.
 distill : train the student on ground truth + distillation from a trained teacher.
 eval    : score networks and baselines on a ClearGrasp-layout dataset; JSON + side-by-side PNGs.
 card    : write models/depth_<name>.json + .md from a checkpoint, eval JSON and `kd-grasp bench`'s bench.json.
+sensor-stats : raw depth inside transparent masks (missing, see-through, surface error) of real frames
+          beside the simulator's, a PNG, and the simulator's sensor values fitted to the real frames.
 
 Latency of every network is measured by `kd-grasp bench` (one benchmark for both areas).
 """
@@ -15,8 +17,9 @@ import json
 from pathlib import Path
 
 import torch
+import yaml
 
-from kd_grasp_ros.common.resources import SOURCE_ROOT
+from kd_grasp_ros.common.resources import SOURCE_ROOT, config_path
 from kd_grasp_ros.depth.constants import INPUT_SIZE, STUDENT_WEIGHTS, TEACHER_WEIGHTS
 from kd_grasp_ros.depth.data import LAYOUTS
 from kd_grasp_ros.depth.errors import DepthModelError
@@ -64,7 +67,7 @@ def _training(p: argparse.ArgumentParser, model: str) -> None:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the train | distill | eval | card verbs."""
+    """Add the train | distill | eval | card | sensor-stats verbs."""
     sub = parser.add_subparsers(dest="verb", required=True)
     _training(sub.add_parser("train", help="train on ground truth (teacher by default)"), "teacher")
     p = sub.add_parser("distill", help="distil the student from a trained teacher")
@@ -95,6 +98,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--bench", type=Path, default=None, help="bench.json written by `kd-grasp bench`")
     p.add_argument("--out", type=Path, required=True, help="card JSON path; the .md is written beside it")
 
+    p = sub.add_parser("sensor-stats", help="raw depth on transparent objects, real vs simulated; JSON + PNG")
+    p.add_argument("--real", type=Path, required=True, help="real frames, ClearGrasp real layout (fitted to)")
+    p.add_argument(
+        "--sim", type=Path, default=None, help="simulated frames (kd-grasp sim synth's cleargrasp/)"
+    )
+    p.add_argument("--limit", type=int, default=0, help="scenes per dataset (0 = all)")
+    p.add_argument("--out", type=Path, required=True, help="JSON result file; the PNG is written beside it")
+
 
 def _chosen_models(args: argparse.Namespace) -> dict[str, Path]:
     pairs = (("teacher", args.teacher), ("student", args.student))
@@ -103,6 +114,16 @@ def _chosen_models(args: argparse.Namespace) -> dict[str, Path]:
 
 def run(args: argparse.Namespace) -> int:
     """Dispatch one verb; bad data or checkpoints raise named errors (cli.main: one line, exit 1)."""
+    if args.verb == "sensor-stats":
+        from kd_grasp_ros.depth.sensor_stats import format_report
+        from kd_grasp_ros.depth.sensor_stats import run as sensor_stats
+
+        with open(config_path("sim.yaml")) as f:
+            sensor = yaml.safe_load(f)["sensor"]
+        current = {k: v for k, v in sensor.items() if k.startswith("transparent_")}
+        print(format_report(sensor_stats(args.real, args.sim, args.limit, args.out, current)))
+        print(f"wrote {args.out} and {args.out.with_suffix('.png')}")
+        return 0
     if args.verb == "card":
         from kd_grasp_ros.depth.card import write_card
 

@@ -10,7 +10,7 @@ from kd_grasp_ros.depth.checkpoint import load_model, read_checkpoint, save_chec
 from kd_grasp_ros.depth.errors import DepthModelError
 from kd_grasp_ros.depth.loss import DepthLoss
 from kd_grasp_ros.depth.models import build_model
-from kd_grasp_ros.depth.preprocess import normalise_depth, predict_depth
+from kd_grasp_ros.depth.preprocess import classical_fill_tensor, normalise_depth, predict_depth
 
 
 def _inputs(h: int, w: int, batch: int = 1, seed: int = 0):
@@ -26,18 +26,25 @@ def _inputs(h: int, w: int, batch: int = 1, seed: int = 0):
 @pytest.mark.parametrize("name", ["teacher", "student"])
 @pytest.mark.parametrize("size", [(320, 240), (256, 144), (97, 61)])
 def test_output_shape_and_scale_equivariance(name, size):
-    """The networks see depth as log(depth / median): the same scene twice as far away comes out twice
-    as far away (inputs and outputs well inside the clamp range, so the clamp plays no part)."""
+    """The networks see depth as log(depth / median) and correct the classical fill by a factor: for the
+    same scene 1.5 times as far away they apply the same factor (inputs and outputs well inside the
+    clamp range, so the clamp plays no part)."""
     torch.manual_seed(0)
     model = build_model(name).eval()
+    torch.nn.init.normal_(model.head[-1].weight, std=0.05)  # a correction that is not zero
     rgb, depth = _inputs(size[1], size[0], batch=2)
     with torch.no_grad():
-        out = predict_depth(model, rgb, depth)
-        far = predict_depth(model, rgb, depth * 1.5)
+        out, confidence = predict_depth(model, rgb, depth)
+        far, _ = predict_depth(model, rgb, depth * 1.5)
+    fill, far_fill = classical_fill_tensor(depth), classical_fill_tensor(depth * 1.5)
+    assert confidence.max() > 0.1 and not torch.equal(out, fill)
     assert out.shape == (2, 1, size[1], size[0])
     inside = (out > 0.2) & (out < 1.9)
     assert inside.float().mean() > 0.9
-    torch.testing.assert_close(far[inside], 1.5 * out[inside], rtol=1e-4, atol=1e-5)
+    # the network's factor on the fill is the same at both distances; valid raw depth scales exactly
+    # (the inpainted holes only nearly: OpenCV's inpainting is not exactly linear)
+    torch.testing.assert_close((far / far_fill)[inside], (out / fill)[inside], rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(far_fill[depth > 0], 1.5 * fill[depth > 0])
 
 
 def test_student_is_smaller_than_teacher():
@@ -70,7 +77,7 @@ def test_checkpoint_round_trip_weights_only(name, tmp_path):
     loaded, _ = load_model(path)
     rgb, depth = _inputs(48, 64)
     with torch.no_grad():
-        assert torch.equal(predict_depth(model, rgb, depth), predict_depth(loaded, rgb, depth))
+        assert torch.equal(predict_depth(model, rgb, depth)[0], predict_depth(loaded, rgb, depth)[0])
 
 
 def test_corrupt_and_incompatible_checkpoints_raise(tmp_path):
@@ -99,7 +106,7 @@ def test_a_few_training_steps_reduce_the_loss():
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)
     losses = []
     for _ in range(25):
-        result = loss_fn(predict_depth(model, rgb, raw), gt, mask)
+        result = loss_fn(predict_depth(model, rgb, raw)[0], gt, mask)
         opt.zero_grad()
         result["loss"].backward()
         opt.step()
