@@ -23,7 +23,7 @@ SUBCOMMANDS = {
     ),
     "depth": (
         "kd_grasp_ros.depth.cli",
-        "DistillGrasp depth completion: train | distill | eval | card",
+        "DistillGrasp depth completion: train | distill | eval | card | sensor-stats",
     ),
     "sim": ("kd_grasp_ros.sim.cli", "MuJoCo UR10e cell: synth | check-labels | view"),
     "ur-emulator": ("kd_grasp_ros.robot.emulator_cli", "emulated UR e-Series controller (tests, simulation)"),

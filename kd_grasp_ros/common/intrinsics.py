@@ -104,6 +104,25 @@ class CameraIntrinsics:
             raise DistortionModelError(f"cannot project with distortion model {self.distortion_model!r}")
         return float(img.reshape(2)[0]), float(img.reshape(2)[1])
 
+    def sensor_mode(self, width: int, height: int) -> CameraIntrinsics:
+        """This calibration in another output mode of the same sensor, as RealSense colour streams are
+        made: the largest centred crop with the mode's aspect ratio, scaled to width x height (so a
+        1280x720 calibration gives 640x480 from a 960x720 crop, 848x480 from 1272x720)."""
+        scale = max(width / self.width, height / self.height)
+        crop_w, crop_h = width / scale, height / scale
+        x0, y0 = (self.width - crop_w) / 2.0, (self.height - crop_h) / 2.0
+        return CameraIntrinsics(
+            width=width,
+            height=height,
+            fx=self.fx * scale,
+            fy=self.fy * scale,
+            cx=(self.cx - x0 + 0.5) * scale - 0.5,
+            cy=(self.cy - y0 + 0.5) * scale - 0.5,
+            distortion_model=self.distortion_model,
+            distortion=self.distortion,
+            frame_id=self.frame_id,
+        )
+
     @classmethod
     def from_fov(cls, width: int, height: int, fovy_deg: float, **kwargs) -> CameraIntrinsics:
         """A distortion-free camera from its vertical field of view (as MuJoCo and ClearGrasp give it)."""

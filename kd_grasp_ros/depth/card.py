@@ -44,6 +44,7 @@ def build_card(checkpoint: Path, eval_paths: list[Path], bench_path: Path | None
             "best_epoch": ckpt.get("epoch"),
             "wall_minutes": history[-1]["minutes"] if history else None,
             "best_val": ckpt.get("metrics"),
+            "machine": ckpt.get("machine"),
         },
         "evaluations": [],
         "bench": [],
@@ -73,7 +74,8 @@ def card_markdown(card: dict) -> str:
         f"- train config: `{json.dumps(t['train_cfg'])}`",
         f"- loss config: `{json.dumps(t['loss_cfg'])}`",
         f"- epochs run {t['epochs_run']}, best epoch {t['best_epoch']}, wall time {t['wall_minutes']} min "
-        "(1 torch thread, shared 2-core CPU)",
+        f"on {t.get('machine') or 'an unrecorded machine'} (torch device {(t['train_cfg'] or {}).get('device')}; "
+        "threads as in the command)",
         f"- parameters: {card['parameters']:,}",
         "",
         "## Evaluation (ClearGrasp protocol)",

@@ -87,6 +87,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--student", default=STUDENT_WEIGHTS, help="student checkpoint (path or shipped name), or 'none'"
     )
+    p.add_argument(
+        "--also",
+        nargs="*",
+        default=[],
+        metavar="NAME=PATH",
+        help="more checkpoints scored under their own names (e.g. an ablation: student_gt_only=runs/...)",
+    )
     p.add_argument("--out", type=Path, required=True, help="JSON result file")
     p.add_argument(
         "--png-count", type=int, default=3, help="side-by-side PNGs of the first N scenes, beside --out"
@@ -108,7 +115,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _chosen_models(args: argparse.Namespace) -> dict[str, Path]:
-    pairs = (("teacher", args.teacher), ("student", args.student))
+    pairs = [("teacher", args.teacher), ("student", args.student)]
+    for item in args.also:
+        name, sep, path = item.partition("=")
+        if not sep or not name or not path:
+            raise DepthModelError(f"--also takes NAME=PATH, got {item!r}")
+        pairs.append((name, path))
     return {name: Path(path) for name, path in pairs if path and path.lower() != "none"}
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from kd_grasp_ros.common.machine import cpu_model
 from kd_grasp_ros.common.network_stats import count_parameters
 from kd_grasp_ros.depth.checkpoint import load_model, read_checkpoint, save_checkpoint
 from kd_grasp_ros.depth.constants import INPUT_SIZE
@@ -49,6 +51,13 @@ class TrainConfig:
     max_minutes: float = 0.0  # stop (after saving) once this much wall time has passed; 0 = no limit
     loss: DepthLossConfig = field(default_factory=DepthLossConfig)
     extra: dict = field(default_factory=dict)  # recorded in checkpoints (e.g. the command line)
+
+
+def training_machine(device: str) -> str:
+    """What a run trained on, for its card: the CPU model and core count, or the CUDA device's name."""
+    if device.startswith("cuda"):
+        return torch.cuda.get_device_name(torch.device(device))
+    return f"{cpu_model()}, {os.cpu_count()} cores"
 
 
 def load_arrays(dataset: ClearGraspDataset, desc: str) -> dict[str, np.ndarray]:
@@ -222,6 +231,7 @@ def fit(
         "data": cfg.data,
         "teacher": cfg.teacher,
         "command": cfg.extra.get("command", ""),
+        "machine": training_machine(cfg.device),
         "n_train": len(splits["train"]["gt"]),
         "n_val": len(splits["val"]["gt"]),
     }

@@ -45,6 +45,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     synth.add_argument("--workers", type=int, default=1, help="parallel worker processes")
     synth.add_argument("--skip-existing", action="store_true", help="skip scenes whose files already exist")
     synth.add_argument(
+        "--camera-domain",
+        choices=("cell", "wide"),
+        default="cell",
+        help="cell: the configured camera jittered per scene; wide: per scene a height of 0.4-1.2 m, a tilt "
+        "and a RealSense sensor mode (config camera.wide_*)",
+    )
+    synth.add_argument(
         "--previews",
         type=int,
         default=0,
@@ -84,8 +91,8 @@ def _synth_one(job) -> dict:
     from kd_grasp_ros.sim.preview import save_depth_rgb_pngs
     from kd_grasp_ros.sim.synth import generate_sample
 
-    cfg, seed, index, ratio, out, preview = job
-    sample = generate_sample(cfg, seed, index, ratio)
+    cfg, seed, index, ratio, out, preview, camera_domain = job
+    sample = generate_sample(cfg, seed, index, ratio, camera_domain=camera_domain)
     write_sample(out, sample)
     if preview:
         save_depth_rgb_pngs(
@@ -116,7 +123,10 @@ def run_synth(args) -> int:
         for i in range(args.start, args.start + args.scenes)
         if not (args.skip_existing and sample_complete(args.out_dir, i))
     ]
-    jobs = [(cfg, args.seed, i, ratio, args.out_dir, i < args.start + args.previews) for i in indices]
+    jobs = [
+        (cfg, args.seed, i, ratio, args.out_dir, i < args.start + args.previews, args.camera_domain)
+        for i in indices
+    ]
     totals: dict[str, int] = {}
     start = time.perf_counter()
     with tqdm(total=len(jobs), desc="sim synth", unit="scene") as bar:
@@ -136,8 +146,9 @@ def run_synth(args) -> int:
         "first_scene": args.start,
         "scenes_written": len(jobs),
         "transparent_ratio": ratio,
-        "width": cfg.camera.width,
-        "height": cfg.camera.height,
+        "camera_domain": args.camera_domain,
+        "width": cfg.camera.width if args.camera_domain == "cell" else "per scene (meta/)",
+        "height": cfg.camera.height if args.camera_domain == "cell" else "per scene (meta/)",
         "seconds": round(elapsed, 1),
         "scenes_per_minute": round(60 * len(jobs) / max(elapsed, 1e-9), 2),
         "workers": args.workers,

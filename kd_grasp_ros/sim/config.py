@@ -59,12 +59,28 @@ class CameraConfig:
     wrist_tilt: float
     jitter_position: float
     jitter_target: float
+    wide_height: tuple[float, float]  # m, wide synthetic domain: camera height above the table
+    wide_tilt: tuple[float, float]  # rad, wide synthetic domain: optical axis from straight down
+    wide_calibration: tuple[float, ...]  # width, height, fx, fy, cx, cy of the sensor the modes come from
+    wide_modes: tuple[tuple[int, int], ...]  # (width, height) output modes drawn per scene
 
     @property
     def intrinsics(self) -> CameraIntrinsics:
         return CameraIntrinsics(
             width=self.width, height=self.height, fx=self.fx, fy=self.fy, cx=self.cx, cy=self.cy
         )
+
+    def with_intrinsics(self, intr: CameraIntrinsics) -> CameraConfig:
+        """The same camera with other intrinsics (a sensor mode of the wide domain)."""
+        return dataclasses.replace(
+            self, width=intr.width, height=intr.height, fx=intr.fx, fy=intr.fy, cx=intr.cx, cy=intr.cy
+        )
+
+    def wide_mode_intrinsics(self, index: int) -> CameraIntrinsics:
+        """Intrinsics of wide_modes[index], from wide_calibration."""
+        w, h, fx, fy, cx, cy = self.wide_calibration
+        calibration = CameraIntrinsics(width=int(w), height=int(h), fx=fx, fy=fy, cx=cx, cy=cy)
+        return calibration.sensor_mode(*self.wide_modes[index])
 
     def resized(self, width: int, height: int) -> CameraConfig:
         """The same camera at another resolution (for fast tests)."""
@@ -121,6 +137,11 @@ _SECTIONS = {
 }
 
 
+def _tuples(value):
+    """YAML lists as (nested) tuples, so the frozen configs hash and compare by value."""
+    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
+
+
 def _build_section(name: str, cls, raw) -> object:
     if not isinstance(raw, dict):
         raise SimConfigError(f"section '{name}' must be a mapping, got {type(raw).__name__}")
@@ -130,7 +151,7 @@ def _build_section(name: str, cls, raw) -> object:
         raise SimConfigError(
             f"section '{name}': unknown keys {sorted(unknown)}, missing keys {sorted(missing)}"
         )
-    values = {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()}
+    values = {k: _tuples(v) for k, v in raw.items()}
     return cls(**values)
 
 
@@ -148,6 +169,18 @@ def _validate(cfg: SimConfig) -> None:
         raise SimConfigError(
             f"need 1 <= scene.min_objects <= scene.max_objects, got "
             f"{cfg.scene.min_objects}, {cfg.scene.max_objects}"
+        )
+    cam = cfg.camera
+    if not (
+        0.1 <= cam.wide_height[0] <= cam.wide_height[1] and 0.0 <= cam.wide_tilt[0] <= cam.wide_tilt[1] < 1.2
+    ):
+        raise SimConfigError(
+            f"camera.wide_height {cam.wide_height} must be increasing from >= 0.1 m and camera.wide_tilt "
+            f"{cam.wide_tilt} increasing within [0, 1.2) rad"
+        )
+    if len(cam.wide_calibration) != 6 or not cam.wide_modes or any(len(m) != 2 for m in cam.wide_modes):
+        raise SimConfigError(
+            "camera.wide_calibration needs 6 numbers and camera.wide_modes [width, height] pairs"
         )
     if cfg.sensor.transparent_missing + cfg.sensor.transparent_see_through > 1.0:
         raise SimConfigError("sensor.transparent_missing + sensor.transparent_see_through must be <= 1")

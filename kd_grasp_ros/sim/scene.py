@@ -41,6 +41,7 @@ TABLE_THICKNESS_M = 0.04
 FLOOR_BELOW_TABLE_M = 0.75
 DROP_GAP_M = 0.004  # m, objects start this far above the table
 SPAWN_TRIES = 60
+CAMERA_DOMAINS = ("fixed", "cell", "wide")
 
 
 class SceneBuildError(KdGraspError, ValueError):
@@ -74,6 +75,21 @@ class SceneSpec:
     camera: CameraPlacement
     table: TableTexture = field(default_factory=TableTexture)
     light_dir: np.ndarray = field(default_factory=lambda: np.array([0.3, 0.2, -1.0]))
+
+
+def wide_camera_placement(cfg: SimConfig, rng: np.random.Generator) -> CameraPlacement:
+    """The wide synthetic domain: a camera camera.wide_height above the table, its optical axis tilted
+    camera.wide_tilt from straight down towards a random side, looking at a random point of the inner
+    half of the workspace."""
+    cam, half = cfg.camera, np.array(cfg.workspace.half_extent)
+    target_xy = np.array(cfg.workspace.center) + rng.uniform(-0.5, 0.5, 2) * half
+    target = np.append(target_xy, cfg.table.top_z)
+    height, tilt = rng.uniform(*cam.wide_height), rng.uniform(*cam.wide_tilt)
+    azimuth = rng.uniform(-np.pi, np.pi)
+    position = target + height * np.array(
+        [np.tan(tilt) * np.cos(azimuth), np.tan(tilt) * np.sin(azimuth), 1.0]
+    )
+    return CameraPlacement("fixed", position, look_at_optical(position, target, FIXED_CAMERA_DOWN_HINT))
 
 
 def camera_placement(cfg: SimConfig, rng: np.random.Generator | None = None) -> CameraPlacement:
@@ -119,9 +135,13 @@ def sample_table_texture(rng: np.random.Generator) -> TableTexture:
 
 
 def sample_scene(
-    cfg: SimConfig, rng: np.random.Generator, mode: str, transparent_ratio: float, jitter_camera: bool
+    cfg: SimConfig, rng: np.random.Generator, mode: str, transparent_ratio: float, camera_domain: str
 ) -> SceneSpec:
-    """Random objects (count by mode), colours, table tint, light direction and camera placement."""
+    """Random objects (count by mode), colours, table tint, light direction and camera placement:
+    camera_domain 'fixed' (the configured pose), 'cell' (jittered around it) or 'wide'
+    (wide_camera_placement)."""
+    if camera_domain not in CAMERA_DOMAINS:
+        raise SceneBuildError(f"camera domain must be one of {CAMERA_DOMAINS}, got {camera_domain!r}")
     n = 1 if mode == "single" else int(rng.integers(cfg.scene.min_objects, cfg.scene.max_objects + 1))
     objects = [
         sample_object(f"obj{i}", cfg.scene, bool(rng.uniform() < transparent_ratio), rng) for i in range(n)
@@ -129,7 +149,10 @@ def sample_scene(
     objects = place_objects(objects, cfg, rng)
     table = sample_table_texture(rng)
     light = np.array([rng.uniform(-0.5, 0.5), rng.uniform(-0.5, 0.5), -1.0])
-    camera = camera_placement(cfg, rng if jitter_camera else None)
+    if camera_domain == "wide":
+        camera = wide_camera_placement(cfg, rng)
+    else:
+        camera = camera_placement(cfg, rng if camera_domain == "cell" else None)
     return SceneSpec(objects=objects, camera=camera, table=table, light_dir=light)
 
 

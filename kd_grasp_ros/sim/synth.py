@@ -91,18 +91,28 @@ def _label_grasps(
 
 
 def generate_sample(
-    cfg: SimConfig, seed: int, index: int, transparent_ratio: float, mode: str | None = None
+    cfg: SimConfig,
+    seed: int,
+    index: int,
+    transparent_ratio: float,
+    mode: str | None = None,
+    camera_domain: str = "cell",
 ) -> SynthSample:
     """Build, settle, render and label scene `index` of the dataset with `seed`.
 
-    Synthetic data always uses the fixed (eye-to-hand) camera, jittered per scene; no arm is in view.
+    Synthetic data always uses an eye-to-hand camera and no arm is in view: camera_domain 'cell' jitters
+    the configured camera per scene; 'wide' draws a height, a tilt and a RealSense sensor mode per scene
+    (config camera.wide_*).
     """
     if cfg.camera.mount != "fixed":
         cfg = dataclasses.replace(cfg, camera=dataclasses.replace(cfg.camera, mount="fixed"))
     rng = scene_rng(seed, index)
+    if camera_domain == "wide":
+        sensor_mode = cfg.camera.wide_mode_intrinsics(int(rng.integers(len(cfg.camera.wide_modes))))
+        cfg = dataclasses.replace(cfg, camera=cfg.camera.with_intrinsics(sensor_mode))
     if mode is None:
         mode = "single" if rng.uniform() < cfg.scene.single_ratio else "cluttered"
-    scene = sample_scene(cfg, rng, mode, transparent_ratio, jitter_camera=True)
+    scene = sample_scene(cfg, rng, mode, transparent_ratio, camera_domain)
     model = mujoco.MjModel.from_xml_string(build_scene_xml(cfg, scene, with_arm=False, with_probe=True))
     data = mujoco.MjData(model)
     settle(model, data, [o.name for o in scene.objects], cfg.physics.settle_time)

@@ -89,7 +89,7 @@ class SimWorld:
         self._rng = np.random.default_rng(seed)
         if objects is None:
             spec = sample_scene(
-                cfg, self._rng, scene_cfg.mode, scene_cfg.transparent_ratio, jitter_camera=False
+                cfg, self._rng, scene_cfg.mode, scene_cfg.transparent_ratio, camera_domain="fixed"
             )
         else:
             spec = SceneSpec(objects=list(objects), camera=camera_placement(cfg))

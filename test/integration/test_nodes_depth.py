@@ -41,6 +41,7 @@ def test_depth_completion_node(spawn_node, rclpy_context, tmp_path):
         {
             "/depth_completed/image_raw": Image,
             "/depth_completed/camera_info": CameraInfo,
+            "/depth_completed/confidence": Image,
             "/diagnostics": DiagnosticArray,
         },
     )
@@ -91,14 +92,16 @@ def test_depth_completion_node(spawn_node, rclpy_context, tmp_path):
         # and the diagnostics that report the frame's timings
         def info_and_timings_arrived() -> bool:
             got = listener.received
-            return any(i.header.stamp in sent for i in got["/depth_completed/camera_info"]) and any(
-                kv.key == "latency_ms" for d in got["/diagnostics"] for kv in d.status[0].values
+            return (
+                any(i.header.stamp in sent for i in got["/depth_completed/camera_info"])
+                and any(c.header.stamp in sent for c in got["/depth_completed/confidence"])
+                and any(kv.key == "latency_ms" for d in got["/diagnostics"] for kv in d.status[0].values)
             )
 
         wait_until(
             info_and_timings_arrived,
             MESSAGE_TIMEOUT_S,
-            "a camera_info of a sent frame and the timing diagnostics",
+            "a camera_info and a confidence image of a sent frame and the timing diagnostics",
             listener.executor,
         )
     finally:
@@ -116,8 +119,15 @@ def test_depth_completion_node(spawn_node, rclpy_context, tmp_path):
     info = next(i for i in listener.received["/depth_completed/camera_info"] if i.header.stamp in sent)
     assert (info.width, info.height) == (640, 480) and info.header.frame_id == INTRINSICS.frame_id
     assert info.k[0] == pytest.approx(INTRINSICS.fx) and info.k[5] == pytest.approx(INTRINSICS.cy)
-    timing_keys = {kv.key for d in listener.received["/diagnostics"] for kv in d.status[0].values}
-    assert {"latency_ms", "inference_ms", "rejected", "stale_dropped"} <= timing_keys
+    confidence_msg = next(
+        c for c in listener.received["/depth_completed/confidence"] if c.header.stamp in sent
+    )
+    assert confidence_msg.encoding == "32FC1" and (confidence_msg.width, confidence_msg.height) == (640, 480)
+    confidence = depth_to_metres(confidence_msg)  # 32FC1 read as is
+    assert confidence.min() >= 0.0 and confidence.max() <= 1.0
+    values = {kv.key: kv.value for d in listener.received["/diagnostics"] for kv in d.status[0].values}
+    assert {"latency_ms", "inference_ms", "rejected", "stale_dropped", "mean_confidence"} <= set(values)
+    assert values["network_input"] == "320x240 of 320x240"
     assert node.is_running()
 
 

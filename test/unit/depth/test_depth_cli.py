@@ -33,16 +33,19 @@ def test_eval_and_card_with_the_bench(shared_dir, checkpoints, tmp_path):
     common += ["--input-size", "160", "96"]
     report_path = tmp_path / "eval.json"
     argv = ["depth", "eval", "--data", str(data), "--split", "test", "--out", str(report_path)]
-    argv += ["--png-count", "1", *common]
+    argv += ["--png-count", "1", *common, "--also", f"student_again={checkpoints['student']}"]
     assert main(argv) == 0
     report = json.loads(report_path.read_text())
-    assert set(report["methods"]) == {"raw", "inpaint", "teacher", "student"}
+    assert set(report["methods"]) == {"raw", "inpaint", "fill", "teacher", "student", "student_again"}
+    # the same checkpoint under two names scores the same
+    assert report["methods"]["student_again"]["rmse"] == report["methods"]["student"]["rmse"]
     for method in report["methods"].values():
         for key in ("model", "dataset", "n", "rmse", "rel", "mae", "delta_1.05", "delta_1.10", "delta_1.25"):
             assert key in method
         assert method["n"] == 1 and 0 <= method["delta_1.25"] <= 100
         assert "rmse" in method["full_resolution"]
     assert report["methods"]["raw"]["coverage"] < 100.0 == report["methods"]["inpaint"]["coverage"]
+    assert report["methods"]["fill"]["coverage"] == 100.0
     assert (tmp_path / "eval" / "eval_00.png").stat().st_size > 1000
 
     argv = ["bench", "--grasp-models", "--depth-models", str(checkpoints["student"]), "--threads", "1"]
@@ -58,6 +61,12 @@ def test_eval_and_card_with_the_bench(shared_dir, checkpoints, tmp_path):
     assert card["architecture"] == "student" and [row["form"] for row in card["bench"]] == ["torch"]
     assert card["bench"][0]["parameters"] == card["parameters"]
     assert "Consistent Feature Correlation" in card_path.with_suffix(".md").read_text()
+
+
+def test_also_needs_name_and_path(tmp_path, capsys):
+    argv = ["depth", "eval", "--data", str(tmp_path), "--out", str(tmp_path / "e.json"), "--also", "nopath"]
+    assert main(argv) == 1
+    assert "--also takes NAME=PATH" in capsys.readouterr().err
 
 
 def test_distill_without_teacher_fails_early(tmp_path, capsys):

@@ -8,7 +8,7 @@ from kd_grasp_ros.common.errors import KdGraspError
 
 VERBS = {
     "grasp": ["train", "distill", "speed", "eval", "agreement", "protocol", "card"],
-    "depth": ["train", "distill", "eval", "card"],
+    "depth": ["train", "distill", "eval", "card", "sensor-stats"],
     "sim": ["synth", "check-labels", "view"],
     "ur-emulator": [],
     "replay": [],
@@ -31,6 +31,7 @@ BAD_INPUT = [  # (argv, what the one line names): one per verb
     (["depth", "distill", "--data", MISSING, "--teacher", f"{MISSING}.pt", *OUT], f"{MISSING}.pt"),
     (["depth", "eval", "--data", MISSING, "--out", f"{MISSING}.json"], MISSING),
     (["depth", "card", "--checkpoint", f"{MISSING}.pt", "--out", f"{MISSING}.json"], f"{MISSING}.pt"),
+    (["depth", "sensor-stats", "--real", MISSING, "--out", f"{MISSING}.json"], MISSING),
     (["sim", "synth", "--config", f"{MISSING}.yaml", "--scenes", "1", *OUT], f"{MISSING}.yaml"),
     (["sim", "check-labels", "--config", f"{MISSING}.yaml"], f"{MISSING}.yaml"),
     (["sim", "view", "--config", f"{MISSING}.yaml", *OUT], f"{MISSING}.yaml"),
