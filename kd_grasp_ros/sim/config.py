@@ -16,7 +16,7 @@ from kd_grasp_ros.sim.sensor import SensorNoiseConfig
 
 CAMERA_MOUNTS = ("fixed", "wrist")
 SCENE_MODES = ("single", "cluttered")
-SHAPES = ("box", "cylinder", "sphere", "bottle", "cup", "glass")
+SHAPES = ("box", "cylinder", "sphere", "bottle", "cup", "glass", "bowl")
 
 
 class SimConfigError(KdGraspError, ValueError):

@@ -20,10 +20,21 @@ OPAQUE_GROUP = 1
 TRANSPARENT_GROUP = 2
 OBJECT_FRICTION = "0.9 0.01 0.0005"
 HOLLOW_DENSITY_FACTOR = 4.0  # thin-walled cups and glasses: glass/ceramic is denser than the solids
-LATHE_SHAPES = ("bottle", "cup", "glass")
-LYING_PROBABILITY = {"box": 1.0, "cylinder": 0.4, "sphere": 0.0, "bottle": 0.35, "cup": 0.15, "glass": 0.15}
+LATHE_SHAPES = ("bottle", "cup", "glass", "bowl")
+HOLLOW_SHAPES = ("cup", "glass", "bowl")
+LYING_PROBABILITY = {
+    "box": 1.0,
+    "cylinder": 0.4,
+    "sphere": 0.0,
+    "bottle": 0.35,
+    "cup": 0.15,
+    "glass": 0.15,
+    "bowl": 0.0,
+}
 CUP_WALL_M = 0.005
 GLASS_WALL_M = 0.003
+BOWL_DIAMETER_M = (0.08, 0.15)  # a bowl is grasped across its wall, so it may exceed the stroke
+BOWL_HEIGHT_M = (0.035, 0.07)
 
 
 @dataclass
@@ -79,6 +90,9 @@ def _sample_size(shape: str, cfg: SceneConfig, rng: np.random.Generator):
     if shape == "bottle":
         radius, height = rng.uniform(lo, grip) / 2.0, rng.uniform(0.5 * long, long)
         return (radius, height), bottle_profile(radius, height, rng.uniform(0.35, 0.55))
+    if shape == "bowl":
+        top, height = rng.uniform(*BOWL_DIAMETER_M) / 2.0, rng.uniform(*BOWL_HEIGHT_M)
+        return (top, height), cup_profile(top, top * rng.uniform(0.45, 0.6), height, GLASS_WALL_M)
     top = rng.uniform(max(lo, 0.05), grip) / 2.0
     if shape == "cup":
         height = rng.uniform(0.3 * long, 0.6 * long)
@@ -157,7 +171,7 @@ def object_body_xml(spec: ObjectSpec, density: float) -> str:
     elif spec.shape == "sphere":
         geom = f'<geom type="sphere" size="{_fmt(spec.size)}" density="{density:g}" {common}/>'
     else:
-        hollow = spec.shape in ("cup", "glass")
+        hollow = spec.shape in HOLLOW_SHAPES
         rho = density * (HOLLOW_DENSITY_FACTOR if hollow else 1.0)
         geom = (
             f'<geom type="mesh" mesh="{spec.name}_mesh" pos="0 0 {-spec.size[1] / 2:.9g}"'

@@ -1,8 +1,9 @@
 """The wide synthetic domain: RealSense sensor modes from one calibration, camera heights and tilts in
-their configured ranges looking at the workspace, and rendered scenes at the drawn mode."""
+their configured ranges looking at the workspace, rendered scenes at the drawn mode, and bowls."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -12,6 +13,7 @@ from kd_grasp_ros.cli import main as kd_grasp_main
 from kd_grasp_ros.common.intrinsics import CameraIntrinsics
 from kd_grasp_ros.sim.config import load_sim_config
 from kd_grasp_ros.sim.scene import wide_camera_placement
+from kd_grasp_ros.sim.synth import generate_sample
 
 D435_1280X720 = CameraIntrinsics(width=1280, height=720, fx=921.0, fy=921.0, cx=642.0, cy=359.0)
 
@@ -78,3 +80,24 @@ def test_wide_synth_writes_scenes_at_the_drawn_sensor_modes(tmp_path):
         assert cfg.camera.wide_height[0] - 1e-6 <= height <= cfg.camera.wide_height[1] + 1e-6
     summary = json.loads(next(tmp_path.glob("synth_summary_*.json")).read_text())
     assert summary["camera_domain"] == "wide" and summary["scenes_written"] == 3
+
+
+@pytest.mark.timeout(120)
+def test_a_bowl_settles_on_the_table_and_is_rendered_hollow():
+    """A bowl (wider than tall, open at the top): the camera sees its inside lower than its rim."""
+    cfg = load_sim_config()
+    cfg = dataclasses.replace(
+        cfg,
+        camera=cfg.camera.resized(320, 240),
+        scene=dataclasses.replace(cfg.scene, shape_weights={"bowl": 1.0}, transparent_ratio=0.0),
+    )
+    sample = generate_sample(cfg, seed=3, index=0, transparent_ratio=0.0, mode="single")
+    assert [o["shape"] for o in sample.objects] == ["bowl"]
+    table_depth = np.median(sample.depth_true)
+    on_bowl = sample.depth_true < table_depth - 0.01
+    assert on_bowl.sum() > 100
+    pose = np.asarray(sample.objects[0]["pose"])
+    assert pose[0][2] > cfg.table.top_z  # resting on the table, not below it
+    # the rim is nearer the camera than the bowl's floor seen through its opening
+    bowl_depths = sample.depth_true[on_bowl]
+    assert np.percentile(bowl_depths, 95) - np.percentile(bowl_depths, 5) > 0.02
