@@ -61,6 +61,7 @@ def build_card(checkpoint: Path, eval_paths: list[Path], bench_path: Path | None
 def card_markdown(card: dict) -> str:
     """Human-readable card."""
     t = card["training"]
+    device = (t["train_cfg"] or {}).get("device")
     lines = [
         f"# {card['name']} ({card['file']})",
         "",
@@ -74,8 +75,7 @@ def card_markdown(card: dict) -> str:
         f"- train config: `{json.dumps(t['train_cfg'])}`",
         f"- loss config: `{json.dumps(t['loss_cfg'])}`",
         f"- epochs run {t['epochs_run']}, best epoch {t['best_epoch']}, wall time {t['wall_minutes']} min "
-        f"on {t.get('machine') or 'an unrecorded machine'} (torch device {(t['train_cfg'] or {}).get('device')}; "
-        "threads as in the command)",
+        f"on {t.get('machine') or 'an unrecorded machine'} (torch device {device}; threads: see the command)",
         f"- parameters: {card['parameters']:,}",
         "",
         "## Evaluation (ClearGrasp protocol)",

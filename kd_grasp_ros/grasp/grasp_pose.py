@@ -14,7 +14,15 @@ Convention (REP-103 optical frame: x right, y down, z forward; gripper axes as i
   image right (x >= 0);
   a parallel-jaw grasp is the same with y flipped;
 - x = y × z, so (x, y, z) is right-handed;
-- width_m = width_px * depth / fx: the jaw opening equals the predicted width.
+- width_m: with `jaw_clearance_m` None, the predicted width (width_px * depth / fx). With a clearance,
+  the opening the object needs, measured in the depth image (`measured_opening`): from the grasp
+  centre, walk both ways along the jaw axis until the depth leaves the surface under the centre by more
+  than EDGE_STEP_M (off the object's edge, or onto something taller). The jaws close symmetrically
+  about the centre, so they must open to twice the farther edge (in metres at the centre's depth) plus
+  the clearance on each side. An edge not found within half the stroke counts as just beyond it, so
+  such a grasp (an object too wide, or no object edge at all) asks for more than the stroke and the
+  executor refuses it. GG-CNN's widths are learned from Cornell rectangles, which leave a generous
+  margin; the measured opening is what the gripper needs.
 """
 
 from __future__ import annotations
@@ -24,8 +32,10 @@ import numpy as np
 from kd_grasp_ros.common.grasp_types import GraspPose, ImageGrasp
 from kd_grasp_ros.common.intrinsics import CameraIntrinsics
 from kd_grasp_ros.grasp.errors import GraspInputError
+from kd_grasp_ros.robot.gripper_params import GRIPPER_STROKE_M
 
 DEPTH_WINDOW_RADIUS_PX = 2
+EDGE_STEP_M = 0.015  # depth change that ends the object along the jaw axis
 
 
 def robust_depth(depth_m: np.ndarray, row: float, col: float, radius: int = DEPTH_WINDOW_RADIUS_PX) -> float:
@@ -43,8 +53,44 @@ def robust_depth(depth_m: np.ndarray, row: float, col: float, radius: int = DEPT
     return float(np.median(valid))
 
 
+def _edge_distance_px(
+    depth_m: np.ndarray, row: float, col: float, step: tuple[float, float], z: float, limit: int
+):
+    """Pixels from (row, col) along `step` (unit, in (d_row, d_col)) to the first pixel whose valid depth
+    differs from z by more than EDGE_STEP_M; None if there is none within `limit` pixels (pixels
+    without depth are passed over)."""
+    h, w = depth_m.shape
+    for t in range(1, limit + 1):
+        r, c = int(round(row + t * step[0])), int(round(col + t * step[1]))
+        if not (0 <= r < h and 0 <= c < w):
+            return None
+        d = depth_m[r, c]
+        if np.isfinite(d) and d > 0 and abs(d - z) > EDGE_STEP_M:
+            return t
+    return None
+
+
+def measured_opening(
+    grasp: ImageGrasp, depth_m: np.ndarray, intrinsics: CameraIntrinsics, z: float, jaw_clearance_m: float
+) -> float:
+    """The symmetric jaw opening (metres) the object under the grasp needs, measured in the depth, plus
+    jaw_clearance_m on each side (see the module docstring)."""
+    axis = (-np.sin(grasp.angle), np.cos(grasp.angle))  # (d_row, d_col) of the jaw axis
+    limit = int(np.ceil(0.5 * GRIPPER_STROKE_M * intrinsics.fx / z)) + 1
+    sides = [
+        _edge_distance_px(depth_m, grasp.row, grasp.col, step, z, limit) or limit + 1
+        for step in (axis, (-axis[0], -axis[1]))
+    ]
+    half_px = max(sides) - 0.5  # the edge pixel is off the surface: the surface ends half a pixel before
+    return 2.0 * half_px * z / intrinsics.fx + 2.0 * jaw_clearance_m
+
+
 def image_grasp_to_pose(
-    grasp: ImageGrasp, depth_m: np.ndarray, intrinsics: CameraIntrinsics, stamp_s: float = 0.0
+    grasp: ImageGrasp,
+    depth_m: np.ndarray,
+    intrinsics: CameraIntrinsics,
+    stamp_s: float = 0.0,
+    jaw_clearance_m: float | None = None,
 ) -> GraspPose:
     """The GraspPose (camera optical frame, intrinsics.frame_id) of an image grasp; see module docstring."""
     z = robust_depth(depth_m, grasp.row, grasp.col)
@@ -58,10 +104,13 @@ def image_grasp_to_pose(
     closing /= np.linalg.norm(closing)
     x_axis = np.cross(closing, approach)
     rotation = np.column_stack([x_axis, closing, approach])
+    width_m = grasp.width_px * z / intrinsics.fx
+    if jaw_clearance_m is not None:
+        width_m = measured_opening(grasp, depth_m, intrinsics, z, jaw_clearance_m)
     return GraspPose(
         position=position,
         rotation=rotation,
-        width_m=float(grasp.width_px * z / intrinsics.fx),
+        width_m=float(width_m),
         quality=float(grasp.quality),
         frame_id=intrinsics.frame_id,
         stamp_s=float(stamp_s),

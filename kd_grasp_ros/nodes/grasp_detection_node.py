@@ -51,7 +51,14 @@ from kd_grasp_ros.ros_image import (
 )
 
 NODE_NAME = "grasp_detection_node"
-FILTER_PARAMETERS = ["top_k", "min_quality", "workspace_min", "workspace_max", "crop_center"]
+FILTER_PARAMETERS = [
+    "top_k",
+    "min_quality",
+    "workspace_min",
+    "workspace_max",
+    "crop_center",
+    "jaw_clearance_m",
+]
 
 
 @dataclass
@@ -87,6 +94,11 @@ class GraspDetectionParams(NetworkFrameParams):
     )
     workspace_max: list[float] = parameter(
         "[x, y, z] upper corner of the accepted grasp positions, camera optical frame (m)"
+    )
+    jaw_clearance_m: float = parameter(
+        "jaw opening = the object's width measured in the depth across the jaws + this on each side (m); "
+        "negative = the network's predicted width",
+        range=(-1.0, 0.05),
     )
     publish_quality_image: bool = parameter("publish the colour-mapped quality map on grasp_quality_image")
 
@@ -230,6 +242,7 @@ def filter_config(params: dict) -> GraspFilterConfig:
         workspace_min=tuple(float(v) for v in params["workspace_min"]),
         workspace_max=tuple(float(v) for v in params["workspace_max"]),
         crop_center=None if min(crop) < 0 else (crop[0], crop[1]),
+        jaw_clearance_m=None if float(params["jaw_clearance_m"]) < 0 else float(params["jaw_clearance_m"]),
     )
 
 

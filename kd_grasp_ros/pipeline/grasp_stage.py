@@ -41,12 +41,21 @@ class GraspFilterConfig:
     workspace_min: tuple[float, float, float] = tuple(_GRASP_NODE["workspace_min"])
     workspace_max: tuple[float, float, float] = tuple(_GRASP_NODE["workspace_max"])
     crop_center: tuple[int, int] | None = None  # (row, col) of the network crop; None = image centre
+    # jaw opening = width measured in the depth + this per side (grasp_pose.measured_opening); None = the
+    # network's width
+    jaw_clearance_m: float | None = (
+        None if _GRASP_NODE["jaw_clearance_m"] < 0 else float(_GRASP_NODE["jaw_clearance_m"])
+    )
 
     def __post_init__(self) -> None:
         if self.top_k < 1:
             raise GraspStageConfigError(f"top_k must be >= 1, got {self.top_k}")
         if not 0.0 <= self.min_quality <= 1.0:
             raise GraspStageConfigError(f"min_quality must be in [0, 1], got {self.min_quality}")
+        if self.jaw_clearance_m is not None and not 0.0 <= self.jaw_clearance_m <= 0.05:
+            raise GraspStageConfigError(
+                f"jaw_clearance_m must be in [0, 0.05] m or None, got {self.jaw_clearance_m}"
+            )
         if len(self.workspace_min) != 3 or len(self.workspace_max) != 3:
             raise GraspStageConfigError(
                 f"workspace bounds must be [x, y, z] each, got {self.workspace_min} and {self.workspace_max}"
@@ -109,7 +118,7 @@ def detect_grasp_poses(
         if len(result.poses) == cfg.top_k:
             break
         try:
-            pose = image_grasp_to_pose(grasp, depth_m, intrinsics, stamp_s)
+            pose = image_grasp_to_pose(grasp, depth_m, intrinsics, stamp_s, cfg.jaw_clearance_m)
         except GraspInputError:
             result.without_depth += 1
             continue

@@ -21,6 +21,7 @@ from kd_grasp_ros.grasp.constants import NETWORK_INPUT_SIZE, WIDTH_SCALE_PX
 from kd_grasp_ros.grasp.detector import GraspDetector
 from kd_grasp_ros.grasp.grasp_pose import image_grasp_to_pose
 from kd_grasp_ros.grasp.models import build_model
+from kd_grasp_ros.robot.gripper_params import GRIPPER_STROKE_M
 
 RELEASED = "weights/ggcnn-cornell-official/ggcnn_epoch_23_cornell_statedict.pt"
 BOX_LENGTH_M, BOX_HEIGHT_M = 0.15, 0.05
@@ -112,3 +113,66 @@ def test_released_ggcnn_opening_fits_the_box_at_both_distances(released_detector
         assert width_m < pose.width_m < width_m + 0.08, (distance_m, pose.width_m)
         openings[distance_m] = pose.width_m
     assert openings[1.0] == pytest.approx(openings[0.5], rel=0.15)
+
+
+@pytest.mark.parametrize("distance_m", [0.5, 1.0])
+@pytest.mark.parametrize("width_m", [0.04, 0.06])
+def test_the_opening_measured_in_depth_is_the_box_plus_the_clearance(distance_m, width_m):
+    """Whatever width the network predicts (here twice too wide), with a jaw clearance the opening is
+    the box's width across the jaws plus the clearance on each side, to a pixel per jaw; along the
+    box's 15 cm length, more than the stroke (the executor refuses it)."""
+    depth = box_scene(distance_m, width_m)
+    pixel_m = distance_m / CAMERA.fx
+    too_wide = 2.0 * width_m / pixel_m
+    across = ImageGrasp(row=CAMERA.cy, col=CAMERA.cx, angle=0.0, width_px=too_wide, quality=1.0, length_px=10)
+    pose = image_grasp_to_pose(across, depth, CAMERA, jaw_clearance_m=0.005)
+    assert pose.width_m == pytest.approx(width_m + 0.01, abs=2 * pixel_m)
+    along = ImageGrasp(
+        row=CAMERA.cy, col=CAMERA.cx, angle=np.pi / 2, width_px=too_wide, quality=1.0, length_px=10
+    )
+    pose = image_grasp_to_pose(along, depth, CAMERA, jaw_clearance_m=0.005)
+    assert pose.width_m > GRIPPER_STROKE_M
+
+
+def test_without_an_object_edge_in_reach_the_opening_exceeds_the_stroke():
+    """A grasp on a plain table (no edge within half the stroke either side) asks for more than the
+    gripper opens, so the executor refuses it."""
+    flat = np.full((CAMERA.height, CAMERA.width), 0.7, np.float32)
+    grasp = ImageGrasp(row=CAMERA.cy, col=CAMERA.cx, angle=0.3, width_px=50.0, quality=1.0, length_px=10)
+    pose = image_grasp_to_pose(grasp, flat, CAMERA, jaw_clearance_m=0.005)
+    assert GRIPPER_STROKE_M < pose.width_m < GRIPPER_STROKE_M + 0.02
+
+
+def symmetric_opening(point: np.ndarray, axis: np.ndarray, width_m: float) -> float:
+    """Twice the longer of the two reaches from `point` along +-`axis` (camera x, y) to the edge of the
+    box's top face: the opening of jaws that close symmetrically about the point."""
+    half = np.array([width_m / 2, BOX_LENGTH_M / 2])
+    axis = axis / np.linalg.norm(axis)
+    lengths = []
+    for direction in (axis, -axis):
+        # distance from the point to the box's edges along `direction`, x and y edges, the nearer counts
+        steps = [
+            (np.sign(d) * h - p) / d for d, h, p in zip(direction, half, point, strict=True) if abs(d) > 1e-9
+        ]
+        lengths.append(min(steps))
+    return 2.0 * max(lengths)
+
+
+@pytest.mark.parametrize("width_m", [0.04, 0.06])
+def test_released_ggcnn_best_grasp_opens_to_the_box_plus_clearance(released_detectors, width_m):
+    """The grasp_detection_node path (grasp_stage with the shipped jaw clearance) on the box at 0.5 m
+    and 1.0 m: the best grasp closes across the box and opens to its width plus the clearance."""
+    from kd_grasp_ros.pipeline.grasp_stage import GraspFilterConfig, detect_grasp_poses
+
+    cfg = GraspFilterConfig(top_k=1, workspace_min=(-1.0, -1.0, 0.1), workspace_max=(1.0, 1.0, 2.0))
+    assert cfg.jaw_clearance_m == 0.005  # config/grasp_detection.yaml
+    for distance_m, detector in released_detectors.items():
+        depth = box_scene(distance_m, width_m)
+        pose = detect_grasp_poses(detector, image_grasp_to_pose, depth, CAMERA, 0.0, cfg).best
+        expected = (
+            symmetric_opening(pose.position[:2], pose.rotation[:2, 1], width_m) + 2 * cfg.jaw_clearance_m
+        )
+        if expected - 2 * cfg.jaw_clearance_m > GRIPPER_STROKE_M:  # a long diagonal: too wide to take
+            assert pose.width_m > GRIPPER_STROKE_M, distance_m
+        else:
+            assert pose.width_m == pytest.approx(expected, abs=3 * distance_m / CAMERA.fx), distance_m
