@@ -10,8 +10,9 @@ Synthetic layout (ClearGrasp `synthetic-*/<object>/`): `rgb-imgs/<id>-rgb.jpg`, 
 `json-files/<id>-masks.json` (camera field of view). It has no raw sensor depth; as in ClearGrasp's own
 training, the raw input is the ground truth with the transparent pixels removed (set to 0).
 
-Resizing: colour with area (shrinking) or linear interpolation, depth and masks with nearest, so no
-depth value is invented between an object and its background; intrinsics follow with `.scaled`.
+Resizing: uniform (a 16:9 scene is letterboxed into a 4:3 size exactly as DepthCompleter does it),
+colour with area (shrinking) or linear interpolation, depth and masks with nearest, so no depth value
+is invented between an object and its background; intrinsics follow with `.scaled`.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import yaml
 from kd_grasp_ros.common.intrinsics import CameraIntrinsics
 from kd_grasp_ros.depth.constants import TEST_FRACTION, VAL_FRACTION
 from kd_grasp_ros.depth.errors import DepthDataError
+from kd_grasp_ros.depth.letterbox import Letterbox
 
 REAL_RGB_SUFFIX = "-transparent-rgb-img.jpg"
 REAL_RAW_SUFFIX = "-transparent-depth-img.exr"
@@ -119,20 +121,28 @@ def read_intrinsics_json(path: Path, width: int, height: int) -> CameraIntrinsic
 
 
 def resize_sample(sample: DepthSample, size: tuple[int, int]) -> DepthSample:
-    """The sample at size (width, height): colour area/linear, depth and mask nearest, intrinsics scaled."""
-    width, height = size
+    """The sample at size (width, height) without stretching, as DepthCompleter feeds the network
+    (letterbox.py): scaled uniformly, colour area/linear, depth and mask nearest; colour and raw depth
+    edge-padded, ground truth and mask padded with 0 (the padding is never scored); intrinsics follow."""
     h, w = sample.gt_depth.shape
-    if (w, h) == (width, height):
+    if (w, h) == tuple(size):
         return sample
-    interp = cv2.INTER_AREA if width < w else cv2.INTER_LINEAR
+    box = Letterbox((w, h), (int(size[0]), int(size[1])))
+    cw, ch = box.content
     nearest = cv2.INTER_NEAREST
+
+    def unpadded(image: np.ndarray) -> np.ndarray:
+        out = np.zeros((size[1], size[0]), image.dtype)
+        out[:ch, :cw] = cv2.resize(image, (cw, ch), interpolation=nearest)
+        return out
+
     return replace(
         sample,
-        rgb=cv2.resize(sample.rgb, (width, height), interpolation=interp),
-        raw_depth=cv2.resize(sample.raw_depth, (width, height), interpolation=nearest),
-        gt_depth=cv2.resize(sample.gt_depth, (width, height), interpolation=nearest),
-        mask=cv2.resize(sample.mask.astype(np.uint8), (width, height), interpolation=nearest) > 0,
-        intrinsics=sample.intrinsics.scaled(width, height),
+        rgb=box.to_network(sample.rgb, cv2.INTER_AREA if cw < w else cv2.INTER_LINEAR),
+        raw_depth=box.to_network(sample.raw_depth, nearest),
+        gt_depth=unpadded(sample.gt_depth),
+        mask=unpadded(sample.mask.astype(np.uint8)) > 0,
+        intrinsics=replace(sample.intrinsics.scaled(cw, ch), width=int(size[0]), height=int(size[1])),
     )
 
 

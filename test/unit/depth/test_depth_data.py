@@ -35,11 +35,26 @@ def test_synthetic_layout_and_resize(sample_root):
     assert len(ds) == 3
     s = ds[0]
     assert s.rgb.shape == (240, 320, 3) and s.gt_depth.shape == (240, 320)
-    assert s.intrinsics.width == 320 and s.intrinsics.fy == pytest.approx(1389.0 / 4.5, rel=0.01)
+    # 1920x1080 letterboxed: scaled by 1/6 (not stretched to 4:3)
+    assert s.intrinsics.width == 320 and s.intrinsics.fy == pytest.approx(1389.0 / 6, rel=0.01)
     # the raw input has the transparent pixels removed; nearest resizing keeps depth values unmixed
     assert (s.raw_depth[s.mask] == 0).all()
     full = ClearGraspDataset(sample_root, layout="synthetic")[0]
-    assert set(np.unique(s.gt_depth)) <= set(np.unique(full.gt_depth))
+    assert set(np.unique(s.gt_depth[s.gt_depth > 0])) <= set(np.unique(full.gt_depth))
+
+
+@pytest.mark.timeout(60)
+def test_a_16_by_9_scene_is_letterboxed_not_stretched(sample_root):
+    """1280x720 at 320x240: scaled by 1/4 into the top 180 rows, the rest padded; the padding's ground
+    truth and mask are empty (never scored), and the intrinsics are those of a uniform scale."""
+    s = ClearGraspDataset(sample_root, layout="real", size=(320, 240))[0]
+    full = ClearGraspDataset(sample_root, layout="real")[0]
+    assert s.rgb.shape == (240, 320, 3) and s.gt_depth.shape == s.raw_depth.shape == (240, 320)
+    assert not s.gt_depth[180:].any() and not s.mask[180:].any() and s.gt_depth[:180].any()
+    np.testing.assert_array_equal(s.raw_depth[180:], np.repeat(s.raw_depth[179:180], 60, axis=0))
+    assert s.intrinsics.fx == s.intrinsics.fy == pytest.approx(921.0 / 4)
+    assert (s.intrinsics.width, s.intrinsics.height) == (320, 240)
+    assert s.mask[:180].mean() == pytest.approx(full.mask.mean(), abs=0.01)
 
 
 def test_both_layouts_found_together(sample_root):
