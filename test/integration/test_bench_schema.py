@@ -91,8 +91,14 @@ def test_tiny_bench_writes_the_documented_json_and_table(tiny_models, tmp_path):
     assert pipe["resolution"] == [640, 480] and pipe["latency"]["median_ms"] > 0
     assert pipe["grasp_crop_px"] == DEPLOYED_CROP_SIZE  # what the node and the demo run
     assert set(pipe["stages_median_ms"]) == {"depth_completion", "grasp_detection"}
-    assert [t["what"] for t in result["targets"]] == ["grasp student as the nodes run it, 1 thread"]
+    assert [t["what"] for t in result["targets"]] == [
+        "grasp student as the nodes run it, 1 thread",
+        "depth completion of a 640x480 frame as the node runs it, 1 thread",
+    ]
     assert "onnxruntime fp32" in result["targets"][0]["measured"]  # the form the nodes run
+    depth_ms = pipe["stages_median_ms"]["depth_completion"]
+    assert result["targets"][1]["measured"].startswith(f"{depth_ms:.1f} ms")
+    assert result["targets"][1]["met"] == (depth_ms <= 1000.0 / 30.0)
     md = (tmp_path / "bench.md").read_text()
     assert (
         md.startswith(f"Produced by `{result['command']}`.")
