@@ -37,6 +37,7 @@ def build_card(checkpoint: Path, eval_paths: list[Path], bench_path: Path | None
             "n_val": ckpt.get("n_val"),
             "seed": ckpt.get("seed"),
             "teacher": ckpt.get("teacher"),
+            "init": ckpt.get("init"),
             "input_size": ckpt.get("input_size"),
             "train_cfg": ckpt.get("train_cfg"),
             "loss_cfg": ckpt.get("loss_cfg"),
@@ -71,7 +72,8 @@ def card_markdown(card: dict) -> str:
         "",
         f"- command: `{t['command']}`",
         f"- data: `{t['data']}` ({t['n_train']} train / {t['n_val']} val scenes; {t['split']})",
-        f"- seed {t['seed']}, input {t['input_size']}, teacher: {t['teacher']}",
+        f"- seed {t['seed']}, input {t['input_size']}, teacher: {t['teacher']}"
+        + (f", started from the weights of {t['init']}" if t.get("init") else ""),
         f"- train config: `{json.dumps(t['train_cfg'])}`",
         f"- loss config: `{json.dumps(t['loss_cfg'])}`",
         f"- epochs run {t['epochs_run']}, best epoch {t['best_epoch']}, wall time {t['wall_minutes']} min "

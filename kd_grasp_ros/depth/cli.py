@@ -53,6 +53,9 @@ def _training(p: argparse.ArgumentParser, model: str) -> None:
     p.add_argument("--model", choices=sorted(MODELS), default=model, help="network to train")
     p.add_argument("--out-dir", type=Path, required=True, help="run directory: last.pt, best.pt")
     p.add_argument("--resume", type=Path, default=None, help="last.pt of an interrupted run")
+    p.add_argument(
+        "--init", type=Path, default=None, help="start from this checkpoint's weights (fine-tuning)"
+    )
     p.add_argument("--epochs", type=int, default=d.epochs)
     p.add_argument("--batch-size", type=int, default=d.batch_size)
     p.add_argument(
@@ -153,6 +156,7 @@ def run(args: argparse.Namespace) -> int:
             model=args.model,
             data=str(args.data),
             teacher=str(teacher) if teacher else None,
+            init=str(args.init) if args.init else None,
             input_size=size,
             seed=args.seed,
             device=args.device,

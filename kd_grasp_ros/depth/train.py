@@ -25,6 +25,7 @@ from kd_grasp_ros.common.network_stats import count_parameters
 from kd_grasp_ros.depth.checkpoint import load_model, read_checkpoint, save_checkpoint
 from kd_grasp_ros.depth.constants import INPUT_SIZE
 from kd_grasp_ros.depth.data import ClearGraspDataset, split_indices
+from kd_grasp_ros.depth.errors import DepthModelError
 from kd_grasp_ros.depth.fallback import classical_fill
 from kd_grasp_ros.depth.loss import DepthLoss, DepthLossConfig
 from kd_grasp_ros.depth.metrics import image_metrics
@@ -39,6 +40,7 @@ class TrainConfig:
     model: str = "teacher"
     data: str = ""  # ClearGrasp-layout dataset folder (its train and val splits are used)
     teacher: str | None = None  # trained teacher checkpoint: distillation when set
+    init: str | None = None  # checkpoint of the same network to start from (fine-tuning; weights only)
     input_size: tuple[int, int] = INPUT_SIZE  # width, height the scenes are loaded at
     seed: int = 0
     device: str = "cpu"
@@ -205,12 +207,18 @@ def fit(
     rng = np.random.default_rng(cfg.seed)
     start = time.monotonic()
     budget = (start, 60.0 * cfg.max_minutes) if cfg.max_minutes > 0 else None
-    splits = split_arrays(Path(cfg.data), tuple(cfg.input_size), ("train", "val"))
     teacher = load_model(Path(cfg.teacher))[0].to(cfg.device) if cfg.teacher else None
     if teacher is not None:
         for p in teacher.parameters():
             p.requires_grad_(False)
-    model = build_model(cfg.model).to(cfg.device)
+    if cfg.init:
+        model, init_ckpt = load_model(Path(cfg.init))
+        if init_ckpt["name"] != cfg.model:
+            raise DepthModelError(f"--init {cfg.init} holds a {init_ckpt['name']}, not a {cfg.model}")
+        model = model.to(cfg.device)
+    else:
+        model = build_model(cfg.model).to(cfg.device)
+    splits = split_arrays(Path(cfg.data), tuple(cfg.input_size), ("train", "val"))
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     loss_fn = DepthLoss(cfg.loss)
     steps_per_epoch = len(splits["train"]["gt"]) // cfg.batch_size
@@ -230,6 +238,7 @@ def fit(
         "seed": cfg.seed,
         "data": cfg.data,
         "teacher": cfg.teacher,
+        "init": cfg.init,
         "command": cfg.extra.get("command", ""),
         "machine": training_machine(cfg.device),
         "n_train": len(splits["train"]["gt"]),

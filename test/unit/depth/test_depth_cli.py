@@ -74,3 +74,12 @@ def test_distill_without_teacher_fails_early(tmp_path, capsys):
     argv += ["--out-dir", str(tmp_path / "run")]
     assert main(argv) == 1
     assert "none.pt" in capsys.readouterr().err
+
+
+def test_init_must_hold_the_network_being_trained(checkpoints, tmp_path, capsys):
+    """Checked before any data is read (the data folder here does not exist)."""
+    missing = str(tmp_path / "no-data")
+    argv = ["depth", "train", "--model", "student", "--data", missing, "--init", str(checkpoints["teacher"])]
+    argv += ["--out-dir", str(tmp_path / "run"), "--epochs", "1"]
+    assert main(argv) == 1
+    assert "holds a teacher, not a student" in capsys.readouterr().err
