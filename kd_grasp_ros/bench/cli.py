@@ -23,7 +23,7 @@ from tqdm import tqdm
 from kd_grasp_ros.pipeline.perception import STAGE_DEPTH
 
 GRASP_MODELS = ("grasp_student_v1.pt", "grasp_student_v2.pt")  # their teacher: pass its released path
-DEPTH_MODELS = ("depth_teacher.pt", "depth_student.pt")
+DEPTH_MODELS = ("depth_student.pt",)
 STUDENT_TARGET_MS = 10.0  # grasp-network student, single thread
 DEPTH_TARGET_FPS = 30.0  # depth completion of a 640x480 frame as the node runs it (issue #12)
 SHIPPED_FORM = "onnxruntime fp32"  # the nodes' default backend (kd_grasp_ros/common/inference.py)

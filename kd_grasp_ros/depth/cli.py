@@ -19,15 +19,13 @@ from pathlib import Path
 import torch
 import yaml
 
-from kd_grasp_ros.common.resources import SOURCE_ROOT, config_path
-from kd_grasp_ros.depth.constants import INPUT_SIZE, STUDENT_WEIGHTS, TEACHER_WEIGHTS
+from kd_grasp_ros.common.resources import config_path
+from kd_grasp_ros.depth.constants import INPUT_SIZE, STUDENT_WEIGHTS
 from kd_grasp_ros.depth.data import LAYOUTS
 from kd_grasp_ros.depth.errors import DepthModelError
 from kd_grasp_ros.depth.loss import DepthLossConfig
 from kd_grasp_ros.depth.models import MODELS
 from kd_grasp_ros.depth.train import TrainConfig, fit
-
-DEFAULT_TEACHER = SOURCE_ROOT / "models" / TEACHER_WEIGHTS
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -75,7 +73,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     _training(sub.add_parser("train", help="train on ground truth (teacher by default)"), "teacher")
     p = sub.add_parser("distill", help="distil the student from a trained teacher")
     _training(p, "student")
-    p.add_argument("--teacher", type=Path, default=DEFAULT_TEACHER, help="trained teacher checkpoint")
+    p.add_argument(
+        "--teacher", type=Path, required=True, help="trained teacher checkpoint (kd-grasp depth train)"
+    )
 
     p = sub.add_parser("eval", help="ClearGrasp metrics of networks and baselines; JSON + PNGs")
     _common(p)
@@ -84,9 +84,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--layout", choices=LAYOUTS, default=None, help="only scenes of this layout (default both)"
     )
-    p.add_argument(
-        "--teacher", default=TEACHER_WEIGHTS, help="teacher checkpoint (path or shipped name), or 'none'"
-    )
+    p.add_argument("--teacher", default="none", help="a teacher checkpoint to score too (path), or 'none'")
     p.add_argument(
         "--student", default=STUDENT_WEIGHTS, help="student checkpoint (path or shipped name), or 'none'"
     )

@@ -22,8 +22,7 @@ RGB_STD: float = 0.25
 # Both networks work at 1/16 resolution at their coarsest; inputs are padded to a multiple of this.
 SIZE_MULTIPLE: int = 16
 
-# Checkpoint file names shipped in models/.
-TEACHER_WEIGHTS = "depth_teacher.pt"
+# Checkpoint file name shipped in models/ (no depth teacher ships: see models/depth_student.md).
 STUDENT_WEIGHTS = "depth_student.pt"
 
 # Split of a scene list sorted by name: the last TEST_FRACTION is test, the VAL_FRACTION before it val.
