@@ -30,7 +30,7 @@ from kd_grasp_ros.depth.constants import DEPTH_RANGE_M, FILL_SCALE, INPUT_SIZE
 from kd_grasp_ros.depth.errors import DepthInputError, DepthModelError
 from kd_grasp_ros.depth.fallback import classical_fill
 from kd_grasp_ros.depth.letterbox import Letterbox
-from kd_grasp_ros.depth.preprocess import applied_correction, normalise_depth, normalise_rgb
+from kd_grasp_ros.depth.preprocess import AppliedCorrection, normalise_depth, normalise_rgb
 
 __all__ = ["DepthCompleter", "DepthInputError", "DepthModelError"]
 
@@ -95,7 +95,7 @@ class DepthCompleter:
         w, h = self.input_size
         example = (torch.zeros(1, 3, h, w), torch.zeros(1, 1, h, w), torch.zeros(1, 1, h, w))
         try:
-            self.network = InferenceNetwork(model, example, backend, threads, device)
+            self.network = InferenceNetwork(AppliedCorrection(model), example, backend, threads, device)
         except InferenceBackendError as exc:
             raise DepthModelError(f"depth model {path.name}: {exc}") from exc
         self.depth_range = (float(depth_range[0]), float(depth_range[1]))
@@ -123,10 +123,10 @@ class DepthCompleter:
         rgb_t = normalise_rgb(torch.from_numpy(rgb_in).permute(2, 0, 1).unsqueeze(0))
         t1 = time.perf_counter()
         with torch.inference_mode():
-            correction, confidence = applied_correction(self.network(rgb_t, log_ratio, valid))
+            correction, confidence = self.network(rgb_t, log_ratio, valid).unbind(dim=1)
         t2 = time.perf_counter()
-        correction = box.to_frame(correction[0, 0].numpy(), cv2.INTER_LINEAR)
-        confidence = box.to_frame(confidence[0, 0].numpy(), cv2.INTER_LINEAR)
+        correction = box.to_frame(correction[0].numpy(), cv2.INTER_LINEAR)
+        confidence = box.to_frame(confidence[0].numpy(), cv2.INTER_LINEAR)
         completed = np.clip(fill * np.exp(correction), *self.depth_range).astype(np.float32)
         t3 = time.perf_counter()
         self.last_timings_ms = {

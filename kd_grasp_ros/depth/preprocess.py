@@ -80,6 +80,19 @@ def applied_correction(output: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor
     return confidence * correction, confidence
 
 
+class AppliedCorrection(nn.Module):
+    """A depth network followed by applied_correction: (rgb, log_ratio, valid) -> Bx2xHxW (k * c, k).
+    The completer runs this whole module on its backend (one ONNX graph), so the gate costs no extra
+    Python-level tensor operations per frame."""
+
+    def __init__(self, network: nn.Module):
+        super().__init__()
+        self.network = network
+
+    def forward(self, rgb: torch.Tensor, log_ratio: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+        return torch.cat(applied_correction(self.network(rgb, log_ratio, valid)), dim=1)
+
+
 def compose_depth(
     output: torch.Tensor, fill: torch.Tensor, depth_range: tuple[float, float] = DEPTH_RANGE_M
 ) -> tuple[torch.Tensor, torch.Tensor]:

@@ -49,9 +49,10 @@ def test_depth_student_completes_real_frames_alike_on_both_backends(shared_dir):
     onnx = DepthCompleter("depth_student.pt", threads=1)
     plain = DepthCompleter("depth_student.pt", threads=1, backend="torch")
     for sample in (frames[0], frames[len(frames) - 1]):
-        a, b = onnx.complete(sample.rgb, sample.raw_depth), plain.complete(sample.rgb, sample.raw_depth)
-        assert a.shape == sample.raw_depth.shape
+        (a, conf_a), (b, conf_b) = (c.complete(sample.rgb, sample.raw_depth) for c in (onnx, plain))
+        assert a.shape == conf_a.shape == sample.raw_depth.shape
         assert np.max(np.abs(a - b)) < DEPTH_TOLERANCE_M
+        assert np.max(np.abs(conf_a - conf_b)) < 1e-3
 
 
 def test_an_onnx_network_keeps_its_own_threads_and_leaves_torch_alone():

@@ -15,6 +15,7 @@ from kd_grasp_ros.depth.constants import MAX_CORRECTION_LOG
 from kd_grasp_ros.depth.errors import DepthInputError, DepthModelError
 from kd_grasp_ros.depth.letterbox import Letterbox
 from kd_grasp_ros.depth.models import build_model
+from kd_grasp_ros.depth.preprocess import AppliedCorrection
 from kd_grasp_ros.pipeline.synthetic_scene import BoxScene, render_box_scene
 
 
@@ -75,7 +76,8 @@ def _rmse(pred: np.ndarray, truth: np.ndarray, mask: np.ndarray) -> float:
 
 
 class ReplacedNetwork:
-    """Stands in for the network inside DepthCompleter: returns `make(rgb, log_ratio, valid)`."""
+    """Stands in for the network inside DepthCompleter (behind the real confidence gate,
+    AppliedCorrection): returns the logits `make(rgb, log_ratio, valid)`."""
 
     def __init__(self, make):
         self.make, self.inputs = make, None
@@ -89,7 +91,7 @@ def test_zero_confidence_returns_the_classical_fill_and_keeps_valid_raw_depth(ch
     completer = DepthCompleter(checkpoint, input_size=(160, 120))
     unsure = torch.zeros(1, 2, 120, 160)
     unsure[:, 0], unsure[:, 1] = 3.0, -30.0  # a large correction at confidence ~0
-    completer.network = ReplacedNetwork(lambda *_: unsure)
+    completer.network = AppliedCorrection(ReplacedNetwork(lambda *_: unsure))
     rgb, depth = _frame(240, 320)
     out, confidence = completer.complete(rgb, depth)
     clean = np.nan_to_num(depth)
@@ -108,8 +110,8 @@ def test_a_network_replaced_by_noise_is_no_worse_than_inpainting(checkpoint, see
     glass = render_box_scene(D435_640X480, scene, transparent_box=True)
     generator = torch.Generator().manual_seed(seed)
     completer = DepthCompleter(checkpoint)
-    completer.network = ReplacedNetwork(
-        lambda rgb, *_: scale * torch.randn(1, 2, *rgb.shape[-2:], generator=generator)
+    completer.network = AppliedCorrection(
+        ReplacedNetwork(lambda rgb, *_: scale * torch.randn(1, 2, *rgb.shape[-2:], generator=generator))
     )
     out, _ = completer.complete(glass.rgb, glass.depth_m)
     box = truth.box_mask
@@ -139,7 +141,8 @@ def test_every_resolution_reaches_the_network_undistorted_and_maps_back_exactly(
         return torch.cat([-5.0 * bright, torch.full_like(bright, 30.0)], dim=1)  # depth x exp(-0.4) there
 
     completer = DepthCompleter(checkpoint)
-    completer.network = network = ReplacedNetwork(correct_the_bright_pixels)
+    network = ReplacedNetwork(correct_the_bright_pixels)
+    completer.network = AppliedCorrection(network)
     out, _ = completer.complete(rgb, depth)
     assert out.shape == (height, width)
     seen = network.inputs[0][0, 0].numpy() > 0.5
