@@ -40,7 +40,7 @@ def build_card(checkpoint: Path, eval_paths: list[Path], bench_path: Path | None
             "init": ckpt.get("init"),
             "input_size": ckpt.get("input_size"),
             "train_cfg": ckpt.get("train_cfg"),
-            "loss_cfg": ckpt.get("loss_cfg"),
+            "loss_cfg": ckpt.get("loss_cfg") or (ckpt.get("train_cfg") or {}).get("loss"),
             "epochs_run": len(history),
             "best_epoch": ckpt.get("epoch"),
             "wall_minutes": history[-1]["minutes"] if history else None,
