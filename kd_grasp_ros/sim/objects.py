@@ -33,6 +33,8 @@ LYING_PROBABILITY = {
 }
 CUP_WALL_M = 0.005
 GLASS_WALL_M = 0.003
+COLLISION_GROUP = 3  # hidden from the camera and the label rays: the hollow objects' collision walls
+WALL_SEGMENTS = 16  # boxes around a hollow object's wall (MuJoCo collides a mesh by its convex hull)
 BOWL_DIAMETER_M = (0.08, 0.15)  # a bowl is grasped across its wall, so it may exceed the stroke
 BOWL_HEIGHT_M = (0.035, 0.07)
 
@@ -157,6 +159,35 @@ def object_assets_xml(spec: ObjectSpec) -> str:
     return xml
 
 
+def hollow_collision_xml(spec: ObjectSpec, density: float, condim: int) -> str:
+    """Collision geoms of an open container (cup, glass, bowl) made by cup_profile: a base disc and
+    WALL_SEGMENTS boxes following the tapered wall, so fingers can reach inside it and pinch its rim
+    (a mesh would collide as its solid convex hull). Body frame: the object's centre, z up."""
+    (r_bottom, _), (r_top, height), (r_inner_top, _) = spec.profile[1:4]
+    wall = r_top - r_inner_top
+    lean = np.arctan2(r_top - r_bottom, height)
+    slant = float(np.hypot(height, r_top - r_bottom))
+    radius = 0.5 * (r_top + r_bottom) - 0.5 * wall
+    half_tangent = 1.15 * np.pi * 0.5 * (r_top + r_bottom) / WALL_SEGMENTS  # overlapping neighbours
+    common = (
+        f'group="{COLLISION_GROUP}" friction="{OBJECT_FRICTION}" condim="{condim}" density="{density:g}"'
+        ' rgba="0 0 0 0"'
+    )
+    xml = (
+        f'<geom type="cylinder" size="{r_bottom:.9g} {wall / 2:.9g}" pos="0 0 {-height / 2 + wall / 2:.9g}" '
+        f"{common}/>"
+    )
+    for i in range(WALL_SEGMENTS):
+        angle = 2.0 * np.pi * i / WALL_SEGMENTS
+        qx, qy, qz, qw = matrix_to_quat(rot_z(angle) @ rot_y(lean))
+        centre = (radius * np.cos(angle), radius * np.sin(angle), 0.0)
+        xml += (
+            f'<geom type="box" size="{wall / 2:.9g} {half_tangent:.9g} {slant / 2:.9g}" pos="{_fmt(centre)}"'
+            f' quat="{_fmt((qw, qx, qy, qz))}" {common}/>'
+        )
+    return xml
+
+
 def object_body_xml(spec: ObjectSpec, density: float) -> str:
     """The object's free body with its single geom."""
     condim = 6 if spec.shape == "sphere" else 4
@@ -170,12 +201,16 @@ def object_body_xml(spec: ObjectSpec, density: float) -> str:
         geom = f'<geom type="cylinder" size="{_fmt(spec.size)}" density="{density:g}" {common}/>'
     elif spec.shape == "sphere":
         geom = f'<geom type="sphere" size="{_fmt(spec.size)}" density="{density:g}" {common}/>'
-    else:
-        hollow = spec.shape in HOLLOW_SHAPES
-        rho = density * (HOLLOW_DENSITY_FACTOR if hollow else 1.0)
+    elif spec.shape in HOLLOW_SHAPES:  # seen as the mesh, touched as a base and a ring of wall boxes
         geom = (
             f'<geom type="mesh" mesh="{spec.name}_mesh" pos="0 0 {-spec.size[1] / 2:.9g}"'
-            f' density="{rho:g}" {common}/>'
+            f' density="0" contype="0" conaffinity="0" {common}/>'
+            + hollow_collision_xml(spec, density * HOLLOW_DENSITY_FACTOR, condim)
+        )
+    else:
+        geom = (
+            f'<geom type="mesh" mesh="{spec.name}_mesh" pos="0 0 {-spec.size[1] / 2:.9g}"'
+            f' density="{density:g}" {common}/>'
         )
     return (
         f'<body name="{spec.name}" pos="{_fmt(spec.position)}" quat="{_fmt(spec.quat_wxyz)}">'

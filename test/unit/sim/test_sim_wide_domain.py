@@ -96,8 +96,48 @@ def test_a_bowl_settles_on_the_table_and_is_rendered_hollow():
     table_depth = np.median(sample.depth_true)
     on_bowl = sample.depth_true < table_depth - 0.01
     assert on_bowl.sum() > 100
-    pose = np.asarray(sample.objects[0]["pose"])
-    assert pose[0][2] > cfg.table.top_z  # resting on the table, not below it
+    pose = np.asarray(sample.objects[0]["pose"])  # 4x4, world frame
+    height = 2 * (pose[2, 3] - cfg.table.top_z)  # the body frame is at half the bowl's height
+    assert 0.03 < height < 0.08 and pose[2, 2] > 0.99  # upright, resting on the table
     # the rim is nearer the camera than the bowl's floor seen through its opening
     bowl_depths = sample.depth_true[on_bowl]
     assert np.percentile(bowl_depths, 95) - np.percentile(bowl_depths, 5) > 0.02
+
+
+@pytest.mark.timeout(120)
+def test_a_cup_is_hollow_to_touch_a_small_ball_dropped_in_falls_inside():
+    """Containers collide as a base and a ring of wall boxes, not as their solid convex hull: a 1 cm ball
+    dropped over an upright cup's opening comes to rest inside it, below the rim."""
+    from kd_grasp_ros.sim.lathe import cup_profile
+    from kd_grasp_ros.sim.objects import CUP_WALL_M, ObjectSpec
+    from kd_grasp_ros.sim.world import SimWorld
+
+    cfg = load_sim_config()
+    centre = np.array([*cfg.workspace.center, 0.0])
+    radius, height = 0.035, 0.08
+    cup = ObjectSpec(
+        name="cup",
+        shape="cup",
+        size=(radius, height),
+        rgba=(0.2, 0.4, 0.8, 1.0),
+        transparent=False,
+        profile=cup_profile(radius, 0.8 * radius, height, CUP_WALL_M),
+        position=centre + [0.0, 0.0, height / 2 + 0.002],
+    )
+    ball = ObjectSpec(
+        name="ball",
+        shape="sphere",
+        size=(0.01,),
+        rgba=(0.9, 0.1, 0.1, 1.0),
+        transparent=False,
+        position=centre + [0.0, 0.0, height + 0.03],
+    )
+    world = SimWorld(cfg)
+    try:
+        world.reset(seed=0, objects=[cup, ball])
+        poses = world.object_poses()
+        cup_top = poses["cup"][2, 3] + height / 2
+        assert poses["ball"][2, 3] < cup_top - 0.03  # well inside, resting on the base
+        assert abs(poses["cup"][2, 3] - height / 2) < 0.01  # the cup stands on the table
+    finally:
+        world.close()
