@@ -26,9 +26,9 @@ import torch
 from kd_grasp_ros.common.inference import DEFAULT_BACKEND, InferenceBackendError, InferenceNetwork
 from kd_grasp_ros.common.resources import ResourceNotFoundError, resolve_model
 from kd_grasp_ros.depth.checkpoint import load_model
-from kd_grasp_ros.depth.constants import DEPTH_RANGE_M, FILL_SCALE, INPUT_SIZE
+from kd_grasp_ros.depth.constants import DEPTH_RANGE_M, INPUT_SIZE
 from kd_grasp_ros.depth.errors import DepthInputError, DepthModelError
-from kd_grasp_ros.depth.fallback import classical_fill
+from kd_grasp_ros.depth.fallback import classical_fill, fill_work_size
 from kd_grasp_ros.depth.letterbox import Letterbox
 from kd_grasp_ros.depth.preprocess import AppliedCorrection, normalise_depth, normalise_rgb
 
@@ -68,9 +68,9 @@ def check_inputs(rgb: np.ndarray, depth_m: np.ndarray, depth_range: tuple[float,
 
 
 def frame_fill(depth: np.ndarray, box: Letterbox) -> np.ndarray:
-    """The classical fill of a frame's (cleaned) depth, inpainted at FILL_SCALE x the network content."""
-    cw, ch = box.content
-    return classical_fill(depth, (max(2, round(cw * FILL_SCALE)), max(2, round(ch * FILL_SCALE))))
+    """The classical fill of a frame's (cleaned) depth, its holes inpainted at the working size of the
+    network content (the resolution the training data's fill is made at)."""
+    return classical_fill(depth, fill_work_size(*box.content))
 
 
 class DepthCompleter:

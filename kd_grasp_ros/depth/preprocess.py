@@ -9,9 +9,9 @@ Output (compose_depth): the network never predicts depth from scratch. Its two c
 log-depth correction c = MAX_CORRECTION_LOG * tanh(o0) to the classical fill F (fallback.py: valid
 raw depth kept, holes inpainted) and a confidence k = sigmoid(o1) * exp(-(std(c) /
 CONSISTENCY_STD_LOG)^2), std over each pixel's CONSISTENCY_WINDOW^2 neighbours. The completed depth
-is F * exp(k * c), clipped to DEPTH_RANGE_M. Where the
-network is unsure (k -> 0), or its correction is not locally consistent (pixel noise), the output is
-the classical fill itself; and no output is further than a factor exp(MAX_CORRECTION_LOG) from it.
+is F * exp(k * c), clipped to DEPTH_RANGE_M. Where the network is unsure (k -> 0), or its correction
+is not locally consistent (pixel noise), the output is the classical fill itself; and no output is
+further than a factor exp(MAX_CORRECTION_LOG) from it.
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ from kd_grasp_ros.nodes.parameters import values
 from kd_grasp_ros.nodes.qos import IMAGE_PUBLISHER_QOS
 from kd_grasp_ros.nodes.runner import NodeStartupError, run_node
 from kd_grasp_ros.pipeline.frame_checks import FrameInputError
-from kd_grasp_ros.pipeline.grasp_stage import GraspFilterConfig, GraspStageConfigError
+from kd_grasp_ros.pipeline.grasp_stage import GraspFilterConfig, GraspStageConfigError, jaw_clearance
 from kd_grasp_ros.pipeline.perception import detect_frame
 from kd_grasp_ros.pipeline.visualize import quality_heatmap
 from kd_grasp_ros.ros_image import (
@@ -242,7 +242,7 @@ def filter_config(params: dict) -> GraspFilterConfig:
         workspace_min=tuple(float(v) for v in params["workspace_min"]),
         workspace_max=tuple(float(v) for v in params["workspace_max"]),
         crop_center=None if min(crop) < 0 else (crop[0], crop[1]),
-        jaw_clearance_m=None if float(params["jaw_clearance_m"]) < 0 else float(params["jaw_clearance_m"]),
+        jaw_clearance_m=jaw_clearance(params["jaw_clearance_m"]),
     )
 
 

@@ -27,6 +27,11 @@ DEFAULT_TOP_K: int = _GRASP_NODE["top_k"]
 DEFAULT_GRASP_MODEL: str = _GRASP_NODE["model_path"]
 
 
+def jaw_clearance(parameter_value: float) -> float | None:
+    """The jaw_clearance_m parameter as GraspFilterConfig takes it: negative = None (the network's width)."""
+    return None if float(parameter_value) < 0 else float(parameter_value)
+
+
 class GraspStageConfigError(KdGraspError, ValueError):
     """Grasp filtering parameters that contradict each other or are out of range."""
 
@@ -43,9 +48,7 @@ class GraspFilterConfig:
     crop_center: tuple[int, int] | None = None  # (row, col) of the network crop; None = image centre
     # jaw opening = width measured in the depth + this per side (grasp_pose.measured_opening); None = the
     # network's width
-    jaw_clearance_m: float | None = (
-        None if _GRASP_NODE["jaw_clearance_m"] < 0 else float(_GRASP_NODE["jaw_clearance_m"])
-    )
+    jaw_clearance_m: float | None = jaw_clearance(_GRASP_NODE["jaw_clearance_m"])
 
     def __post_init__(self) -> None:
         if self.top_k < 1:

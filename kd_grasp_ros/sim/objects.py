@@ -33,7 +33,7 @@ LYING_PROBABILITY = {
 }
 CUP_WALL_M = 0.005
 GLASS_WALL_M = 0.003
-COLLISION_GROUP = 3  # hidden from the camera and the label rays: the hollow objects' collision walls
+COLLISION_GROUP = 3  # the hollow objects' collision walls: not rendered, not met by scene rays
 WALL_SEGMENTS = 16  # boxes around a hollow object's wall (MuJoCo collides a mesh by its convex hull)
 BOWL_DIAMETER_M = (0.08, 0.15)  # a bowl is grasped across its wall, so it may exceed the stroke
 BOWL_HEIGHT_M = (0.035, 0.07)
@@ -189,7 +189,7 @@ def hollow_collision_xml(spec: ObjectSpec, density: float, condim: int) -> str:
 
 
 def object_body_xml(spec: ObjectSpec, density: float) -> str:
-    """The object's free body with its single geom."""
+    """The object's free body with its geom (containers: a visual mesh and their collision geoms)."""
     condim = 6 if spec.shape == "sphere" else 4
     common = (
         f'name="{spec.name}_geom" material="{spec.name}_mat" group="{spec.group}"'
