@@ -10,7 +10,9 @@ records when each frame's grasp_candidates come back:
 - closed_loop_ms: the same, sending the next frame only after the previous one was answered (the graph's
   latency without any queueing);
 - node_latency_ms: each node's own time per frame at 30 Hz (taken from its worker to published, from
-  /diagnostics), to tell inference from transport.
+  /diagnostics), to tell inference from transport;
+- node_stage_ms: the medians of every other time the nodes report per frame (conversion, each
+  inference stage, publishing, the frame's age when published), to tell where that time goes.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ class Driver:
     executor: object
     publishers: dict
     arrivals: dict
-    node_latency: dict  # {node name: [latency_ms of each frame, as the node reports it in /diagnostics]}
+    node_timings: dict  # {node name: {"latency_ms" or another *_ms key of its /diagnostics: [per frame]}}
 
     def spin_once(self, timeout_s: float) -> None:
         self.executor.spin_once(timeout_sec=timeout_s)
@@ -107,8 +109,10 @@ def _processes(mode: str) -> list:
 
 
 def _spin_until(driver: Driver, t_end: float) -> None:
-    while time.perf_counter() < t_end:
-        driver.spin_once(0.002)
+    """Handle the driver's callbacks until t_end, sleeping in the executor's wait (as a camera driver
+    waits for its next frame), never polling: the driver's own CPU time stays small beside the graph's."""
+    while (left := t_end - time.perf_counter()) > 0:
+        driver.spin_once(left)
 
 
 def _measure(driver: Driver, frames: list, rate_hz: float, seconds: float, closed_loop_frames: int) -> dict:
@@ -125,12 +129,12 @@ def _measure(driver: Driver, frames: list, rate_hz: float, seconds: float, close
     closed = []
     for k in tqdm(range(closed_loop_frames), desc="closed loop", unit="frame", leave=False):
         stamp, sent = driver.send(frames[k % len(frames)]), time.perf_counter()
-        while stamp not in driver.arrivals and time.perf_counter() - sent < ANSWER_TIMEOUT_S:
-            driver.spin_once(0.002)
+        while stamp not in driver.arrivals and (left := sent + ANSWER_TIMEOUT_S - time.perf_counter()) > 0:
+            driver.spin_once(left)
         if stamp in driver.arrivals:
             closed.append((driver.arrivals[stamp] - stamp) / 1e6)
     driver.arrivals.clear()
-    driver.node_latency.clear()
+    driver.node_timings.clear()
     sent_stamps = []
     start = time.perf_counter()
     for k in tqdm(range(int(seconds * rate_hz)), desc=f"{rate_hz:g} Hz input", unit="frame", leave=False):
@@ -146,7 +150,13 @@ def _measure(driver: Driver, frames: list, rate_hz: float, seconds: float, close
         "output_fps": len(answered) / seconds,
         "end_to_end_ms": summary_ms((driver.arrivals[s] - s) / 1e6 for s in answered),
         "closed_loop_ms": summary_ms(closed),
-        "node_latency_ms": {name: summary_ms(v) for name, v in sorted(driver.node_latency.items())},
+        "node_latency_ms": {
+            name: summary_ms(v.get("latency_ms", [])) for name, v in sorted(driver.node_timings.items())
+        },
+        "node_stage_ms": {
+            name: {k: float(np.median(x)) for k, x in sorted(v.items()) if k != "latency_ms"}
+            for name, v in sorted(driver.node_timings.items())
+        },
     }
 
 
@@ -206,13 +216,15 @@ def _with_driver(measure):
             ),
             50,
         )
-        node_latency: dict[str, list[float]] = {}
+        node_timings: dict[str, dict[str, list[float]]] = {}
 
         def on_diagnostics(msg) -> None:
             values = {kv.key: kv.value for kv in msg.status[0].values}
-            if "latency_ms" in values:
-                name = msg.status[0].name.split(":")[0]
-                node_latency.setdefault(name, []).append(float(values["latency_ms"]))
+            if "latency_ms" in values:  # a processed frame's report
+                timings = node_timings.setdefault(msg.status[0].name.split(":")[0], {})
+                for key, value in values.items():
+                    if key.endswith("_ms"):
+                        timings.setdefault(key, []).append(float(value))
 
         node.create_subscription(DiagnosticArray, "/diagnostics", on_diagnostics, 100)
         pubs = {
@@ -224,7 +236,7 @@ def _with_driver(measure):
             if time.monotonic() > deadline:
                 raise NodeGraphBenchError("the node graph never subscribed to the driver's topics")
             executor.spin_once(timeout_sec=0.1)
-        return measure(Driver(node, executor, pubs, arrivals, node_latency))
+        return measure(Driver(node, executor, pubs, arrivals, node_timings))
     finally:
         executor.shutdown()
         node.destroy_node()

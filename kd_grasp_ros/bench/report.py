@@ -112,6 +112,10 @@ def _node_graph_lines(nodes: dict) -> list[str]:
         n = nodes[mode]
         e2e, closed = n["end_to_end_ms"], n["closed_loop_ms"]
         per_node = ", ".join(f"{name} {v['median']:.1f} ms" for name, v in n["node_latency_ms"].items() if v)
+        stages = "; ".join(
+            f"{name}: " + ", ".join(f"{k.removesuffix('_ms')} {v:.1f}" for k, v in times.items())
+            for name, times in n.get("node_stage_ms", {}).items()
+        )
         form = "pipeline_composed" if mode == "composed" else "depth_completion_node + grasp_detection_node"
         lines += [
             "",
@@ -120,7 +124,8 @@ def _node_graph_lines(nodes: dict) -> list[str]:
             f"{n['seconds']:g} s: {n['output_fps']:.1f} frames/s out ({n['frames_answered']}/"
             f"{n['frames_sent']} answered); image stamp -> grasp_candidates median "
             f"{e2e['median']:.1f} ms (p10 {e2e['p10']:.1f}, p90 {e2e['p90']:.1f}); one frame at a time "
-            f"{closed['median']:.1f} ms; per node {per_node}.",
+            f"{closed['median']:.1f} ms; per node {per_node}"
+            + (f" (medians, ms: {stages})." if stages else "."),
         ]
     return lines
 

@@ -58,8 +58,9 @@ def check_inputs(rgb: np.ndarray, depth_m: np.ndarray, depth_range: tuple[float,
         )
     if min(depth_m.shape) < 2:
         raise DepthInputError(f"image too small: {depth_m.shape}")
-    depth = np.nan_to_num(depth_m.astype(np.float32), nan=0.0, posinf=0.0, neginf=0.0)
-    depth[(depth < depth_range[0]) | (depth > depth_range[1])] = 0.0
+    depth = depth_m.astype(np.float32)  # a copy: the caller's array is never changed
+    with np.errstate(invalid="ignore"):  # NaN compares False: missing, like inf and out of range
+        depth[~((depth >= depth_range[0]) & (depth <= depth_range[1]))] = 0.0
     if not depth.any():
         raise DepthInputError(
             f"depth has no valid pixel in range {depth_range} m (all missing, NaN or out of range)"

@@ -32,6 +32,18 @@ def run_baseline(fn, raw: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return cv2.resize(fn(small), (w, h), interpolation=cv2.INTER_NEAREST)
 
 
+PER_IMAGE_KEYS = ("rmse", "delta_1.05", "delta_1.25")
+
+
+def _headline(row: dict[str, float]) -> dict[str, float]:
+    return {k: row[k] for k in PER_IMAGE_KEYS}
+
+
+def not_worse_than_inpaint(method: dict[str, float], inpaint: dict[str, float]) -> bool:
+    """Issue #12's per-frame requirement: RMSE at most inpainting's and delta 1.25 at least its."""
+    return method["rmse"] <= inpaint["rmse"] and method["delta_1.25"] >= inpaint["delta_1.25"]
+
+
 def evaluate_dataset(
     data_root: Path,
     split: str,
@@ -48,6 +60,7 @@ def evaluate_dataset(
     indices = split_indices(len(dataset), split)
     completers = {name: DepthCompleter(path, input_size=input_size) for name, path in model_paths.items()}
     acc = MetricAccumulator()
+    per_image: list[dict] = []
     for k, i in enumerate(tqdm(indices, desc=f"eval {split}")):
         s = dataset[i]
         box = Letterbox(s.raw_depth.shape[::-1], input_size)
@@ -58,8 +71,9 @@ def evaluate_dataset(
         }
         for name, completer in completers.items():
             preds[name] = completer.complete(s.rgb, s.raw_depth)[0]
-        for name, pred in preds.items():
-            acc.add(name, pred, s.gt_depth, s.mask)
+        rows = {name: acc.add(name, pred, s.gt_depth, s.mask) for name, pred in preds.items()}
+        if rows["inpaint"] is not None:
+            per_image.append({"scene": s.name, **{n: _headline(r) for n, r in rows.items()}})
         if png_dir is not None and k < png_count:
             shown = {n: p for n, p in preds.items() if n != "raw"}
             save_comparison(
@@ -97,6 +111,12 @@ def evaluate_dataset(
         "pixels": "valid ground truth inside the transparent mask",
         "delta_unit": "percent",
         "methods": methods,
+        "per_image": per_image,
+        "never_worse_than_inpaint": {
+            name: f"{sum(not_worse_than_inpaint(r[name], r['inpaint']) for r in per_image)}/{len(per_image)}"
+            for name in methods
+            if name not in ("raw", "inpaint")
+        },
     }
     out_json.parent.mkdir(parents=True, exist_ok=True)
     out_json.write_text(json.dumps(report, indent=2))
@@ -113,4 +133,6 @@ def format_report(report: dict) -> str:
             row = pick(m)
             cells = "".join(f"{row.get(k, float('nan')):>11.4f}" for k in keys)
             lines.append(f"{name:<9}{row.get('n', 0):>4}" + cells)
+    counts = ", ".join(f"{n} {c}" for n, c in report.get("never_worse_than_inpaint", {}).items())
+    lines.append(f"images where RMSE <= inpainting's and delta_1.25 >= inpainting's (256x144): {counts}")
     return "\n".join(lines)

@@ -62,12 +62,15 @@ class MetricAccumulator:
     def __init__(self):
         self._rows: dict[tuple[str, str], list[dict[str, float]]] = defaultdict(list)
 
-    def add(self, method: str, pred: np.ndarray, gt: np.ndarray, mask: np.ndarray) -> None:
-        """Score one image at the official resolution and at full resolution."""
+    def add(self, method: str, pred: np.ndarray, gt: np.ndarray, mask: np.ndarray) -> dict[str, float] | None:
+        """Score one image at the official resolution and at full resolution; returns the official row
+        (None if the image has no scored pixel)."""
+        rows = {}
         for resolution, fn in (("official", official_metrics), ("full", image_metrics)):
-            row = fn(pred, gt, mask)
-            if row is not None:
-                self._rows[(method, resolution)].append(row)
+            rows[resolution] = fn(pred, gt, mask)
+            if rows[resolution] is not None:
+                self._rows[(method, resolution)].append(rows[resolution])
+        return rows["official"]
 
     def summary(self) -> dict[str, dict[str, dict[str, float]]]:
         """{method: {resolution: {'n': images, metric: mean over images}}}."""

@@ -34,12 +34,12 @@ from kd_grasp_ros.grasp.preprocess import crop_origin, inpaint_missing, missing_
 
 @dataclass
 class GraspDetection:
-    """Grasps (best first, full-image pixels) and full-image maps (zeros outside the crop)."""
+    """Grasps (best first, full-image pixels), the full-image quality map (zeros outside the crop) and
+    the network's maps of the crop (at the network's resolution)."""
 
     grasps: list[ImageGrasp]
     quality: np.ndarray
-    angle: np.ndarray
-    width_px: np.ndarray
+    maps: GraspMaps
     timings_ms: dict[str, float] = field(default_factory=dict)
     crop_box: tuple[int, int, int] = (0, 0, 0)  # (top, left, size) in the full image
 
@@ -116,10 +116,10 @@ class GraspDetector:
         t2 = time.perf_counter()
         maps = decode_maps(out, angle_smoothing="vector")
         grasps = [self._to_full(g, top, left, size) for g in find_grasps(maps, max_grasps, min_quality)]
-        quality, angle, width = self._full_maps(maps, top, left, size, (h, w))
+        quality = self._full_quality(maps, top, left, size, (h, w))
         t3 = time.perf_counter()
         timings = {"preprocess": (t1 - t0) * 1e3, "network": (t2 - t1) * 1e3, "postprocess": (t3 - t2) * 1e3}
-        return GraspDetection(grasps, quality, angle, width, timings, (top, left, size))
+        return GraspDetection(grasps, quality, maps, timings, (top, left, size))
 
     @staticmethod
     def _to_full(g: ImageGrasp, top: int, left: int, size: int) -> ImageGrasp:
@@ -134,15 +134,10 @@ class GraspDetector:
         )
 
     @staticmethod
-    def _full_maps(maps: GraspMaps, top: int, left: int, size: int, shape: tuple[int, int]):
-        s = size / NETWORK_INPUT_SIZE
-        full = [np.zeros(shape, np.float32) for _ in range(3)]
-        for dst, src, interp, scale in (
-            (full[0], maps.quality, cv2.INTER_LINEAR, 1.0),
-            (full[1], maps.angle, cv2.INTER_NEAREST, 1.0),
-            (full[2], maps.width, cv2.INTER_LINEAR, s),
-        ):
-            if size != NETWORK_INPUT_SIZE:
-                src = cv2.resize(src, (size, size), interpolation=interp)
-            dst[top : top + size, left : left + size] = src * scale
+    def _full_quality(maps: GraspMaps, top: int, left: int, size: int, shape: tuple[int, int]) -> np.ndarray:
+        full = np.zeros(shape, np.float32)
+        quality = maps.quality
+        if size != NETWORK_INPUT_SIZE:
+            quality = cv2.resize(quality, (size, size), interpolation=cv2.INTER_LINEAR)
+        full[top : top + size, left : left + size] = quality
         return full

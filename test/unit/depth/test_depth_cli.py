@@ -46,6 +46,15 @@ def test_eval_and_card_with_the_bench(shared_dir, checkpoints, tmp_path):
         assert "rmse" in method["full_resolution"]
     assert report["methods"]["raw"]["coverage"] < 100.0 == report["methods"]["inpaint"]["coverage"]
     assert report["methods"]["fill"]["coverage"] == 100.0
+    # per frame: each method's headline numbers, and on how many frames it is no worse than inpainting
+    (frame,) = report["per_image"]
+    assert frame["student"]["rmse"] == pytest.approx(report["methods"]["student"]["rmse"])
+    assert frame["inpaint"]["delta_1.25"] == pytest.approx(report["methods"]["inpaint"]["delta_1.25"])
+    never_worse = report["never_worse_than_inpaint"]
+    assert set(never_worse) == {"fill", "teacher", "student", "student_again"}
+    expected = frame["fill"]["rmse"] <= frame["inpaint"]["rmse"]
+    expected &= frame["fill"]["delta_1.25"] >= frame["inpaint"]["delta_1.25"]
+    assert never_worse["fill"] == f"{int(expected)}/1"
     assert (tmp_path / "eval" / "eval_00.png").stat().st_size > 1000
 
     argv = ["bench", "--grasp-models", "--depth-models", str(checkpoints["student"]), "--threads", "1"]
