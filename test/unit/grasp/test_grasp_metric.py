@@ -68,4 +68,11 @@ def test_any_truth_counts_and_no_grasp_fails():
 def test_angle_helpers():
     assert wrap_angle(-np.pi / 2) == pytest.approx(np.pi / 2)
     assert wrap_angle(np.pi) == pytest.approx(0.0, abs=1e-12)
+    # a map of angles (float32, as decode_maps gives): each lands in (-pi/2, pi/2], a multiple of pi away
+    angles = np.random.default_rng(0).uniform(-10.0, 10.0, (50, 50)).astype(np.float32)
+    wrapped = wrap_angle(angles)
+    assert wrapped.dtype == np.float32 and wrapped.shape == angles.shape
+    assert np.all(wrapped > -np.pi / 2) and np.all(wrapped <= np.pi / 2 + 1e-6)
+    turns = (angles.astype(np.float64) - wrapped) / np.pi
+    assert np.allclose(turns, np.round(turns), atol=1e-5)
     assert angle_difference(np.deg2rad(179), np.deg2rad(1)) == pytest.approx(np.deg2rad(2))
