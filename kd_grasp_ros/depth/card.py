@@ -38,6 +38,7 @@ def build_card(checkpoint: Path, eval_paths: list[Path], bench_path: Path | None
             "seed": ckpt.get("seed"),
             "teacher": ckpt.get("teacher"),
             "init": ckpt.get("init"),
+            "init_sha256": ckpt.get("init_sha256"),
             "input_size": ckpt.get("input_size"),
             "train_cfg": ckpt.get("train_cfg"),
             "loss_cfg": ckpt.get("loss_cfg") or (ckpt.get("train_cfg") or {}).get("loss"),
@@ -73,7 +74,8 @@ def card_markdown(card: dict) -> str:
         f"- command: `{t['command']}`",
         f"- data: `{t['data']}` ({t['n_train']} train / {t['n_val']} val scenes; {t['split']})",
         f"- seed {t['seed']}, input {t['input_size']}, teacher: {t['teacher']}"
-        + (f", started from the weights of {t['init']}" if t.get("init") else ""),
+        + (f", started from the weights of {t['init']}" if t.get("init") else "")
+        + (f" (sha256 {t['init_sha256'][:16]}...)" if t.get("init_sha256") else ""),
         f"- train config: `{json.dumps(t['train_cfg'])}`",
         f"- loss config: `{json.dumps(t['loss_cfg'])}`",
         f"- epochs run {t['epochs_run']}, best epoch {t['best_epoch']}, wall time {t['wall_minutes']} min "

@@ -5,6 +5,7 @@ registry (models.py) with Model(Config(**model_cfg)).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict
 from pathlib import Path
 
@@ -30,6 +31,11 @@ def save_checkpoint(path: Path, name: str, model: nn.Module, epoch: int, metrics
     tmp = path.with_suffix(path.suffix + ".tmp")
     torch.save(ckpt, tmp)
     tmp.replace(path)
+
+
+def file_sha256(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes: names a checkpoint whatever its path or later replacements."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def read_checkpoint(path: Path) -> dict:

@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 from kd_grasp_ros.common.machine import cpu_model
 from kd_grasp_ros.common.network_stats import count_parameters
-from kd_grasp_ros.depth.checkpoint import load_model, read_checkpoint, save_checkpoint
+from kd_grasp_ros.depth.checkpoint import file_sha256, load_model, read_checkpoint, save_checkpoint
 from kd_grasp_ros.depth.constants import INPUT_SIZE
 from kd_grasp_ros.depth.data import ClearGraspDataset, split_indices
 from kd_grasp_ros.depth.errors import DepthModelError
@@ -239,6 +239,7 @@ def fit(
         "data": cfg.data,
         "teacher": cfg.teacher,
         "init": cfg.init,
+        "init_sha256": file_sha256(Path(cfg.init)) if cfg.init else None,
         "command": cfg.extra.get("command", ""),
         "machine": training_machine(cfg.device),
         "n_train": len(splits["train"]["gt"]),
