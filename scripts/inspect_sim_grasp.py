@@ -23,7 +23,7 @@ def main() -> int:
     parser.add_argument("--objects", choices=("transparent", "opaque"), default="transparent")
     args = parser.parse_args()
     os.environ.setdefault("MUJOCO_GL", "osmesa")
-    from kd_grasp_ros.grasp.grasp_pose import robust_depth
+    from kd_grasp_ros.grasp.grasp_pose import image_grasp_to_pose, robust_depth
     from kd_grasp_ros.pipeline.perception import Perception
     from kd_grasp_ros.sim.config import load_sim_config
     from kd_grasp_ros.sim.world import SimWorld
@@ -41,11 +41,12 @@ def main() -> int:
             continue
         grasp, pose = seen.grasps.grasps[0], seen.grasps.poses[0]
         z = robust_depth(seen.depth_m, grasp.row, grasp.col)
+        # jaw_clearance_m None: the width the network predicted, in metres (grasp_pose's rule)
+        predicted = image_grasp_to_pose(grasp, seen.depth_m, frame.intrinsics, 0.0, None)
         axis = (-np.sin(grasp.angle), np.cos(grasp.angle))
         print(
             f"seed {seed}: opening {100 * pose.width_m:.1f} cm, network width "
-            f"{100 * grasp.width_px * z / frame.intrinsics.fx:.1f} cm, quality {grasp.quality:.2f}, "
-            f"depth {z:.3f} m"
+            f"{100 * predicted.width_m:.1f} cm, quality {grasp.quality:.2f}, depth {z:.3f} m"
         )
         for name, depth in (("completed", seen.depth_m), ("true", frame.depth_true)):
             samples = [
