@@ -60,7 +60,7 @@ def build_card(
         "alpha": training.get("alpha"),
         "kd_views": training.get("kd_views"),
         "batch_size": training.get("batch_size"),
-        "lr": training.get("lr"),
+        "lr": lr_schedule(ckpt.get("history", [])) or training.get("lr"),
         "epochs_trained": len(ckpt.get("history", [])),
         "best_epoch": ckpt.get("epoch"),
         "best_val_accuracy": ckpt.get("best_val_accuracy"),
@@ -73,6 +73,20 @@ def build_card(
         "bench": bench_rows(bench, checkpoint.stem) if bench else [],
         "notes": notes,
     }
+
+
+def lr_schedule(history: list[dict]) -> str:
+    """'0.001 (epochs 0-28), 0.0005 (epochs 29-60)' from the per-epoch "lr" of a run's history;
+    '' when the history does not record it."""
+    if not history or any("lr" not in h for h in history):
+        return ""
+    phases: list[list] = []
+    for h in history:
+        if phases and phases[-1][0] == h["lr"]:
+            phases[-1][2] = h["epoch"]
+        else:
+            phases.append([h["lr"], h["epoch"], h["epoch"]])
+    return ", ".join(f"{lr:g} (epochs {first}-{last})" for lr, first, last in phases)
 
 
 def card_markdown(card: dict) -> str:

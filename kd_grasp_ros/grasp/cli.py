@@ -63,7 +63,9 @@ def _add_training_arguments(p: argparse.ArgumentParser, default_model: str) -> N
     )
     p.add_argument("--epochs", type=int, default=50)
     p.add_argument("--batch-size", type=int, default=8)
-    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument(
+        "--lr", type=float, default=1e-3, help="Adam learning rate; with --resume it replaces the run's rate"
+    )
     p.add_argument(
         "--max-minutes", type=float, default=0.0, help="stop after the epoch passing this (0: off)"
     )

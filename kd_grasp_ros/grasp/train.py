@@ -234,7 +234,11 @@ def fit(
         ckpt = read_checkpoint(resume)
         model.load_state_dict(ckpt["model"])
         optimizer.load_state_dict(ckpt["optimizer"])
-        start_epoch, best_acc, history = ckpt["epoch"] + 1, ckpt["best_val_accuracy"], ckpt["history"]
+        for group in optimizer.param_groups:  # --lr of the resuming command: a step in the schedule
+            group["lr"] = cfg.lr
+        start_epoch, best_acc = ckpt["epoch"] + 1, ckpt["best_val_accuracy"]
+        ran_at = ckpt["optimizer"]["param_groups"][0]["lr"]  # epochs saved before history kept "lr"
+        history = [{**h, "lr": h.get("lr", ran_at)} for h in ckpt["history"]]
         previous = ckpt.get("training", {}).get("extra", {})
         commands = previous.get("commands", [previous.get("command")])
         cfg.extra["commands"] = commands + [cfg.extra.get("command")]
@@ -257,7 +261,14 @@ def fit(
         val = evaluate(model, val_scenes, cache, device=cfg.device)
         elapsed = spent_before + time.monotonic() - t0
         history.append(
-            {"epoch": epoch, "val_accuracy": val.accuracy, "val_n": val.n, "elapsed_s": elapsed, **losses}
+            {
+                "epoch": epoch,
+                "val_accuracy": val.accuracy,
+                "val_n": val.n,
+                "elapsed_s": elapsed,
+                "lr": cfg.lr,
+                **losses,
+            }
         )
         improved = val.accuracy >= best_acc  # ties go to the later (longer trained) epoch
         best_acc = max(best_acc, val.accuracy)

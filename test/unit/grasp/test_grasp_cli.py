@@ -13,6 +13,7 @@ import torch
 from ros_helpers import REPO_ROOT
 
 from kd_grasp_ros.cli import main
+from kd_grasp_ros.grasp.card import lr_schedule
 from kd_grasp_ros.grasp.models import GGCNN, GGCNNConfig
 from kd_grasp_ros.grasp.rectangles import GraspRectangle
 
@@ -60,11 +61,21 @@ def test_train_resume_and_export(tmp_path):
     assert main(args) == 0
     first = torch.load(out / "last.pt", map_location="cpu", weights_only=True)
     assert first["epoch"] == 0 and first["training"]["extra"]["val_scenes"] == ["pcd0002"]
-    assert main(args[:7] + ["2"] + args[8:] + ["--resume", str(out / "last.pt")]) == 0
+    for h in first["history"]:  # a run saved before history kept "lr": the optimiser's rate fills it in
+        del h["lr"]
+    torch.save(first, out / "last.pt")
+    resumed = args[:7] + ["2"] + args[8:] + ["--resume", str(out / "last.pt"), "--lr", "2e-4"]
+    assert main(resumed) == 0
     ckpt = torch.load(out / "best.pt", map_location="cpu", weights_only=True)
     GGCNN(GGCNNConfig(**ckpt["model_cfg"])).load_state_dict(ckpt["model"])
     history = json.loads((out / "history.json").read_text())
     assert [h["epoch"] for h in history] == [0, 1] and all(np.isfinite(h["loss"]) for h in history)
+    # the resuming command's --lr is a step in the schedule: the optimiser runs at it from then on
+    assert [h["lr"] for h in history] == [1e-3, 2e-4]
+    last = torch.load(out / "last.pt", map_location="cpu", weights_only=True)
+    assert all(g["lr"] == 2e-4 for g in last["optimizer"]["param_groups"])
+    assert len(last["training"]["extra"]["commands"]) == 2
+    assert lr_schedule(history) == "0.001 (epochs 0-0), 0.0002 (epochs 1-1)"
 
 
 def _write_labelled_box(root, name: str, row: int, col: int, label_angle: float) -> None:
