@@ -112,6 +112,13 @@ def _add_distill_arguments(p: argparse.ArgumentParser, teacher_required: bool = 
     )
     p.add_argument("--alpha", type=float, default=0.5)
     p.add_argument(
+        "--kd-peak-weight",
+        type=float,
+        default=0.0,
+        help="weight of the peak term (KL of the quality maps as distributions over pixels) inside the "
+        "KD term; 0: MSE only",
+    )
+    p.add_argument(
         "--kd-views",
         type=int,
         default=1,
@@ -253,6 +260,7 @@ def _run_training(args, teacher: list[str] | None, alpha: float, kd_views: int) 
         channels_last=args.channels_last,
         fast_train=not args.no_fast_train,
         teacher_range_input=getattr(args, "teacher_range_input", False),
+        kd_peak_weight=getattr(args, "kd_peak_weight", 0.0),
         extra={
             "command": args.command_line,
             "data": [str(d) for d in args.data],

@@ -29,6 +29,7 @@ ANGLE_SIGMA = 2.0
 WIDTH_SIGMA = 1.0
 PEAK_MIN_DISTANCE = 20
 PEAK_THRESHOLD = 0.2
+KD_PEAK_TEMPERATURE = 0.05  # softmax temperature of the peak KD term (loss.peak_kd), quality units
 
 # Rectangle metric: a predicted grasp is correct if it overlaps a true one by more than this IoU ...
 METRIC_IOU_THRESHOLD = 0.25

@@ -54,6 +54,7 @@ class TrainConfig:
     channels_last: bool = False
     fast_train: bool = True
     teacher_range_input: bool = False  # strong: teacher sees the view as a range image, student as z-depth
+    kd_peak_weight: float = 0.0  # weight of loss.peak_kd inside the KD term (0: MSE only)
     extra: dict = field(default_factory=dict)
 
 
@@ -82,6 +83,7 @@ def train_step(
     alpha: float = 0.0,
     device: str = "cpu",
     channels_last: bool = False,
+    peak_weight: float = 0.0,
 ) -> dict:
     """One optimiser step on a batch; returns grasp_loss's dict."""
     fmt = torch.channels_last if channels_last else torch.contiguous_format
@@ -97,7 +99,7 @@ def train_step(
         )
         with torch.no_grad():
             teacher_pred = teacher(teacher_in).contiguous()
-    out = grasp_loss(model(depth).contiguous(), target, labeled, teacher_pred, alpha)
+    out = grasp_loss(model(depth).contiguous(), target, labeled, teacher_pred, alpha, peak_weight)
     optimizer.zero_grad(set_to_none=True)
     out["loss"].backward()
     optimizer.step()
@@ -114,13 +116,14 @@ def train_one_epoch(
     progress: bool = True,
     desc: str = "train",
     channels_last: bool = False,
+    peak_weight: float = 0.0,
 ) -> dict:
     """One pass over loader; returns the mean of every loss term."""
     model.train()
     totals: dict[str, float] = {}
     n = 0
     for batch in tqdm(loader, desc=desc, disable=not progress, leave=False):
-        out = train_step(model, batch, optimizer, teacher, alpha, device, channels_last)
+        out = train_step(model, batch, optimizer, teacher, alpha, device, channels_last, peak_weight)
         for k, v in out["losses"].items():
             totals[k] = totals.get(k, 0.0) + v
         totals["loss"] = totals.get("loss", 0.0) + out["loss"].item()
@@ -257,6 +260,7 @@ def fit(
             progress,
             desc=f"{cfg.model} epoch {epoch}",
             channels_last=cfg.channels_last,
+            peak_weight=cfg.kd_peak_weight,
         )
         val = evaluate(model, val_scenes, cache, device=cfg.device)
         elapsed = spent_before + time.monotonic() - t0

@@ -14,7 +14,8 @@ from ros_helpers import REPO_ROOT
 
 from kd_grasp_ros.cli import main
 from kd_grasp_ros.grasp.card import lr_schedule
-from kd_grasp_ros.grasp.models import GGCNN, GGCNNConfig
+from kd_grasp_ros.grasp.checkpoint import save_checkpoint
+from kd_grasp_ros.grasp.models import GGCNN, GGCNNConfig, build_model
 from kd_grasp_ros.grasp.rectangles import GraspRectangle
 
 pytestmark = pytest.mark.slow
@@ -132,3 +133,20 @@ def test_eval_of_the_released_peer_reproduces_its_card_row(shared_dir, tmp_path)
         if Path(r["dataset"][0]).name == "cornell-01" and Path(r["model"]).name == Path(RELEASED).name
     ]
     assert (report["n"], report["correct"]) == (row["n"], row["correct"])
+
+
+@pytest.mark.timeout(180)
+def test_distill_passes_the_peak_weight_to_training(tmp_path):
+    data = tmp_path / "synth"
+    data.mkdir()
+    for i in range(4):
+        _write_scene(data, f"pcd{i:04d}", 150 + 5 * i, 160 - 5 * i)
+    teacher = tmp_path / "teacher.pt"
+    save_checkpoint(teacher, build_model("student_v1"))
+    out = tmp_path / "run"
+    argv = ["grasp", "distill", "--model", "student_v1", "--teacher", str(teacher), "--data", str(data)]
+    argv += ["--alpha", "0.9", "--kd-peak-weight", "0.5", "--augment", "strong", "--epochs", "1"]
+    argv += ["--batch-size", "2", "--test-fraction", "0.25", "--val-fraction", "0.34", "--out-dir", str(out)]
+    assert main(argv) == 0
+    ckpt = torch.load(out / "last.pt", map_location="cpu", weights_only=True)
+    assert ckpt["training"]["kd_peak_weight"] == 0.5 and ckpt["metrics"]["kd_peak"] > 0

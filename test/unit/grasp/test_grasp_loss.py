@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from kd_grasp_ros.grasp.labels import draw_label_maps
-from kd_grasp_ros.grasp.loss import grasp_loss
+from kd_grasp_ros.grasp.loss import grasp_loss, peak_kd
 from kd_grasp_ros.grasp.models import build_model
 from kd_grasp_ros.grasp.rectangles import GraspRectangle
 
@@ -71,3 +71,28 @@ def test_few_training_steps_reduce_loss():
         opt.step()
         losses.append(out["loss"].item())
     assert losses[-1] < 0.7 * losses[0]
+
+
+def test_peak_term_pulls_the_students_best_pixel_to_the_teachers():
+    """The opt-in peak term: zero for equal quality maps (or maps equal up to a constant), added to L_KD
+    with its weight, and its gradient raises the student's quality where the teacher's peak is."""
+    teacher = torch.zeros(2, 4, 16, 16)
+    teacher[:, 0, 4, 11] = 0.9  # the teacher's best grasp
+    same = teacher.clone()
+    same[:, 0] += 0.3
+    assert float(peak_kd(same, teacher)) == pytest.approx(0.0, abs=1e-6)
+
+    student = torch.zeros(2, 4, 16, 16)
+    student[:, 0, 12, 3] = 0.9  # a different pixel, equally high: same MSE as a near miss would have
+    student.requires_grad_(True)
+    plain = grasp_loss(student, teacher_pred=teacher, alpha=1.0)
+    peaked = grasp_loss(student, teacher_pred=teacher, alpha=1.0, peak_weight=0.5)
+    peak = float(peak_kd(student.detach(), teacher))
+    assert peak > 1.0 and peaked["losses"]["kd_peak"] == pytest.approx(peak)
+    assert float(peaked["loss"].detach()) == pytest.approx(
+        float(plain["loss"].detach()) + 0.5 * peak, rel=1e-5
+    )
+    assert "kd_peak" not in plain["losses"]
+    peaked["loss"].backward()
+    grad = student.grad[:, 0]
+    assert bool((grad[:, 4, 11] < 0).all()) and bool((grad[:, 12, 3] > 0).all())  # descent: up, down

@@ -78,6 +78,9 @@ def test_distill_with_teacher_range_input(tmp_path):
         augment="strong",
         views_per_scene=1,
         teacher_range_input=True,
+        kd_peak_weight=0.5,
         seed=1,
     )
     assert fit(cfg, scenes, scenes[:1], tmp_path / "run", progress=False)["epochs"] == 1
+    _, info = load_model(tmp_path / "run" / "last.pt")  # the peak term ran and is on record
+    assert info["training"]["kd_peak_weight"] == 0.5 and info["metrics"]["kd_peak"] > 0
