@@ -93,6 +93,7 @@ def test_peak_term_pulls_the_students_best_pixel_to_the_teachers():
         float(plain["loss"].detach()) + 0.5 * peak, rel=1e-5
     )
     assert "kd_peak" not in plain["losses"]
+    assert peaked["losses"]["kd"] == pytest.approx(plain["losses"]["kd"])  # "kd" stays the map MSEs
     peaked["loss"].backward()
     grad = student.grad[:, 0]
     assert bool((grad[:, 4, 11] < 0).all()) and bool((grad[:, 12, 3] > 0).all())  # descent: up, down
