@@ -32,12 +32,16 @@ def _write_scene(root, name: str, row: int, col: int) -> None:
     (root / f"{name}cpos.txt").write_text("".join(f"{c:.2f} {r:.2f}\n" for r, c in rect.points))
 
 
+def _write_four_scenes(root: Path) -> Path:
+    root.mkdir()
+    for i in range(4):
+        _write_scene(root, f"pcd{i:04d}", 150 + 5 * i, 160 - 5 * i)
+    return root
+
+
 @pytest.mark.timeout(180)
 def test_train_resume_and_export(tmp_path):
-    data = tmp_path / "synth"
-    data.mkdir()
-    for i in range(4):
-        _write_scene(data, f"pcd{i:04d}", 150 + 5 * i, 160 - 5 * i)
+    data = _write_four_scenes(tmp_path / "synth")
     out = tmp_path / "run"
     args = [
         "grasp",
@@ -137,10 +141,7 @@ def test_eval_of_the_released_peer_reproduces_its_card_row(shared_dir, tmp_path)
 
 @pytest.mark.timeout(180)
 def test_distill_passes_the_peak_weight_to_training(tmp_path):
-    data = tmp_path / "synth"
-    data.mkdir()
-    for i in range(4):
-        _write_scene(data, f"pcd{i:04d}", 150 + 5 * i, 160 - 5 * i)
+    data = _write_four_scenes(tmp_path / "synth")
     teacher = tmp_path / "teacher.pt"
     save_checkpoint(teacher, build_model("student_v1"))
     out = tmp_path / "run"
