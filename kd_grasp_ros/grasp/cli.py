@@ -64,7 +64,9 @@ def _add_training_arguments(p: argparse.ArgumentParser, default_model: str) -> N
     p.add_argument("--epochs", type=int, default=50)
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument(
-        "--lr", type=float, default=1e-3, help="Adam learning rate; with --resume it replaces the run's rate"
+        "--lr",
+        type=float,
+        help="Adam learning rate (default 1e-3); with --resume: from then on (default: the run's own rate)",
     )
     p.add_argument(
         "--max-minutes", type=float, default=0.0, help="stop after the epoch passing this (0: off)"

@@ -60,14 +60,13 @@ def grasp_loss(
     everyone = torch.ones(batch, dtype=torch.bool, device=pred.device)
     kd = _per_channel_mse(pred, teacher_pred, everyone) if teacher_pred is not None else torch.zeros_like(gt)
     loss_gt, loss_kd = gt.sum(), kd.sum()
-    peak = pred.new_zeros(())
-    if peak_weight > 0 and teacher_pred is not None:
-        peak = peak_kd(pred, teacher_pred)
+    peak = peak_kd(pred, teacher_pred) if peak_weight > 0 and teacher_pred is not None else None
+    if peak is not None:
         loss_kd = loss_kd + peak_weight * peak
     loss = (1.0 - alpha) * loss_gt + alpha * loss_kd
     gt, kd = gt.detach(), kd.detach()
     losses = {"gt": float(loss_gt.detach()), "kd": float(kd.sum())}  # "kd": the map MSEs alone
-    if peak_weight > 0:
+    if peak is not None:
         losses["kd_peak"] = float(peak.detach())
     losses.update({f"gt_{n}": float(v) for n, v in zip(OUTPUT_NAMES, gt, strict=True)})
     losses.update({f"kd_{n}": float(v) for n, v in zip(OUTPUT_NAMES, kd, strict=True)})

@@ -34,6 +34,9 @@ from kd_grasp_ros.grasp.visualize import save_history_png
 M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_MAX = -1, -2, -4
 
 
+DEFAULT_LR = 1e-3  # Adam learning rate of a new run unless TrainConfig.lr says otherwise
+
+
 @dataclass
 class TrainConfig:
     """Hyperparameters of one training (alpha = 0, no teacher) or distillation run."""
@@ -43,7 +46,7 @@ class TrainConfig:
     alpha: float = 0.0
     epochs: int = 50
     batch_size: int = 8
-    lr: float = 1e-3
+    lr: float | None = None  # None: DEFAULT_LR for a new run; a resumed run keeps its own rate
     kd_views: int = 0
     max_minutes: float = 0.0
     seed: int = 0
@@ -210,7 +213,7 @@ def build_training(cfg: TrainConfig):
     model.fast_train = cfg.fast_train
     if cfg.channels_last:
         model = model.to(memory_format=torch.channels_last)
-    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    optimizer = torch.optim.Adam(model.parameters(), lr=DEFAULT_LR if cfg.lr is None else cfg.lr)
     teacher = (
         load_teacher(cfg.teacher, cfg.device, cfg.channels_last) if cfg.teacher and cfg.alpha > 0 else None
     )
@@ -229,19 +232,21 @@ def fit(
     history.json and history.png in out_dir."""
     set_seed(cfg.seed)
     out_dir.mkdir(parents=True, exist_ok=True)
+    ckpt = read_checkpoint(resume) if resume else None
+    ran_at = ckpt["optimizer"]["param_groups"][0]["lr"] if ckpt else DEFAULT_LR
+    if cfg.lr is None:  # no rate given: a new run starts at DEFAULT_LR, a resumed one keeps its own
+        cfg.lr = ran_at
     model, optimizer, teacher = build_training(cfg)
     cache = new_cache(cfg)
     data, loader = make_loader(cfg, train_scenes, cache)
     start_epoch, best_acc, history = 0, -1.0, []
-    if resume:
-        ckpt = read_checkpoint(resume)
+    if ckpt:
         model.load_state_dict(ckpt["model"])
         optimizer.load_state_dict(ckpt["optimizer"])
-        for group in optimizer.param_groups:  # --lr of the resuming command: a step in the schedule
+        for group in optimizer.param_groups:  # a rate given when resuming is a step in the schedule
             group["lr"] = cfg.lr
         start_epoch, best_acc = ckpt["epoch"] + 1, ckpt["best_val_accuracy"]
-        ran_at = ckpt["optimizer"]["param_groups"][0]["lr"]  # epochs saved before history kept "lr"
-        history = [{**h, "lr": h.get("lr", ran_at)} for h in ckpt["history"]]
+        history = [{**h, "lr": h.get("lr", ran_at)} for h in ckpt["history"]]  # saved before "lr" was kept
         previous = ckpt.get("training", {}).get("extra", {})
         commands = previous.get("commands", [previous.get("command")])
         cfg.extra["commands"] = commands + [cfg.extra.get("command")]

@@ -81,6 +81,10 @@ def test_train_resume_and_export(tmp_path):
     assert all(g["lr"] == 2e-4 for g in last["optimizer"]["param_groups"])
     assert len(last["training"]["extra"]["commands"]) == 2
     assert lr_schedule(history) == "0.001 (epochs 0-0), 0.0002 (epochs 1-1)"
+    # resuming without --lr keeps the run's own rate (not the default of a new run)
+    assert main(args[:7] + ["3"] + args[8:] + ["--resume", str(out / "last.pt")]) == 0
+    history = json.loads((out / "history.json").read_text())
+    assert [h["lr"] for h in history] == [1e-3, 2e-4, 2e-4]
 
 
 def _write_labelled_box(root, name: str, row: int, col: int, label_angle: float) -> None:
