@@ -9,6 +9,8 @@ records when each frame's grasp_candidates come back:
 - end_to_end_ms: image stamp -> grasp_candidates received, per answered frame (median, p10, p90);
 - closed_loop_ms: the same, sending the next frame only after the previous one was answered (the graph's
   latency without any queueing);
+- driver_send_ms: the driver's own time from stamping a frame to its last publish call returning (inside
+  end_to_end_ms: the camera driver's share, not the graph's);
 - node_latency_ms: each node's own time per frame at 30 Hz (taken from its worker to published, from
   /diagnostics), to tell inference from transport;
 - node_stage_ms: the medians of every other time the nodes report per frame (conversion, each
@@ -20,7 +22,7 @@ from __future__ import annotations
 import random
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -60,6 +62,7 @@ class Driver:
     publishers: dict
     arrivals: dict
     node_timings: dict  # {node name: {"latency_ms" or another *_ms key of its /diagnostics: [per frame]}}
+    send_ms: list = field(default_factory=list)  # the driver's own time to publish each frame
 
     def spin_once(self, timeout_s: float) -> None:
         self.executor.spin_once(timeout_sec=timeout_s)
@@ -67,12 +70,14 @@ class Driver:
     def send(self, frame) -> int:
         """Publish one (colour, depth, info) frame stamped now; returns the stamp in ns."""
         color, depth, info = frame
+        start = time.perf_counter()
         stamp = self.node.get_clock().now().to_msg()
         for msg in (color, depth, info):
             msg.header.stamp = stamp
         self.publishers["info"].publish(info)
         self.publishers["color"].publish(color)
         self.publishers["depth"].publish(depth)
+        self.send_ms.append((time.perf_counter() - start) * 1e3)
         return stamp.sec * 10**9 + stamp.nanosec
 
 
@@ -135,6 +140,7 @@ def _measure(driver: Driver, frames: list, rate_hz: float, seconds: float, close
             closed.append((driver.arrivals[stamp] - stamp) / 1e6)
     driver.arrivals.clear()
     driver.node_timings.clear()
+    driver.send_ms.clear()
     sent_stamps = []
     start = time.perf_counter()
     for k in tqdm(range(int(seconds * rate_hz)), desc=f"{rate_hz:g} Hz input", unit="frame", leave=False):
@@ -150,6 +156,7 @@ def _measure(driver: Driver, frames: list, rate_hz: float, seconds: float, close
         "output_fps": len(answered) / seconds,
         "end_to_end_ms": summary_ms((driver.arrivals[s] - s) / 1e6 for s in answered),
         "closed_loop_ms": summary_ms(closed),
+        "driver_send_ms": summary_ms(driver.send_ms),
         "node_latency_ms": {
             name: summary_ms(v.get("latency_ms", [])) for name, v in sorted(driver.node_timings.items())
         },

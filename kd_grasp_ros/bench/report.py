@@ -116,6 +116,8 @@ def _node_graph_lines(nodes: dict) -> list[str]:
             f"{name}: " + ", ".join(f"{k.removesuffix('_ms')} {v:.1f}" for k, v in times.items())
             for name, times in n.get("node_stage_ms", {}).items()
         )
+        send = n.get("driver_send_ms")  # absent in results saved before it was measured
+        driver = f"; the driver's own publishing {send['median']:.1f} ms" if send else ""
         form = "pipeline_composed" if mode == "composed" else "depth_completion_node + grasp_detection_node"
         lines += [
             "",
@@ -125,7 +127,8 @@ def _node_graph_lines(nodes: dict) -> list[str]:
             f"{n['frames_sent']} answered); image stamp -> grasp_candidates median "
             f"{e2e['median']:.1f} ms (p10 {e2e['p10']:.1f}, p90 {e2e['p90']:.1f}); one frame at a time "
             f"{closed['median']:.1f} ms; per node {per_node}"
-            + (f" (medians, ms: {stages})." if stages else "."),
+            + (f" (medians, ms: {stages})" if stages else "")
+            + f"{driver}.",
         ]
     return lines
 

@@ -17,7 +17,11 @@ Convention (REP-103 optical frame: x right, y down, z forward; gripper axes as i
 - width_m: with `jaw_clearance_m` None, the predicted width (width_px * depth / fx). With a clearance,
   the opening the object needs, measured in the depth image (`measured_opening`): from the grasp
   centre, walk both ways along the jaw axis until the depth leaves the surface under the centre by more
-  than EDGE_STEP_M (off the object's edge, or onto something taller). The jaws close symmetrically
+  than EDGE_STEP_M (off the object's edge, or onto something taller) and stays off it for the finger's
+  footprint beyond (FINGER_THICKNESS_M + the clearance): a shorter excursion, such as a depth
+  completion artefact on a transparent object, is no place for a finger and is walked over (on
+  simulated transparent objects the first excursion alone measured openings of 2-3 cm on objects
+  5-10 cm wide: docs/demo-trials-bench.md "Jaw opening"). The jaws close symmetrically
   about the centre, so they must open to twice the farther edge (in metres at the centre's depth) plus
   the clearance on each side. An edge not found within half the stroke counts as just beyond it, so
   such a grasp (an object too wide, or no object edge at all) asks for more than the stroke and the
@@ -32,7 +36,7 @@ import numpy as np
 from kd_grasp_ros.common.grasp_types import GraspPose, ImageGrasp
 from kd_grasp_ros.common.intrinsics import CameraIntrinsics
 from kd_grasp_ros.grasp.errors import GraspInputError
-from kd_grasp_ros.robot.gripper_params import GRIPPER_STROKE_M
+from kd_grasp_ros.robot.gripper_params import FINGER_THICKNESS_M, GRIPPER_STROKE_M
 
 DEPTH_WINDOW_RADIUS_PX = 2
 EDGE_STEP_M = 0.015  # depth change that ends the object along the jaw axis
@@ -54,19 +58,25 @@ def robust_depth(depth_m: np.ndarray, row: float, col: float, radius: int = DEPT
 
 
 def _edge_distance_px(
-    depth_m: np.ndarray, row: float, col: float, step: tuple[float, float], z: float, limit: int
+    depth_m: np.ndarray, row: float, col: float, step: tuple[float, float], z: float, limit: int, hold: int
 ):
     """Pixels from (row, col) along `step` (unit, in (d_row, d_col)) to the first pixel whose valid depth
-    differs from z by more than EDGE_STEP_M; None if there is none within `limit` pixels (pixels
-    without depth are passed over)."""
+    differs from z by more than EDGE_STEP_M and from which every valid pixel of the next `hold` does too;
+    None if there is none within `limit` pixels before the image border (pixels without depth are
+    passed over)."""
     h, w = depth_m.shape
-    for t in range(1, limit + 1):
-        r, c = int(round(row + t * step[0])), int(round(col + t * step[1]))
-        if not (0 <= r < h and 0 <= c < w):
-            return None
-        d = depth_m[r, c]
-        if np.isfinite(d) and d > 0 and abs(d - z) > EDGE_STEP_M:
-            return t
+    t = np.arange(1, limit + hold + 1)
+    rows, cols = np.rint(row + t * step[0]).astype(int), np.rint(col + t * step[1]).astype(int)
+    inside = (rows >= 0) & (rows < h) & (cols >= 0) & (cols < w)
+    n = t.size if inside.all() else int(np.argmin(inside))  # up to the first pixel off the image
+    d = depth_m[rows[:n], cols[:n]]
+    valid = np.isfinite(d) & (d > 0)
+    with np.errstate(invalid="ignore"):
+        off = valid & (np.abs(d - z) > EDGE_STEP_M)
+    on = valid & ~off
+    for i in np.flatnonzero(off[:limit]):
+        if not on[i : i + hold].any():
+            return int(t[i])
     return None
 
 
@@ -77,8 +87,9 @@ def measured_opening(
     jaw_clearance_m on each side (see the module docstring)."""
     axis = (-np.sin(grasp.angle), np.cos(grasp.angle))  # (d_row, d_col) of the jaw axis
     limit = int(np.ceil(0.5 * GRIPPER_STROKE_M * intrinsics.fx / z)) + 1
+    hold = max(1, int(np.ceil((FINGER_THICKNESS_M + jaw_clearance_m) * intrinsics.fx / z)))
     sides = [
-        _edge_distance_px(depth_m, grasp.row, grasp.col, step, z, limit) or limit + 1
+        _edge_distance_px(depth_m, grasp.row, grasp.col, step, z, limit, hold) or limit + 1
         for step in (axis, (-axis[0], -axis[1]))
     ]
     half_px = max(sides) - 0.5  # the edge pixel is off the surface: the surface ends half a pixel before

@@ -7,3 +7,4 @@ the flange z axis, between the fingertip pads, TCP_LENGTH_M from the flange.
 GRIPPER_STROKE_M = 0.085
 TCP_LENGTH_M = 0.16
 FINGER_DEPTH_M = 0.04  # how far the pads reach past the TCP towards the object's centre line
+FINGER_THICKNESS_M = 0.008  # pad thickness along the closing axis: room a finger needs beside an object

@@ -169,6 +169,7 @@ def test_node_graph_bench_runs_the_shipped_graph_and_reports_rate_and_latency(ro
     assert run["output_fps"] == run["frames_answered"] / 2.0
     assert 0 < run["end_to_end_ms"]["p10"] <= run["end_to_end_ms"]["median"] <= run["end_to_end_ms"]["p90"]
     assert run["closed_loop_ms"]["n"] == 3
+    assert run["driver_send_ms"]["n"] == 60 and run["driver_send_ms"]["median"] > 0
     assert set(run["node_latency_ms"]) == {"depth_completion_node", "grasp_detection_node"}
     depth_stages = run["node_stage_ms"]["depth_completion_node"]
     assert {"convert_ms", "inference_ms", "publish_ms", "age_at_publish_ms"} <= set(depth_stages)

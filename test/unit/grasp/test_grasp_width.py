@@ -21,7 +21,7 @@ from kd_grasp_ros.grasp.constants import NETWORK_INPUT_SIZE, WIDTH_SCALE_PX
 from kd_grasp_ros.grasp.detector import GraspDetector
 from kd_grasp_ros.grasp.grasp_pose import image_grasp_to_pose
 from kd_grasp_ros.grasp.models import build_model
-from kd_grasp_ros.robot.gripper_params import GRIPPER_STROKE_M
+from kd_grasp_ros.robot.gripper_params import FINGER_THICKNESS_M, GRIPPER_STROKE_M
 
 RELEASED = "weights/ggcnn-cornell-official/ggcnn_epoch_23_cornell_statedict.pt"
 BOX_LENGTH_M, BOX_HEIGHT_M = 0.15, 0.05
@@ -132,6 +132,28 @@ def test_the_opening_measured_in_depth_is_the_box_plus_the_clearance(distance_m,
     )
     pose = image_grasp_to_pose(along, depth, CAMERA, jaw_clearance_m=0.005)
     assert pose.width_m > GRIPPER_STROKE_M
+
+
+@pytest.mark.parametrize("distance_m", [0.5, 1.0])
+def test_a_depth_artefact_on_the_top_is_walked_over_but_a_finger_wide_gap_is_an_edge(distance_m):
+    """Streaks of wrong depth across the box top (completion artefacts on glass: 4 cm too far, 5 mm
+    wide, 1 cm either side of the centre) are narrower than a finger's footprint (FINGER_THICKNESS_M +
+    the clearance), so the opening is still the box's. Grooves as wide as the footprint are a place
+    for the fingers: the opening stops there."""
+    width_m, clearance = 0.06, 0.005
+    pixel_m = distance_m / CAMERA.fx
+    depth = box_scene(distance_m, width_m)
+    x = (np.arange(CAMERA.width) - CAMERA.cx) * pixel_m
+    across = ImageGrasp(row=CAMERA.cy, col=CAMERA.cx, angle=0.0, width_px=10.0, quality=1.0, length_px=5)
+
+    def opening(gap_from_m: float, gap_width_m: float) -> float:
+        scene = depth.copy()
+        scene[:, (np.abs(x) > gap_from_m) & (np.abs(x) <= gap_from_m + gap_width_m)] = distance_m + 0.04
+        return image_grasp_to_pose(across, scene, CAMERA, jaw_clearance_m=clearance).width_m
+
+    assert opening(0.01, 0.005) == pytest.approx(width_m + 2 * clearance, abs=2 * pixel_m)
+    footprint = FINGER_THICKNESS_M + clearance
+    assert opening(0.01, footprint + 2 * pixel_m) == pytest.approx(0.02 + 2 * clearance, abs=2 * pixel_m)
 
 
 def test_without_an_object_edge_in_reach_the_opening_exceeds_the_stroke():
