@@ -81,13 +81,22 @@ def _edge_distance_px(
 
 
 def measured_opening(
-    grasp: ImageGrasp, depth_m: np.ndarray, intrinsics: CameraIntrinsics, z: float, jaw_clearance_m: float
+    grasp: ImageGrasp,
+    depth_m: np.ndarray,
+    intrinsics: CameraIntrinsics,
+    z: float,
+    jaw_clearance_m: float,
+    footprint_m: float | None = None,
 ) -> float:
     """The symmetric jaw opening (metres) the object under the grasp needs, measured in the depth, plus
-    jaw_clearance_m on each side (see the module docstring)."""
+    jaw_clearance_m on each side (see the module docstring). footprint_m: the room beyond an edge that
+    must be off the surface (default FINGER_THICKNESS_M + jaw_clearance_m; 0: any excursion is an edge,
+    the rule before session 10)."""
+    if footprint_m is None:
+        footprint_m = FINGER_THICKNESS_M + jaw_clearance_m
     axis = (-np.sin(grasp.angle), np.cos(grasp.angle))  # (d_row, d_col) of the jaw axis
     limit = int(np.ceil(0.5 * GRIPPER_STROKE_M * intrinsics.fx / z)) + 1
-    hold = max(1, int(np.ceil((FINGER_THICKNESS_M + jaw_clearance_m) * intrinsics.fx / z)))
+    hold = max(1, int(np.ceil(footprint_m * intrinsics.fx / z)))
     sides = [
         _edge_distance_px(depth_m, grasp.row, grasp.col, step, z, limit, hold) or limit + 1
         for step in (axis, (-axis[0], -axis[1]))

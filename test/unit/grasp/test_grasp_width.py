@@ -19,7 +19,7 @@ from kd_grasp_ros.common.intrinsics import D435_640X480 as CAMERA
 from kd_grasp_ros.grasp.checkpoint import save_checkpoint
 from kd_grasp_ros.grasp.constants import NETWORK_INPUT_SIZE, WIDTH_SCALE_PX
 from kd_grasp_ros.grasp.detector import GraspDetector
-from kd_grasp_ros.grasp.grasp_pose import image_grasp_to_pose
+from kd_grasp_ros.grasp.grasp_pose import image_grasp_to_pose, measured_opening
 from kd_grasp_ros.grasp.models import build_model
 from kd_grasp_ros.robot.gripper_params import FINGER_THICKNESS_M, GRIPPER_STROKE_M
 
@@ -146,12 +146,19 @@ def test_a_depth_artefact_on_the_top_is_walked_over_but_a_finger_wide_gap_is_an_
     x = (np.arange(CAMERA.width) - CAMERA.cx) * pixel_m
     across = ImageGrasp(row=CAMERA.cy, col=CAMERA.cx, angle=0.0, width_px=10.0, quality=1.0, length_px=5)
 
-    def opening(gap_from_m: float, gap_width_m: float) -> float:
+    def scene_with(gap_from_m: float, gap_width_m: float) -> np.ndarray:
         scene = depth.copy()
         scene[:, (np.abs(x) > gap_from_m) & (np.abs(x) <= gap_from_m + gap_width_m)] = distance_m + 0.04
+        return scene
+
+    def opening(gap_from_m: float, gap_width_m: float) -> float:
+        scene = scene_with(gap_from_m, gap_width_m)
         return image_grasp_to_pose(across, scene, CAMERA, jaw_clearance_m=clearance).width_m
 
     assert opening(0.01, 0.005) == pytest.approx(width_m + 2 * clearance, abs=2 * pixel_m)
+    streaked = scene_with(0.01, 0.005)  # with no footprint (the rule before), the streak was the edge
+    first_excursion = measured_opening(across, streaked, CAMERA, distance_m, clearance, footprint_m=0.0)
+    assert first_excursion == pytest.approx(0.02 + 2 * clearance, abs=2 * pixel_m)
     footprint = FINGER_THICKNESS_M + clearance
     assert opening(0.01, footprint + 2 * pixel_m) == pytest.approx(0.02 + 2 * clearance, abs=2 * pixel_m)
 
