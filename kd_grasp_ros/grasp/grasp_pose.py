@@ -25,18 +25,11 @@ Convention (REP-103 optical frame: x right, y down, z forward; gripper axes as i
   about the centre, so they must open to twice the farther edge (in metres at the centre's depth) plus
   the clearance on each side. An edge not found within half the stroke counts as just beyond it, so
   such a grasp (an object too wide, or no object edge at all) asks for more than the stroke and the
-  executor refuses it;
-- `fit_jaw_axis` (the grasp stage calls it before lifting, when openings are measured): a grasp whose
-  object is too wide for the stroke across the network's jaw axis is turned 90 degrees about its
-  centre when the object fits across the turned axis. The students' jaw angles can be far off
-  (issue #11), and on elongated objects their best grasps often run along the object; the depth says
-  which way the object is narrow. GG-CNN's widths are learned from Cornell rectangles, which leave a generous
+  executor refuses it. GG-CNN's widths are learned from Cornell rectangles, which leave a generous
   margin; the measured opening is what the gripper needs.
 """
 
 from __future__ import annotations
-
-import dataclasses
 
 import numpy as np
 
@@ -110,22 +103,6 @@ def measured_opening(
     ]
     half_px = max(sides) - 0.5  # the edge pixel is off the surface: the surface ends half a pixel before
     return 2.0 * half_px * z / intrinsics.fx + 2.0 * jaw_clearance_m
-
-
-def fit_jaw_axis(
-    grasp: ImageGrasp, depth_m: np.ndarray, intrinsics: CameraIntrinsics, jaw_clearance_m: float
-) -> ImageGrasp:
-    """`grasp`, or `grasp` turned 90 degrees about its centre when its measured opening exceeds the
-    gripper stroke and the turned one's does not (see the module docstring); GraspInputError without
-    depth at the centre."""
-    z = robust_depth(depth_m, grasp.row, grasp.col)
-    if measured_opening(grasp, depth_m, intrinsics, z, jaw_clearance_m) <= GRIPPER_STROKE_M:
-        return grasp
-    angle = grasp.angle + np.pi / 2.0  # in (0, pi]: back into (-pi/2, pi/2]
-    turned = dataclasses.replace(grasp, angle=float(angle - np.pi if angle > np.pi / 2.0 else angle))
-    if measured_opening(turned, depth_m, intrinsics, z, jaw_clearance_m) <= GRIPPER_STROKE_M:
-        return turned
-    return grasp
 
 
 def image_grasp_to_pose(

@@ -1,5 +1,4 @@
-"""From a depth image to filtered 3-D grasp poses: detector, top-k, jaw axis fit, pose lifting, workspace
-filter.
+"""From a depth image to filtered 3-D grasp poses: detector, top-k, pose lifting, workspace filter.
 
 ROS-free glue shared by the grasp detection node and the offline replay. Poses are in the camera
 optical frame named by the intrinsics (gripper axes: z approach, y closing; see grasp_types).
@@ -17,7 +16,6 @@ from kd_grasp_ros.common.grasp_types import CANDIDATE_INFO_FIELDS, GraspPose, Im
 from kd_grasp_ros.common.intrinsics import CameraIntrinsics
 from kd_grasp_ros.common.parameter_files import section
 from kd_grasp_ros.grasp.errors import GraspInputError
-from kd_grasp_ros.grasp.grasp_pose import fit_jaw_axis
 
 # The detector is asked for this many times top_k candidates, so that workspace filtering still
 # leaves up to top_k grasps.
@@ -123,8 +121,6 @@ def detect_grasp_poses(
         if len(result.poses) == cfg.top_k:
             break
         try:
-            if cfg.jaw_clearance_m is not None:  # openings measured in the depth: turn the jaws to fit
-                grasp = fit_jaw_axis(grasp, depth_m, intrinsics, cfg.jaw_clearance_m)
             pose = image_grasp_to_pose(grasp, depth_m, intrinsics, stamp_s, cfg.jaw_clearance_m)
         except GraspInputError:
             result.without_depth += 1

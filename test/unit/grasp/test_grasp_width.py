@@ -19,7 +19,7 @@ from kd_grasp_ros.common.intrinsics import D435_640X480 as CAMERA
 from kd_grasp_ros.grasp.checkpoint import save_checkpoint
 from kd_grasp_ros.grasp.constants import NETWORK_INPUT_SIZE, WIDTH_SCALE_PX
 from kd_grasp_ros.grasp.detector import GraspDetector
-from kd_grasp_ros.grasp.grasp_pose import fit_jaw_axis, image_grasp_to_pose, measured_opening
+from kd_grasp_ros.grasp.grasp_pose import image_grasp_to_pose, measured_opening
 from kd_grasp_ros.grasp.models import build_model
 from kd_grasp_ros.robot.gripper_params import FINGER_THICKNESS_M, GRIPPER_STROKE_M
 
@@ -161,25 +161,6 @@ def test_a_depth_artefact_on_the_top_is_walked_over_but_a_finger_wide_gap_is_an_
     assert first_excursion == pytest.approx(0.02 + 2 * clearance, abs=2 * pixel_m)
     footprint = FINGER_THICKNESS_M + clearance
     assert opening(0.01, footprint + 2 * pixel_m) == pytest.approx(0.02 + 2 * clearance, abs=2 * pixel_m)
-
-
-@pytest.mark.parametrize("distance_m", [0.5, 1.0])
-def test_jaws_along_an_object_too_long_for_the_stroke_are_turned_across_it(distance_m):
-    """The 15 cm box does not fit the 85 mm stroke along its length: a grasp there is turned 90 degrees
-    (angle 0: the jaws close along image x, across the 6 cm width). A grasp across it stays as it is,
-    and so does one on a plain table, which fits neither way (the executor refuses it)."""
-    depth = box_scene(distance_m, 0.06)
-    along = ImageGrasp(
-        row=CAMERA.cy, col=CAMERA.cx, angle=np.pi / 2, width_px=40.0, quality=1.0, length_px=20
-    )
-    turned = fit_jaw_axis(along, depth, CAMERA, 0.005)
-    assert turned.angle == pytest.approx(0.0) and (turned.row, turned.col) == (along.row, along.col)
-    pose = image_grasp_to_pose(turned, depth, CAMERA, jaw_clearance_m=0.005)
-    assert pose.width_m == pytest.approx(0.07, abs=2 * distance_m / CAMERA.fx)
-    across = ImageGrasp(row=CAMERA.cy, col=CAMERA.cx, angle=0.2, width_px=40.0, quality=1.0, length_px=20)
-    assert fit_jaw_axis(across, depth, CAMERA, 0.005) is across
-    flat = np.full_like(depth, distance_m)
-    assert fit_jaw_axis(along, flat, CAMERA, 0.005) is along
 
 
 def test_without_an_object_edge_in_reach_the_opening_exceeds_the_stroke():
