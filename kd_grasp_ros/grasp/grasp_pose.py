@@ -90,8 +90,8 @@ def measured_opening(
 ) -> float:
     """The symmetric jaw opening (metres) the object under the grasp needs, measured in the depth, plus
     jaw_clearance_m on each side (see the module docstring). footprint_m: the room beyond an edge that
-    must be off the surface (default FINGER_THICKNESS_M + jaw_clearance_m; 0: any excursion is an edge,
-    the rule before session 10)."""
+    must be off the surface (default FINGER_THICKNESS_M + jaw_clearance_m; 0: the first excursion is
+    the edge, the earlier rule that scripts/opening_vs_true_depth.py compares against)."""
     if footprint_m is None:
         footprint_m = FINGER_THICKNESS_M + jaw_clearance_m
     axis = (-np.sin(grasp.angle), np.cos(grasp.angle))  # (d_row, d_col) of the jaw axis

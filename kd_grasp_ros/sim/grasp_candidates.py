@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import mujoco
 import numpy as np
 
-from kd_grasp_ros.robot.gripper_params import FINGER_DEPTH_M, GRIPPER_STROKE_M
+from kd_grasp_ros.robot.gripper_params import FINGER_DEPTH_M, FINGER_THICKNESS_M, GRIPPER_STROKE_M
 from kd_grasp_ros.sim.config import GraspLabelConfig
-from kd_grasp_ros.sim.gripper_model import PAD_THICKNESS_M, PAD_WIDTH_M
+from kd_grasp_ros.sim.gripper_model import PAD_WIDTH_M
 from kd_grasp_ros.sim.objects import OPAQUE_GROUP, TRANSPARENT_GROUP, ObjectSpec
 
 RAY_GROUPS = np.array([1 if g in (0, OPAQUE_GROUP, TRANSPARENT_GROUP) else 0 for g in range(6)], np.uint8)
@@ -147,7 +147,7 @@ def evaluate_candidate(
             for across in (-0.45, 0.0, 0.45):
                 p = (
                     result.tcp
-                    + sign * c * (result.opening / 2 + along * PAD_THICKNESS_M)
+                    + sign * c * (result.opening / 2 + along * FINGER_THICKNESS_M)
                     + side * across * PAD_WIDTH_M
                 )
                 h, _ = caster.height_at(p[0], p[1], top)

@@ -16,7 +16,6 @@ from kd_grasp_ros.robot.gripper_params import (
 )
 
 PAD_WIDTH_M = 0.022  # pad extent along the gripper x axis (the rectangle's jaw edge)
-PAD_THICKNESS_M = FINGER_THICKNESS_M
 PAD_FRICTION = "1.2 0.02 0.0001"
 PAD_SOLREF = "0.004 1"  # stiff pad contacts: millimetre penetration at the full grip force
 PAD_SOLIMP = "0.95 0.99 0.001"
@@ -54,7 +53,7 @@ def gripper_bodies_xml(prefix: str, group: int, rgba: str = "0.15 0.15 0.17 1") 
         f" {common}/>",
     ]
     for side, sign in FINGER_SIDES:
-        link_y = sign * (PAD_THICKNESS_M + 0.003)
+        link_y = sign * (FINGER_THICKNESS_M + 0.003)
         parts.append(
             f'<body name="{prefix}finger_{side}_body">'
             f'<joint name="{prefix}finger_{side}" type="slide" axis="0 {sign:g} 0"'
@@ -65,8 +64,8 @@ def gripper_bodies_xml(prefix: str, group: int, rgba: str = "0.15 0.15 0.17 1") 
             f'<geom name="{prefix}link_{side}" type="box" size="0.009 0.003 {link_len / 2:.6g}"'
             f' pos="0 {link_y:.6g} {PALM_BOTTOM_M + link_len / 2:.6g}" {common}/>'
             f'<geom name="{prefix}pad_{side}" type="box"'
-            f' size="{PAD_WIDTH_M / 2:.6g} {PAD_THICKNESS_M / 2:.6g} {FINGER_DEPTH_M / 2:.6g}"'
-            f' pos="0 {sign * PAD_THICKNESS_M / 2:.6g} {TCP_LENGTH_M:.6g}"'
+            f' size="{PAD_WIDTH_M / 2:.6g} {FINGER_THICKNESS_M / 2:.6g} {FINGER_DEPTH_M / 2:.6g}"'
+            f' pos="0 {sign * FINGER_THICKNESS_M / 2:.6g} {TCP_LENGTH_M:.6g}"'
             f' friction="{PAD_FRICTION}" condim="4"'
             f' solref="{PAD_SOLREF}" solimp="{PAD_SOLIMP}"'
             f' group="{group}" rgba="0.35 0.35 0.38 1"/>'
