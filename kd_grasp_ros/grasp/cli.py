@@ -128,6 +128,12 @@ def _add_distill_arguments(p: argparse.ArgumentParser, teacher_required: bool = 
     )
     _add_augment_argument(p, "strong")
     p.add_argument(
+        "--init-from-teacher",
+        action="store_true",
+        help="start the student from the first teacher's most important channels (slim_init) "
+        "instead of random weights; GG-CNN-shaped teacher and student",
+    )
+    p.add_argument(
         "--teacher-range-input",
         action="store_true",
         help="strong: the student sees z-depth (Cornell range images converted), the teacher the "
@@ -263,6 +269,7 @@ def _run_training(args, teacher: list[str] | None, alpha: float, kd_views: int) 
         fast_train=not args.no_fast_train,
         teacher_range_input=getattr(args, "teacher_range_input", False),
         kd_peak_weight=getattr(args, "kd_peak_weight", 0.0),
+        init_from_teacher=getattr(args, "init_from_teacher", False),
         extra={
             "command": args.command_line,
             "data": [str(d) for d in args.data],

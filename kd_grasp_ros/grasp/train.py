@@ -27,6 +27,7 @@ from kd_grasp_ros.grasp.evaluate import evaluate
 from kd_grasp_ros.grasp.fast_convt import to_fast
 from kd_grasp_ros.grasp.loss import grasp_loss
 from kd_grasp_ros.grasp.models import build_model
+from kd_grasp_ros.grasp.slim_init import init_from_teacher
 from kd_grasp_ros.grasp.torch_data import DepthCache, GraspDataset, ViewDataset
 from kd_grasp_ros.grasp.visualize import save_history_png
 
@@ -58,6 +59,7 @@ class TrainConfig:
     fast_train: bool = True
     teacher_range_input: bool = False  # strong: teacher sees the view as a range image, student as z-depth
     kd_peak_weight: float = 0.0  # weight of loss.peak_kd inside the KD term (0: MSE only)
+    init_from_teacher: bool = False  # a new run starts from the (first) teacher's chosen channels
     extra: dict = field(default_factory=dict)
 
 
@@ -220,6 +222,23 @@ def build_training(cfg: TrainConfig):
     return model, optimizer, teacher
 
 
+INIT_VIEWS = 64  # training views on which init_from_teacher measures the teacher's channels
+
+
+def start_from_teacher(cfg: TrainConfig, model, data) -> dict[str, list[int]]:
+    """Copy the first teacher's most important channels into model (slim_init), measured on the first
+    INIT_VIEWS training views of epoch 0."""
+    first = cfg.teacher if isinstance(cfg.teacher, (str, Path)) else cfg.teacher[0]
+    teacher, _ = load_model(first)
+    if hasattr(data, "set_epoch"):
+        data.set_epoch(0)
+    views = torch.stack([data[i]["depth"] for i in range(min(INIT_VIEWS, len(data)))])
+    student = build_model(cfg.model)
+    kept = init_from_teacher(student, teacher, views)
+    model.load_state_dict(student.state_dict())
+    return kept
+
+
 def fit(
     cfg: TrainConfig,
     train_scenes: list[Scene],
@@ -250,6 +269,10 @@ def fit(
         previous = ckpt.get("training", {}).get("extra", {})
         commands = previous.get("commands", [previous.get("command")])
         cfg.extra["commands"] = commands + [cfg.extra.get("command")]
+    elif cfg.init_from_teacher:
+        if not cfg.teacher:
+            raise ValueError("init_from_teacher needs a teacher")
+        cfg.extra["kept_teacher_channels"] = start_from_teacher(cfg, model, data)
     t0 = time.monotonic()
     spent_before = history[-1]["elapsed_s"] if history else 0.0
     for epoch in range(start_epoch, cfg.epochs):
