@@ -3,9 +3,8 @@
 Student v1 (16-8-4) and v2 (24-12-6) have the teacher's layers with fewer channels. Each student layer
 keeps the teacher channels that carry most of the signal onward: importance = RMS of the channel's
 activation on depth views x the norm of the weights that read it in the next layer. The kept weights
-and biases are copied, so the student starts near the teacher's function and distillation refines it.
-(Adding the dropped channels' mean contribution to the next biases made the start worse: measured in
-docs/grasp/distillation-transfer.md, session 11.) A student with the teacher's widths is the teacher.
+and biases are copied, so the student starts near the teacher's function and distillation refines it
+(how near: scripts/slim_init_start.py). A student with the teacher's widths is the teacher (tested).
 """
 
 from __future__ import annotations
@@ -73,7 +72,7 @@ def init_from_teacher(student: GGCNN, teacher: GGCNN, depth: torch.Tensor) -> di
     if not (isinstance(student, GGCNN) and isinstance(teacher, GGCNN)):
         raise GraspModelError("init from a teacher needs GG-CNN-shaped student and teacher")
     t_f, s_f = teacher.cfg.filters, student.cfg.filters
-    if any(s > t for s, t in zip(s_f, t_f)):
+    if any(s > t for s, t in zip(s_f, t_f, strict=True)):
         raise GraspModelError(f"student filters {s_f} must not exceed the teacher's {t_f}")
     acts = _activations(teacher, depth)
     kept: dict[str, torch.Tensor] = {}
