@@ -36,7 +36,8 @@ for name in grasp_student_v1 grasp_student_v2; do
         $E/synthtest_ggcnn-cornell-official_ggcnn_epoch_23_cornell_statedict.json \
         $E/fold0_ggcnn-cornell-official_ggcnn2_epoch_50_cornell_statedict.json \
         --agreement $A/card_fold0_$name.json --bench docs/results/bench.json \
-        --note "trained on the 2-core CPU VM (AMD EPYC), nothing else CPU-heavy running, each command from a git worktree at the commit named in docs/grasp/distillation-transfer.md (the first, at 12acdb7, spelled today's --split-method objectwise as --split objectwise); --train-only data/synth-v2/cornell = kd-grasp sim synth --scenes 1000 --out-dir data/synth-v2 --seed 2 --transparent-ratio 0.5" \
+        --note "trained on the 2-core CPU VM (AMD EPYC), the CPU to itself, from a git worktree at aaa2f12 (session 11): started from the released GG-CNN's most important channels (--init-from-teacher, grasp/slim_init.py), then 45 min of distillation; shipped: the run's last.pt (epoch 27 for v1, 18 for v2) without its optimizer state; --train-only data/synth-v2/cornell = kd-grasp sim synth --scenes 1000 --out-dir data/synth-v2 --seed 2 --transparent-ratio 0.5" \
+        --note "the student starts from the released GG-CNN's weights, and GG-CNN was trained on all of Cornell, the fold-0 objects included: fold 0 is held out from the distillation, not from the weights the student inherits; the synthetic test is unseen by both" \
         --note "synthetic test: kd-grasp sim synth --scenes 60 --out-dir data/synth-test --seed 3 --transparent-ratio 0.5 (53 labeled scenes, never trained on)" \
         --note "5-fold: only fold 0 was trained; folds 1-4 need the same commands with --fold 1..4" \
         --note "the released GG-CNN (peer rows) was trained on all of Cornell, the fold-0 objects included: its fold-0 number is not held out for it" \
