@@ -45,15 +45,15 @@ def test_box_on_plane_with_released_weights(shared_dir):
 
 STUDENTS = ["grasp_student_v1.pt", "grasp_student_v2.pt"]
 ANGLE_FAILS = (
-    "the shipped students' jaw angle is off by more than 15 degrees on this box (measured: v1 27 deg at "
-    "yaw 0 and -36 at 45; v2 -52 at 45; issue #11: under-trained on a CPU); reported, not hidden"
+    "the shipped student's jaw angle is off by more than 15 degrees on this box (measured: v1 -19 deg "
+    "at yaw 45, where its teacher is within 15: test_the_teacher_on_the_same_box; issue #11); reported"
 )
 # (yaw of the box in degrees, student) and whether its best grasp's angle is within 15 degrees today.
 YAW_CASES = [
-    (0.0, "grasp_student_v1.pt", False),
+    (0.0, "grasp_student_v1.pt", True),
     (0.0, "grasp_student_v2.pt", True),
     (45.0, "grasp_student_v1.pt", False),
-    (45.0, "grasp_student_v2.pt", False),
+    (45.0, "grasp_student_v2.pt", True),
     (90.0, "grasp_student_v1.pt", True),
     (90.0, "grasp_student_v2.pt", True),
 ]
@@ -84,7 +84,9 @@ def test_shipped_student_grasps_a_box_across_its_short_side(name):
     assert frame.box_mask[int(round(best.row)), int(round(best.col))], "grasp centre is not on the box"
     assert abs(across_px) < box_width_px / 4, "grasp centre is not between the box's long faces"
     # the jaw angle on this box is test_shipped_student_follows_the_box_yaw's (yaw 0)
-    assert box_width_px <= best.width_px <= 2.0 * box_width_px, "jaw opening does not fit the box"
+    # the network's own width: as wide as its teacher's (test_the_teacher_on_the_same_box: Cornell-scale
+    # openings); grasp_detection_node publishes the opening measured in the depth (test_grasp_width.py)
+    assert box_width_px <= best.width_px <= 2.5 * box_width_px, "jaw opening does not fit the box"
     assert best.quality >= 0.4
     # full-image maps: zero outside the crop, the grasp's quality read back from the map
     top, left, size = det.crop_box
@@ -110,6 +112,18 @@ def test_shipped_student_follows_the_box_yaw(name, yaw_deg):
     det, frame, best, across_px, angle_err, box_width_px = _box_grasp_errors(name, yaw_deg)
     assert frame.box_mask[int(round(best.row)), int(round(best.col))]
     assert abs(angle_err) < 15.0
+
+
+@pytest.mark.timeout(120)
+def test_the_teacher_on_the_same_box(shared_dir):
+    """The released GG-CNN the students are distilled from: its jaw angle follows the box at every yaw of
+    YAW_CASES, and its width is as wide as the students' (up to 2.5 box widths)."""
+    teacher = shared_dir / "weights/ggcnn-cornell-official/ggcnn_epoch_23_cornell_statedict.pt"
+    for yaw in sorted({yaw for yaw, _, _ in YAW_CASES}):
+        _, frame, best, _, angle_err, box_width_px = _box_grasp_errors(str(teacher), yaw)
+        assert frame.box_mask[int(round(best.row)), int(round(best.col))]
+        assert abs(angle_err) < 15.0, (yaw, angle_err)
+        assert 2.0 * box_width_px < best.width_px <= 2.5 * box_width_px, (yaw, best.width_px)
 
 
 def test_bad_input_raises_named_errors():
