@@ -6,6 +6,7 @@ import numpy as np
 import tifffile
 
 from kd_grasp_ros.grasp.data import load_cornell_scenes
+from kd_grasp_ros.grasp.train import TrainConfig
 
 
 def write_scenes(root, n=3):
@@ -18,3 +19,9 @@ def write_scenes(root, n=3):
         if i < 2:  # the last scene is unlabeled (KD only)
             (root / f"pcd{i:04d}cpos.txt").write_text("160 150\n200 150\n200 160\n160 160\n")
     return load_cornell_scenes(root)
+
+
+def tiny_distill_config(teacher, **overrides) -> TrainConfig:
+    """A student_v1 distillation on strong views of the tiny set: 1 epoch of batch 2 unless overridden."""
+    settings = {"model": "student_v1", "epochs": 1, "batch_size": 2, "augment": "strong"}
+    return TrainConfig(teacher=teacher, **{**settings, **overrides})

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 import torch
-from grasp_test_scenes import write_scenes
+from grasp_test_scenes import tiny_distill_config, write_scenes
 from torch import nn
 
 from kd_grasp_ros.grasp.checkpoint import load_model, save_checkpoint
 from kd_grasp_ros.grasp.errors import GraspModelError
 from kd_grasp_ros.grasp.models import GGCNN, GGCNNConfig, build_model
 from kd_grasp_ros.grasp.slim_init import CHAIN, init_from_teacher
-from kd_grasp_ros.grasp.train import TrainConfig, fit
+from kd_grasp_ros.grasp.train import fit
 
 
 def _depth(n=4, seed=0):
@@ -100,16 +100,7 @@ def test_fit_starts_from_the_teacher_and_records_the_kept_channels(tmp_path):
     scenes = write_scenes(tmp_path / "data", n=2)
     teacher_model, live = _teacher_with_dead_channels()
     teacher = str(save_checkpoint(tmp_path / "t.pt", teacher_model))
-    cfg = TrainConfig(
-        model="student_v1",
-        teacher=teacher,
-        alpha=1.0,
-        epochs=1,
-        batch_size=2,
-        augment="strong",
-        lr=1e-9,  # the weights stay where the start put them
-        init_from_teacher=True,
-    )
+    cfg = tiny_distill_config(teacher, alpha=1.0, lr=1e-9, init_from_teacher=True)  # lr: weights stay
     fit(cfg, scenes, scenes[:1], tmp_path / "run", progress=False)
     student, info = load_model(tmp_path / "run" / "last.pt")
     assert info["training"]["extra"]["kept_teacher_channels"] == live

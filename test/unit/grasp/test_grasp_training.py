@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from grasp_test_scenes import write_scenes
+from grasp_test_scenes import tiny_distill_config, write_scenes
 
 from kd_grasp_ros.grasp.checkpoint import load_model, save_checkpoint
 from kd_grasp_ros.grasp.models import build_model
-from kd_grasp_ros.grasp.train import TeacherEnsemble, TrainConfig, fit, load_teacher
+from kd_grasp_ros.grasp.train import TeacherEnsemble, fit, load_teacher
 
 pytestmark = pytest.mark.slow
 
@@ -33,17 +33,7 @@ def test_distill_with_strong_views_workers_and_multi_teacher(tmp_path):
     scenes = write_scenes(tmp_path / "data")
     torch.manual_seed(0)
     teachers = [str(save_checkpoint(tmp_path / f"t{i}.pt", build_model("student_v1"))) for i in range(2)]
-    cfg = TrainConfig(
-        model="student_v1",
-        teacher=teachers,
-        alpha=0.7,
-        epochs=2,
-        batch_size=2,
-        augment="strong",
-        views_per_scene=2,
-        workers=1,
-        seed=3,
-    )
+    cfg = tiny_distill_config(teachers, alpha=0.7, epochs=2, views_per_scene=2, workers=1, seed=3)
     result = fit(cfg, scenes, scenes[:1], tmp_path / "run", progress=False)
     assert result["epochs"] == 2
     model, info = load_model(tmp_path / "run" / "best.pt")
@@ -56,18 +46,7 @@ def test_distill_with_teacher_range_input(tmp_path):
     scenes = write_scenes(tmp_path / "data", n=2)
     torch.manual_seed(0)
     teacher = str(save_checkpoint(tmp_path / "t.pt", build_model("student_v1")))
-    cfg = TrainConfig(
-        model="student_v1",
-        teacher=teacher,
-        alpha=1.0,
-        epochs=1,
-        batch_size=2,
-        augment="strong",
-        views_per_scene=1,
-        teacher_range_input=True,
-        kd_peak_weight=0.5,
-        seed=1,
-    )
+    cfg = tiny_distill_config(teacher, alpha=1.0, teacher_range_input=True, kd_peak_weight=0.5, seed=1)
     assert fit(cfg, scenes, scenes[:1], tmp_path / "run", progress=False)["epochs"] == 1
     _, info = load_model(tmp_path / "run" / "last.pt")  # the peak term ran and is on record
     assert info["training"]["kd_peak_weight"] == 0.5 and info["metrics"]["kd_peak"] > 0
