@@ -1,8 +1,8 @@
 """How close a student started from the released GG-CNN's channels (grasp/slim_init.py) is to it, before
 any training: map MSE (Q, cos 2θ, sin 2θ, width/150) against the teacher on strong views of the
 Cornell-01 object-wise fold-0 test scenes, for a random start, the teacher-channel start and the
-shipped students. The start's channels are chosen on 64 views of the training part, as
-`kd-grasp grasp distill --init-from-teacher` chooses them.
+students in models/ now. The start's channels are chosen on 64 strong views of the training part
+(`kd-grasp grasp distill --init-from-teacher` uses the first 64 views of its own epoch 0).
 
 Usage: python scripts/slim_init_start.py [--shared ../shared] [--views 2]
 """
@@ -57,12 +57,12 @@ def main() -> int:
     )
     for name in ("student_v1", "student_v2"):
         torch.manual_seed(0)
-        print(f"{name} random start:           {map_mse(build_model(name), test_views, target)}")
+        print(f"{name} random start:          {map_mse(build_model(name), test_views, target)}")
         started = build_model(name)
         init_from_teacher(started, teacher, fit_views)
         print(f"{name} from teacher channels: {map_mse(started, test_views, target)}")
         shipped, _ = load_model(REPO / "models" / f"grasp_{name}.pt")
-        print(f"{name} shipped (trained):        {map_mse(shipped, test_views, target)}")
+        print(f"{name} in models/ (trained):    {map_mse(shipped, test_views, target)}")
     return 0
 
 

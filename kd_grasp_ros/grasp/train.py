@@ -59,7 +59,7 @@ class TrainConfig:
     fast_train: bool = True
     teacher_range_input: bool = False  # strong: teacher sees the view as a range image, student as z-depth
     kd_peak_weight: float = 0.0  # weight of loss.peak_kd inside the KD term (0: MSE only)
-    init_from_teacher: bool = False  # a new run starts from the (first) teacher's chosen channels
+    init_from_teacher: bool = False  # a new run (not a resumed one) starts from the first teacher's channels
     extra: dict = field(default_factory=dict)
 
 
@@ -233,10 +233,7 @@ def start_from_teacher(cfg: TrainConfig, model, data) -> dict[str, list[int]]:
     if hasattr(data, "set_epoch"):
         data.set_epoch(0)
     views = torch.stack([data[i]["depth"] for i in range(min(INIT_VIEWS, len(data)))])
-    student = build_model(cfg.model)
-    kept = init_from_teacher(student, teacher, views)
-    model.load_state_dict(student.state_dict())
-    return kept
+    return init_from_teacher(model, teacher, views)  # copies into model wherever it lives
 
 
 def fit(
