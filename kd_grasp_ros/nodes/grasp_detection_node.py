@@ -58,6 +58,7 @@ FILTER_PARAMETERS = [
     "workspace_max",
     "crop_center",
     "jaw_clearance_m",
+    "centre_jaws",
 ]
 
 
@@ -99,6 +100,10 @@ class GraspDetectionParams(NetworkFrameParams):
         "jaw opening = the object's width measured in the depth across the jaws + this on each side (m); "
         "negative = the network's predicted width",
         range=(-1.0, 0.05),
+    )
+    centre_jaws: bool = parameter(
+        "with a jaw clearance: move each grasp along its jaw axis to midway between the object's edges "
+        "measured in the depth, so that both jaws get the same room"
     )
     publish_quality_image: bool = parameter("publish the colour-mapped quality map on grasp_quality_image")
 
@@ -243,6 +248,7 @@ def filter_config(params: dict) -> GraspFilterConfig:
         workspace_max=tuple(float(v) for v in params["workspace_max"]),
         crop_center=None if min(crop) < 0 else (crop[0], crop[1]),
         jaw_clearance_m=jaw_clearance(params["jaw_clearance_m"]),
+        centre_jaws=bool(params["centre_jaws"]),
     )
 
 

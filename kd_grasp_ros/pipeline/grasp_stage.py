@@ -16,6 +16,7 @@ from kd_grasp_ros.common.grasp_types import CANDIDATE_INFO_FIELDS, GraspPose, Im
 from kd_grasp_ros.common.intrinsics import CameraIntrinsics
 from kd_grasp_ros.common.parameter_files import section
 from kd_grasp_ros.grasp.errors import GraspInputError
+from kd_grasp_ros.grasp.grasp_pose import centred_between_edges
 
 # The detector is asked for this many times top_k candidates, so that workspace filtering still
 # leaves up to top_k grasps.
@@ -49,6 +50,9 @@ class GraspFilterConfig:
     # jaw opening = width measured in the depth + this per side (grasp_pose.measured_opening); None = the
     # network's width
     jaw_clearance_m: float | None = jaw_clearance(_GRASP_NODE["jaw_clearance_m"])
+    # with a jaw clearance: move each grasp along its jaw axis to midway between the object's edges
+    # (grasp_pose.centred_between_edges)
+    centre_jaws: bool = bool(_GRASP_NODE["centre_jaws"])
 
     def __post_init__(self) -> None:
         if self.top_k < 1:
@@ -121,6 +125,8 @@ def detect_grasp_poses(
         if len(result.poses) == cfg.top_k:
             break
         try:
+            if cfg.centre_jaws and cfg.jaw_clearance_m is not None:
+                grasp = centred_between_edges(grasp, depth_m, intrinsics, cfg.jaw_clearance_m)
             pose = image_grasp_to_pose(grasp, depth_m, intrinsics, stamp_s, cfg.jaw_clearance_m)
         except GraspInputError:
             result.without_depth += 1

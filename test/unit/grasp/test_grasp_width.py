@@ -19,7 +19,7 @@ from kd_grasp_ros.common.intrinsics import D435_640X480 as CAMERA
 from kd_grasp_ros.grasp.checkpoint import save_checkpoint
 from kd_grasp_ros.grasp.constants import NETWORK_INPUT_SIZE, WIDTH_SCALE_PX
 from kd_grasp_ros.grasp.detector import GraspDetector
-from kd_grasp_ros.grasp.grasp_pose import image_grasp_to_pose, measured_opening
+from kd_grasp_ros.grasp.grasp_pose import centred_between_edges, image_grasp_to_pose, measured_opening
 from kd_grasp_ros.grasp.models import build_model
 from kd_grasp_ros.robot.gripper_params import FINGER_THICKNESS_M, GRIPPER_STROKE_M
 
@@ -205,3 +205,80 @@ def test_released_ggcnn_best_grasp_opens_to_the_box_plus_clearance(released_dete
             assert pose.width_m > GRIPPER_STROKE_M, distance_m
         else:
             assert pose.width_m == pytest.approx(expected, abs=3 * distance_m / CAMERA.fx), distance_m
+
+
+@pytest.mark.parametrize("distance_m", [0.5, 1.0])
+@pytest.mark.parametrize("offset_m", [-0.02, 0.012])
+def test_a_grasp_off_the_box_centre_is_centred_between_its_edges(distance_m, offset_m):
+    """A grasp 1-2 cm off the box's centre along the jaw axis asks for twice the longer reach (2 cm off:
+    more than the stroke, the executor would refuse it); centred, it sits midway between the box's edges (to a pixel) and opens to the box plus the clearance."""
+    width_m, clearance = 0.06, 0.005
+    depth = box_scene(distance_m, width_m)
+    pixel_m = distance_m / CAMERA.fx
+    off = ImageGrasp(
+        row=CAMERA.cy, col=CAMERA.cx + offset_m / pixel_m, angle=0.0, width_px=10.0, quality=0.9, length_px=5
+    )
+    uncentred = image_grasp_to_pose(off, depth, CAMERA, jaw_clearance_m=clearance).width_m
+    far = width_m / 2 + abs(offset_m)
+    if far > GRIPPER_STROKE_M / 2:
+        assert uncentred > GRIPPER_STROKE_M
+    else:
+        assert uncentred == pytest.approx(2 * far + 2 * clearance, abs=2 * pixel_m)
+    centred = centred_between_edges(off, depth, CAMERA, clearance)
+    assert centred.col == pytest.approx(CAMERA.cx, abs=1.0)
+    assert (centred.row, centred.angle, centred.quality) == (off.row, off.angle, off.quality)
+    pose = image_grasp_to_pose(centred, depth, CAMERA, jaw_clearance_m=clearance)
+    assert pose.width_m == pytest.approx(width_m + 2 * clearance, abs=2 * pixel_m)
+    assert pose.position[0] == pytest.approx(0.0, abs=pixel_m)
+
+
+def test_centring_moves_along_the_jaw_axis_only():
+    """A diagonal grasp off centre moves along its own axis (not to the box's centre), and stays put on
+    the box's long axis where an edge is out of the gripper's reach."""
+    distance_m, clearance = 0.7, 0.005
+    depth = box_scene(distance_m, 0.06)
+    pixel_m = distance_m / CAMERA.fx
+    angle = np.deg2rad(30.0)
+    diagonal = ImageGrasp(
+        row=CAMERA.cy + 0.01 / pixel_m,
+        col=CAMERA.cx + 0.01 / pixel_m,
+        angle=angle,
+        width_px=10.0,
+        quality=0.9,
+        length_px=5,
+    )
+    centred = centred_between_edges(diagonal, depth, CAMERA, clearance)
+    moved = np.array([centred.col - diagonal.col, centred.row - diagonal.row])
+    assert np.linalg.norm(moved) > 5.0
+    assert abs(np.cross(moved, [np.cos(angle), -np.sin(angle)])) < 1e-6 * np.linalg.norm(moved)
+    along = ImageGrasp(
+        row=CAMERA.cy + 0.03 / pixel_m,
+        col=CAMERA.cx,
+        angle=np.pi / 2,
+        width_px=10.0,
+        quality=0.9,
+        length_px=5,
+    )
+    assert centred_between_edges(along, depth, CAMERA, clearance) == along
+
+
+def test_centring_keeps_a_grasp_whose_midpoint_is_off_the_surface():
+    """A box top with a groove narrower than a finger's footprint at its centre (walked over as an
+    artefact): the midpoint of the edges falls into the groove, so the grasp stays where it is."""
+    distance_m, clearance = 0.7, 0.005
+    pixel_m = distance_m / CAMERA.fx
+    depth = box_scene(distance_m, 0.06)
+    x = (np.arange(CAMERA.width) - CAMERA.cx) * pixel_m
+    depth[:, np.abs(x) <= 0.4 * (FINGER_THICKNESS_M + clearance)] = distance_m + 0.04
+    off = ImageGrasp(row=CAMERA.cy, col=CAMERA.cx + 0.015 / pixel_m, angle=0.0, width_px=10.0, quality=0.9)
+    assert centred_between_edges(off, depth, CAMERA, clearance) == off
+
+
+def test_centring_keeps_a_grasp_on_an_object_wider_than_the_stroke():
+    """A 10 cm box: no centre gives the jaws room, so the grasp is not moved (the executor refuses it)."""
+    distance_m, clearance = 0.7, 0.005
+    pixel_m = distance_m / CAMERA.fx
+    depth = box_scene(distance_m, 0.10)
+    off = ImageGrasp(row=CAMERA.cy, col=CAMERA.cx + 0.02 / pixel_m, angle=0.0, width_px=10.0, quality=0.9)
+    assert centred_between_edges(off, depth, CAMERA, clearance) == off
+    assert image_grasp_to_pose(off, depth, CAMERA, jaw_clearance_m=clearance).width_m > GRIPPER_STROKE_M
