@@ -210,8 +210,9 @@ def test_released_ggcnn_best_grasp_opens_to_the_box_plus_clearance(released_dete
 @pytest.mark.parametrize("distance_m", [0.5, 1.0])
 @pytest.mark.parametrize("offset_m", [-0.02, 0.012])
 def test_a_grasp_off_the_box_centre_is_centred_between_its_edges(distance_m, offset_m):
-    """A grasp 1-2 cm off the box's centre along the jaw axis asks for twice the longer reach (2 cm off:
-    more than the stroke, the executor would refuse it); centred, it sits midway between the box's edges (to a pixel) and opens to the box plus the clearance."""
+    """A grasp 1-2 cm off the box's centre along the jaw axis asks for twice the longer reach (2 cm
+    off: more than the stroke, the executor would refuse it); centred, it sits midway between the box's
+    edges (to a pixel) and opens to the box plus the clearance."""
     width_m, clearance = 0.06, 0.005
     depth = box_scene(distance_m, width_m)
     pixel_m = distance_m / CAMERA.fx
