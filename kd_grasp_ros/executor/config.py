@@ -25,7 +25,7 @@ HARD_JOINT_SPEED_RADPS = 3.14  # ur_rtde moveJ limit
 HARD_JOINT_ACCEL_RADPS2 = 40.0
 
 HAND_EYE_MODES = ("eye_to_hand", "eye_in_hand")
-APPROACH_MODES = ("vertical", "grasp_axis")
+APPROACH_MODES = ("vertical", "grasp_axis", "auto")
 PLACE_MODES = ("none", "drop", "place")
 GRIPPER_DRIVERS = ("tool_digital", "standard_digital", "robotiq")
 MAX_CANDIDATES_RANGE = (1, 20)  # grasp candidates of one frame tried in quality order
@@ -65,7 +65,9 @@ class ExecutorConfig:
     )
     # Geometry of the attempt.
     approach_mode: str = parameter(
-        "vertical (top-down, yaw from the grasp) or grasp_axis (approach along the grasp z)",
+        "vertical (top-down, yaw from the grasp), grasp_axis (approach along the grasp z: the camera's "
+        "view) or auto (grasp_axis where its open fingertips stay as high as vertical fingers may go, "
+        "z_floor_m less half the pad depth; vertical elsewhere)",
         constraints=f"one of {', '.join(APPROACH_MODES)}",
     )
     approach_offset_m: float = parameter("pre-grasp distance back along the approach (m)", range=(0.0, 0.5))

@@ -8,6 +8,13 @@ z_floor_m (a thin object on the table is grasped with the TCP at the floor); a g
 z_floor_m is refused. `plan_home` is the plan of going home on request: open -> move_home (moveJ to
 home_q; named apart from an attempt's last phase, so that a node's final "home" status is unambiguous).
 
+Approach (approach_mode): vertical, the grasp's own z (the camera's line of sight, the direction the
+image grasp was found in), or auto: the grasp's z where the open gripper's lowest pad corner stays at or
+above `fingertip_floor` (as low as vertical fingers go with the TCP at z_floor_m), vertical elsewhere.
+From a tilted camera a grasp on an upright bottle or glass is centred in the camera's view, not under
+its axis, so only the camera's direction closes the jaws across it; low objects need the fingers
+straight down to reach them without touching the table.
+
 Yaw: a parallel-jaw grasp is unchanged by a half turn about its approach axis, so both yaws are
 solved and the one needing the smaller joint motion (mostly the last wrist joint) is kept.
 """
@@ -22,6 +29,7 @@ from kd_grasp_ros.common.transforms import make_transform, rot_x, rot_z
 from kd_grasp_ros.executor.config import ExecutorConfig
 from kd_grasp_ros.executor.errors import UnsafeGraspError
 from kd_grasp_ros.executor.robot_frames import ik_for_tcp, tcp_from_q
+from kd_grasp_ros.robot.gripper_params import FINGER_DEPTH_M, FINGER_THICKNESS_M, PAD_WIDTH_M
 from kd_grasp_ros.robot.kinematics import KinematicsError
 
 WRIST_TURN_WEIGHTS = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 3.0])  # yaw choice: wrist-3 turns count triple
@@ -68,11 +76,26 @@ class GraspPlan:
         ]
 
 
-def target_rotation(grasp_tcp: np.ndarray, approach_mode: str) -> np.ndarray:
-    """Gripper rotation in base_link: the grasp's own axes, or straight down keeping the closing yaw."""
-    r = grasp_tcp[:3, :3]
-    if approach_mode == "grasp_axis":
-        return r.copy()
+def lowest_fingertip_z(tcp: np.ndarray, opening_m: float) -> float:
+    """base_link z of the lowest pad corner of the gripper at TCP pose `tcp` with the jaws opened to
+    opening_m (pads FINGER_DEPTH_M long centred on the TCP, PAD_WIDTH_M wide, FINGER_THICKNESS_M thick)."""
+    corners = np.array(
+        [
+            [sx * PAD_WIDTH_M / 2, sy * (opening_m / 2 + FINGER_THICKNESS_M), FINGER_DEPTH_M / 2]
+            for sx in (-1.0, 1.0)
+            for sy in (-1.0, 1.0)
+        ]
+    )
+    return float(tcp[2, 3] + np.min(corners @ tcp[2, :3]))
+
+
+def fingertip_floor(cfg: ExecutorConfig) -> float:
+    """The lowest a fingertip may go: where vertical fingers end with the TCP at z_floor_m."""
+    return cfg.z_floor_m - FINGER_DEPTH_M / 2
+
+
+def _vertical_rotation(r: np.ndarray) -> np.ndarray:
+    """Straight down, keeping the horizontal part of the closing axis of rotation r."""
     closing = r[:, 1].copy()
     closing[2] = 0.0
     n = np.linalg.norm(closing)
@@ -85,6 +108,18 @@ def target_rotation(grasp_tcp: np.ndarray, approach_mode: str) -> np.ndarray:
     y = closing / n
     z = np.array([0.0, 0.0, -1.0])
     return np.column_stack([np.cross(y, z), y, z])
+
+
+def target_rotation(grasp_tcp: np.ndarray, cfg: ExecutorConfig) -> np.ndarray:
+    """Gripper rotation in base_link for cfg.approach_mode (module docstring)."""
+    r = grasp_tcp[:3, :3]
+    if cfg.approach_mode == "grasp_axis":
+        return r.copy()
+    if cfg.approach_mode == "auto":
+        position = grasp_position(cfg, grasp_tcp[:3, 3], r[:, 2])
+        if lowest_fingertip_z(make_transform(r, position), cfg.stroke_m) >= fingertip_floor(cfg):
+            return r.copy()
+    return _vertical_rotation(r)
 
 
 def _offset_along_approach(tcp: np.ndarray, distance: float) -> np.ndarray:
@@ -126,7 +161,7 @@ def grasp_position(cfg: ExecutorConfig, point: np.ndarray, approach: np.ndarray)
 def plan_attempt(cfg: ExecutorConfig, grasp_in_base_link: np.ndarray, width_m: float, start_q) -> GraspPlan:
     """The full plan for a grasp pose in base_link (gripper axes) starting from joint angles start_q."""
     start_q = np.asarray(start_q, dtype=float)
-    rotation = target_rotation(grasp_in_base_link, cfg.approach_mode)
+    rotation = target_rotation(grasp_in_base_link, cfg)
     position = grasp_position(cfg, grasp_in_base_link[:3, 3], rotation[:, 2])
     best, best_cost, errors = None, np.inf, []
     for r in (rotation, rotation @ HALF_TURN):

@@ -4,7 +4,8 @@ Grasp: finite, orthonormal rotation, quality >= min_quality, stamp within max_gr
 either direction (a grasp from the future, clock skew or sim time against wall-clock stamps, is as
 untrustworthy as an old one), width within the stroke (`clamp_width` first brings widths up to
 width_clamp_margin_m beyond the stroke down to it).
-Plan: every motion target inside the workspace box and above the z floor, every joint target inside
+Plan: every motion target inside the workspace box and above the z floor, the open gripper's lowest
+pad corner no lower than vertical fingers go at the floor (a tilted approach), every joint target inside
 the joint limits, joint moves sampled for the z floor along the way, linear moves sampled for
 IK continuity (no wrist flips: no joint step above max_joint_step_rad between samples), speeds and
 accelerations within the configured caps (ExecutorConfig refuses caps above ur_rtde's own).
@@ -19,7 +20,7 @@ import numpy as np
 from kd_grasp_ros.common.grasp_types import GraspPose
 from kd_grasp_ros.executor.config import ExecutorConfig
 from kd_grasp_ros.executor.errors import UnsafeGraspError
-from kd_grasp_ros.executor.planner import GraspPlan
+from kd_grasp_ros.executor.planner import GraspPlan, fingertip_floor, lowest_fingertip_z
 from kd_grasp_ros.executor.robot_frames import ik_for_tcp, tcp_from_q, tool_offset
 from kd_grasp_ros.robot.kinematics import KinematicsError, within_limits
 from kd_grasp_ros.robot.motion import JointPath, LinearPath
@@ -85,6 +86,13 @@ def check_plan(plan: GraspPlan, cfg: ExecutorConfig) -> None:
     flange_from_tcp = tool_offset(cfg.tcp_offset_m)
     for step in plan.motion_steps():
         check_point(step.phase, step.tcp, cfg)
+        lowest = lowest_fingertip_z(step.tcp, cfg.stroke_m)
+        if lowest < fingertip_floor(cfg) - 1e-9:
+            raise UnsafeGraspError(
+                "fingertips_below_floor",
+                f"{step.phase}: the open gripper's lowest pad corner would be at z {lowest:.4f} m, below "
+                f"{fingertip_floor(cfg):.4f} m (where vertical fingers end with the TCP at z_floor_m)",
+            )
         if not within_limits(step.q):
             raise UnsafeGraspError("joint_limits", f"{step.phase}: joint target outside the UR10e limits")
         if step.kind == "move_j":

@@ -8,3 +8,4 @@ GRIPPER_STROKE_M = 0.085
 TCP_LENGTH_M = 0.16
 FINGER_DEPTH_M = 0.04  # how far the pads reach past the TCP towards the object's centre line
 FINGER_THICKNESS_M = 0.008  # pad thickness along the closing axis: room a finger needs beside an object
+PAD_WIDTH_M = 0.022  # pad extent along the gripper x axis (across the jaws)

@@ -14,9 +14,13 @@ from dataclasses import dataclass
 import mujoco
 import numpy as np
 
-from kd_grasp_ros.robot.gripper_params import FINGER_DEPTH_M, FINGER_THICKNESS_M, GRIPPER_STROKE_M
+from kd_grasp_ros.robot.gripper_params import (
+    FINGER_DEPTH_M,
+    FINGER_THICKNESS_M,
+    GRIPPER_STROKE_M,
+    PAD_WIDTH_M,
+)
 from kd_grasp_ros.sim.config import GraspLabelConfig
-from kd_grasp_ros.sim.gripper_model import PAD_WIDTH_M
 from kd_grasp_ros.sim.objects import OPAQUE_GROUP, TRANSPARENT_GROUP, ObjectSpec
 
 RAY_GROUPS = np.array([1 if g in (0, OPAQUE_GROUP, TRANSPARENT_GROUP) else 0 for g in range(6)], np.uint8)

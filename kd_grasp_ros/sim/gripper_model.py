@@ -12,10 +12,10 @@ from kd_grasp_ros.robot.gripper_params import (
     FINGER_DEPTH_M,
     FINGER_THICKNESS_M,
     GRIPPER_STROKE_M,
+    PAD_WIDTH_M,
     TCP_LENGTH_M,
 )
 
-PAD_WIDTH_M = 0.022  # pad extent along the gripper x axis (the rectangle's jaw edge)
 PAD_FRICTION = "1.2 0.02 0.0001"
 PAD_SOLREF = "0.004 1"  # stiff pad contacts: millimetre penetration at the full grip force
 PAD_SOLIMP = "0.95 0.99 0.001"

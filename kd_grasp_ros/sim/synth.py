@@ -13,11 +13,11 @@ import mujoco
 import numpy as np
 
 from kd_grasp_ros.common.intrinsics import CameraIntrinsics
+from kd_grasp_ros.robot.gripper_params import PAD_WIDTH_M
 from kd_grasp_ros.sim.camera import CameraGeometryError, optical_transform, project_points
 from kd_grasp_ros.sim.config import SimConfig
 from kd_grasp_ros.sim.grasp_candidates import GraspCandidate, RayCaster, sample_candidates
 from kd_grasp_ros.sim.grasp_check import GraspVerifier
-from kd_grasp_ros.sim.gripper_model import PAD_WIDTH_M
 from kd_grasp_ros.sim.physics import get_state, settle
 from kd_grasp_ros.sim.rendering import SceneRenderer
 from kd_grasp_ros.sim.scene import CAMERA_NAME, SceneSpec, build_scene_xml, sample_scene

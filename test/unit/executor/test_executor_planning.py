@@ -11,10 +11,11 @@ from kd_grasp_ros.executor.config import ExecutorConfig
 from kd_grasp_ros.executor.errors import CandidatesRejectedError, ExecutorConfigError, UnsafeGraspError
 from kd_grasp_ros.executor.executor import GraspExecutor
 from kd_grasp_ros.executor.hand_eye import HandEye, TcpPoseHistory
-from kd_grasp_ros.executor.planner import plan_attempt
+from kd_grasp_ros.executor.planner import fingertip_floor, lowest_fingertip_z, plan_attempt
 from kd_grasp_ros.executor.robot_frames import base_link_to_ur_pose, tcp_from_q, ur_pose_to_base_link
 from kd_grasp_ros.executor.safety import check_plan
 from kd_grasp_ros.executor.trajectory import plan_to_trajectory
+from kd_grasp_ros.robot.gripper_params import FINGER_DEPTH_M
 from kd_grasp_ros.robot.ur10e_params import HOME_Q
 
 NOW = 1000.0
@@ -233,3 +234,45 @@ def test_plan_home_opens_then_moves_to_home_q_and_passes_the_checks():
     np.testing.assert_allclose(plan.grasp_tcp, tcp_from_q(HOME_Q, cfg.tcp_offset_m), atol=1e-12)
     with pytest.raises(UnsafeGraspError, match="outside the workspace"):
         dry_executor(workspace_max_m=(0.5, 0.8, 1.2)).plan_home(start)  # home is at x = 0.69 m
+
+
+TILTED = rot_x(np.pi) @ rot_x(0.35)  # a grasp seen by a camera tilted 20 deg: z off vertical, one jaw lower
+
+
+def test_the_lowest_fingertip_of_a_vertical_gripper_is_half_a_pad_below_the_tcp():
+    tcp = make_transform(rot_x(np.pi) @ rot_z(0.7), [0.6, 0.0, 0.1])
+    assert lowest_fingertip_z(tcp, 0.085) == pytest.approx(0.1 - FINGER_DEPTH_M / 2)
+    assert (
+        lowest_fingertip_z(make_transform(TILTED, [0.6, 0.0, 0.1]), 0.085) < 0.1 - FINGER_DEPTH_M / 2 - 0.01
+    )
+
+
+@pytest.mark.parametrize(("height_above_floor_m", "along_grasp_axis"), [(0.12, True), (0.01, False)])
+def test_auto_approach_follows_the_grasp_axis_unless_the_tilted_fingers_would_reach_too_low(
+    height_above_floor_m, along_grasp_axis
+):
+    """auto: a tilted grasp high above the floor is approached along its own z (the camera's view); near
+    the floor the open fingers of that tilt would end lower than vertical ones may, so it goes straight
+    down with the same closing yaw. Both plans pass the checks."""
+    cfg = ExecutorConfig(approach_mode="auto")
+    point = [0.65, -0.02, cfg.z_floor_m + height_above_floor_m]
+    plan = plan_attempt(cfg, make_transform(TILTED, point), 0.04, HOME_Q)
+    check_plan(plan, cfg)
+    approach = plan.grasp_tcp[:3, 2]
+    if along_grasp_axis:
+        np.testing.assert_allclose(approach, TILTED[:, 2], atol=1e-12)
+    else:
+        np.testing.assert_allclose(approach, [0.0, 0.0, -1.0], atol=1e-12)
+        closing = TILTED[:2, 1] / np.linalg.norm(TILTED[:2, 1])
+        assert abs(plan.grasp_tcp[:2, 1] @ closing) == pytest.approx(1.0)
+    assert lowest_fingertip_z(plan.grasp_tcp, cfg.stroke_m) >= fingertip_floor(cfg) - 1e-12
+
+
+def test_a_tilted_approach_whose_fingertips_pass_below_the_floor_is_refused():
+    """grasp_axis near the floor: the TCP stays above z_floor_m but the lower jaw's pad would not."""
+    cfg = ExecutorConfig(approach_mode="grasp_axis")
+    plan = plan_attempt(cfg, make_transform(TILTED, [0.65, -0.02, cfg.z_floor_m + 0.01]), 0.04, HOME_Q)
+    assert plan.grasp_tcp[2, 3] >= cfg.z_floor_m
+    with pytest.raises(UnsafeGraspError, match="lowest pad corner") as err:
+        check_plan(plan, cfg)
+    assert err.value.reason == "fingertips_below_floor"
