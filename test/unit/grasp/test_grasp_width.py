@@ -251,7 +251,8 @@ def test_centring_moves_along_the_jaw_axis_only():
     centred = centred_between_edges(diagonal, depth, CAMERA, clearance)
     moved = np.array([centred.col - diagonal.col, centred.row - diagonal.row])
     assert np.linalg.norm(moved) > 5.0
-    assert abs(np.cross(moved, [np.cos(angle), -np.sin(angle)])) < 1e-6 * np.linalg.norm(moved)
+    axis = np.array([np.cos(angle), -np.sin(angle)])  # (d_col, d_row) of the jaw axis
+    assert abs(moved[0] * axis[1] - moved[1] * axis[0]) < 1e-6 * np.linalg.norm(moved)
     along = ImageGrasp(
         row=CAMERA.cy + 0.03 / pixel_m,
         col=CAMERA.cx,
