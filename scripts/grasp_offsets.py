@@ -40,6 +40,7 @@ def main() -> int:
     from kd_grasp_ros.pipeline.grasp_stage import DEFAULT_GRASP_MODEL, GraspFilterConfig
     from kd_grasp_ros.pipeline.perception import Perception
     from kd_grasp_ros.sim.config import load_sim_config
+    from kd_grasp_ros.sim.perceived_scenes import perceived_scenes
     from kd_grasp_ros.sim.world import SimWorld
 
     cfg = load_sim_config()
@@ -55,10 +56,8 @@ def main() -> int:
     )
     print("seed  object     along_mm  across_mm  grasp_z/top_z (m)  opening_m")
     across = []
-    for seed in range(args.first_seed, args.first_seed + args.count):
-        world.reset(seed=seed, scene=scene)
-        frame = world.render()
-        seen = perception.perceive(frame.rgb, frame.depth_raw, frame.intrinsics, 0.0)
+    seeds = range(args.first_seed, args.first_seed + args.count)
+    for seed, frame, seen in perceived_scenes(world, perception, scene, seeds):
         if not seen.grasps.poses:
             print(f"{seed}  no grasp")
             continue

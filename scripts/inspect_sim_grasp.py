@@ -26,16 +26,15 @@ def main() -> int:
     from kd_grasp_ros.grasp.grasp_pose import image_grasp_to_pose, robust_depth
     from kd_grasp_ros.pipeline.perception import Perception
     from kd_grasp_ros.sim.config import load_sim_config
+    from kd_grasp_ros.sim.perceived_scenes import perceived_scenes
     from kd_grasp_ros.sim.world import SimWorld
 
     cfg = load_sim_config()
     world = SimWorld(cfg)
     perception = Perception("grasp_student_v1.pt", "depth_student.pt", threads=2)
     ratio = 1.0 if args.objects == "transparent" else 0.0
-    for seed in args.seeds:
-        world.reset(seed=seed, scene=dataclasses.replace(cfg.scene, mode="single", transparent_ratio=ratio))
-        frame = world.render()
-        seen = perception.perceive(frame.rgb, frame.depth_raw, frame.intrinsics, 0.0)
+    scene = dataclasses.replace(cfg.scene, mode="single", transparent_ratio=ratio)
+    for seed, frame, seen in perceived_scenes(world, perception, scene, args.seeds):
         if not seen.grasps.poses:
             print(f"seed {seed}: no grasp")
             continue

@@ -33,6 +33,7 @@ def main() -> int:
     from kd_grasp_ros.pipeline.grasp_stage import GraspFilterConfig
     from kd_grasp_ros.pipeline.perception import Perception
     from kd_grasp_ros.sim.config import load_sim_config
+    from kd_grasp_ros.sim.perceived_scenes import perceived_scenes
     from kd_grasp_ros.sim.world import SimWorld
 
     clearance = GraspFilterConfig().jaw_clearance_m
@@ -45,10 +46,8 @@ def main() -> int:
     rules = {"shipped": None, "first excursion": 0.0}
     errors = {name: [] for name in rules}
     print("seed  true   " + "  ".join(f"{name} (cm)" for name in rules))
-    for seed in tqdm(range(args.first_seed, args.first_seed + args.count), desc="scenes", leave=False):
-        world.reset(seed=seed, scene=scene)
-        frame = world.render()
-        seen = perception.perceive(frame.rgb, frame.depth_raw, frame.intrinsics, 0.0)
+    seeds = tqdm(range(args.first_seed, args.first_seed + args.count), desc="scenes", leave=False)
+    for seed, frame, seen in perceived_scenes(world, perception, scene, seeds):
         if not seen.grasps.grasps:
             print(f"{seed}  no grasp")
             continue
