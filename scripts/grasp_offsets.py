@@ -12,7 +12,7 @@ scene, so a trial's own frame may differ by the sensor noise. Needs MUJOCO_GL=os
 
 Usage: python scripts/grasp_offsets.py FIRST_SEED COUNT [--scene single|clutter]
                                       [--objects opaque|transparent|mixed] [--threads N]
-                                      [--no-centre-jaws]
+                                      [--no-centre-jaws] [--no-centre-across] [--no-turn]
 """
 
 from __future__ import annotations
@@ -34,7 +34,9 @@ def main() -> int:
     parser.add_argument("--scene", choices=sorted(SCENE_MODES), default="single")
     parser.add_argument("--objects", choices=sorted(OBJECT_RATIOS), default="opaque")
     parser.add_argument("--threads", type=int, default=2, help="inference threads")
-    parser.add_argument("--no-centre-jaws", action="store_true", help="the grasp as the network placed it")
+    parser.add_argument("--no-centre-jaws", action="store_true", help="not centred along the jaw axis")
+    parser.add_argument("--no-centre-across", action="store_true", help="not centred across the jaw axis")
+    parser.add_argument("--no-turn", action="store_true", help="grasps too wide for the stroke not turned")
     args = parser.parse_args()
     os.environ.setdefault("MUJOCO_GL", "osmesa")
     from kd_grasp_ros.pipeline.grasp_stage import DEFAULT_GRASP_MODEL, GraspFilterConfig
@@ -52,7 +54,11 @@ def main() -> int:
         DEFAULT_GRASP_MODEL,
         "depth_student.pt",
         threads=args.threads,
-        filter_cfg=GraspFilterConfig(centre_jaws=not args.no_centre_jaws),
+        filter_cfg=GraspFilterConfig(
+            centre_jaws=not args.no_centre_jaws,
+            centre_across=not args.no_centre_across,
+            turn_to_fit=not args.no_turn,
+        ),
     )
     print("seed  object     along_mm  across_mm  grasp_z/top_z (m)  opening_m")
     across = []

@@ -34,7 +34,15 @@ a 4.2 cm box: `python scripts/grasp_offsets.py 302 2 --no-centre-jaws`), so one 
 and the symmetric opening exceeds the stroke. The centred grasp is moved along its jaw axis to the
 midpoint of the two edges measured as above (searched up to a whole stroke either side), when both are
 found no farther apart than the stroke and the midpoint lies on the same surface; its symmetric opening
-is then the object's width plus the clearance on each side.
+is then the object's width plus the clearance on each side. Centring across (`across=True`,
+centre_across) does the same perpendicular to the jaw axis, on objects no longer than the stroke that
+way: the pads (22 mm wide) then close on the object's centre line, not on the curved flank of an
+upright cylinder, where a best grasp 1.1-2.8 cm off the axis let it slip out (seeds 709, 719, 1016:
+runs/diag, to be named below).
+
+Turning (`turned`, grasp_detection_node's turn_to_fit): a grasp whose object is wider than the stroke
+along its jaw axis (GG-CNN's angle along a lying cylinder or box) is tried at the angles TURN_STEPS_RAD
+away about the same centre; grasp_stage keeps the narrowest opening that fits the stroke.
 """
 
 from __future__ import annotations
@@ -50,6 +58,8 @@ from kd_grasp_ros.robot.gripper_params import FINGER_THICKNESS_M, GRIPPER_STROKE
 
 DEPTH_WINDOW_RADIUS_PX = 2
 EDGE_STEP_M = 0.015  # depth change that ends the object along the jaw axis
+# the angles a grasp too wide for the stroke is turned by, in the order tried (30 degree steps)
+TURN_STEPS_RAD = tuple(np.radians([90.0, 60.0, -60.0, 30.0, -30.0]))
 
 
 def robust_depth(depth_m: np.ndarray, row: float, col: float, radius: int = DEPTH_WINDOW_RADIUS_PX) -> float:
@@ -107,11 +117,12 @@ def edge_distances_px(
     z: float,
     footprint_m: float,
     reach_m: float = 0.5 * GRIPPER_STROKE_M,
+    axis: tuple[float, float] | None = None,
 ) -> tuple[int | None, int | None]:
-    """Pixels from the grasp centre to the object's edge along +jaw axis and -jaw axis (module
-    docstring); None where no edge lies within reach_m. footprint_m: the room beyond an edge that
-    must be off the surface."""
-    axis = _jaw_axis(grasp)
+    """Pixels from the grasp centre to the object's edge along +axis and -axis (default: the jaw axis;
+    module docstring); None where no edge lies within reach_m. footprint_m: the room beyond an edge
+    that must be off the surface."""
+    axis = _jaw_axis(grasp) if axis is None else axis
     limit = _reach_px(intrinsics, z, reach_m)
     hold = max(1, int(np.ceil(footprint_m * intrinsics.fx / z)))
     plus = _edge_distance_px(depth_m, grasp.row, grasp.col, axis, z, limit, hold)
@@ -140,21 +151,28 @@ def measured_opening(
 
 
 def centred_between_edges(
-    grasp: ImageGrasp, depth_m: np.ndarray, intrinsics: CameraIntrinsics, jaw_clearance_m: float
+    grasp: ImageGrasp,
+    depth_m: np.ndarray,
+    intrinsics: CameraIntrinsics,
+    jaw_clearance_m: float,
+    across: bool = False,
 ) -> ImageGrasp:
-    """The grasp moved along its jaw axis to the midpoint of the object's two edges (module docstring);
-    the grasp itself when the edges are not both found within a stroke of it, are farther apart than the
-    stroke, or when the midpoint's depth is off the surface under the grasp. GraspInputError when there
-    is no valid depth at the grasp centre."""
+    """The grasp moved along its jaw axis (across: along the fingers' width, perpendicular to it) to the
+    midpoint of the object's two edges (module docstring); the grasp itself when the edges are not both
+    found within a stroke of it, are farther apart than the stroke, or when the midpoint's depth is off
+    the surface under the grasp. GraspInputError when there is no valid depth at the grasp centre."""
     z = robust_depth(depth_m, grasp.row, grasp.col)
     footprint_m = FINGER_THICKNESS_M + jaw_clearance_m
-    plus, minus = edge_distances_px(grasp, depth_m, intrinsics, z, footprint_m, reach_m=GRIPPER_STROKE_M)
+    d_row, d_col = _jaw_axis(grasp)
+    axis = (d_col, -d_row) if across else (d_row, d_col)
+    plus, minus = edge_distances_px(
+        grasp, depth_m, intrinsics, z, footprint_m, reach_m=GRIPPER_STROKE_M, axis=axis
+    )
     if plus is None or minus is None or plus == minus:
         return grasp
     if plus + minus - 1 > GRIPPER_STROKE_M * intrinsics.fx / z:  # no centre makes it fit the stroke
         return grasp
     shift = 0.5 * (plus - minus)
-    axis = _jaw_axis(grasp)
     row, col = grasp.row + shift * axis[0], grasp.col + shift * axis[1]
     try:
         z_centre = robust_depth(depth_m, row, col)
@@ -163,6 +181,13 @@ def centred_between_edges(
     if abs(z_centre - z) > EDGE_STEP_M:
         return grasp
     return dataclasses.replace(grasp, row=float(row), col=float(col))
+
+
+def turned(grasp: ImageGrasp, delta_rad: float) -> ImageGrasp:
+    """The grasp turned by delta_rad about its centre, its angle wrapped into (-pi/2, pi/2]."""
+    angle = grasp.angle + delta_rad
+    angle = np.pi / 2 - (np.pi / 2 - angle) % np.pi
+    return dataclasses.replace(grasp, angle=float(angle))
 
 
 def image_grasp_to_pose(

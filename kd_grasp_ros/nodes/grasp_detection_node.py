@@ -59,6 +59,8 @@ FILTER_PARAMETERS = [
     "crop_center",
     "jaw_clearance_m",
     "centre_jaws",
+    "centre_across",
+    "turn_to_fit",
 ]
 
 
@@ -104,6 +106,15 @@ class GraspDetectionParams(NetworkFrameParams):
     centre_jaws: bool = parameter(
         "with a jaw clearance: move each grasp along its jaw axis to midway between the object's edges "
         "measured in the depth, so that both jaws get the same room"
+    )
+    centre_across: bool = parameter(
+        "with a jaw clearance: then move each grasp across its jaw axis to midway between the object's "
+        "edges there (objects no longer than the stroke), so that the pads close on the object's centre line"
+    )
+    turn_to_fit: bool = parameter(
+        "with a jaw clearance: a grasp whose object is wider than the gripper stroke along its jaws is "
+        "turned about its centre (30 degree steps) to the narrowest opening that fits; false: dropped, "
+        "as is one that fits at no angle"
     )
     publish_quality_image: bool = parameter("publish the colour-mapped quality map on grasp_quality_image")
 
@@ -210,6 +221,8 @@ class GraspDetectionNode(FrameProcessingNode):
                 "best_quality": float(best.quality) if best else 0.0,
                 "outside_workspace": result.outside_workspace,
                 "without_depth": result.without_depth,
+                "too_wide": result.too_wide,
+                "turned": result.turned,
                 "crop_px": result.crop[2],
             },
         )
@@ -249,6 +262,8 @@ def filter_config(params: dict) -> GraspFilterConfig:
         crop_center=None if min(crop) < 0 else (crop[0], crop[1]),
         jaw_clearance_m=jaw_clearance(params["jaw_clearance_m"]),
         centre_jaws=bool(params["centre_jaws"]),
+        centre_across=bool(params["centre_across"]),
+        turn_to_fit=bool(params["turn_to_fit"]),
     )
 
 

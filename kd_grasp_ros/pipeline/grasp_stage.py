@@ -16,7 +16,8 @@ from kd_grasp_ros.common.grasp_types import CANDIDATE_INFO_FIELDS, GraspPose, Im
 from kd_grasp_ros.common.intrinsics import CameraIntrinsics
 from kd_grasp_ros.common.parameter_files import section
 from kd_grasp_ros.grasp.errors import GraspInputError
-from kd_grasp_ros.grasp.grasp_pose import centred_between_edges
+from kd_grasp_ros.grasp.grasp_pose import TURN_STEPS_RAD, centred_between_edges, turned
+from kd_grasp_ros.robot.gripper_params import GRIPPER_STROKE_M
 
 # The detector is asked for this many times top_k candidates, so that workspace filtering still
 # leaves up to top_k grasps.
@@ -53,6 +54,11 @@ class GraspFilterConfig:
     # with a jaw clearance: move each grasp along its jaw axis to midway between the object's edges
     # (grasp_pose.centred_between_edges)
     centre_jaws: bool = bool(_GRASP_NODE["centre_jaws"])
+    # with a jaw clearance: a grasp whose object is wider than the stroke is turned to the narrowest
+    # angle that fits (grasp_pose.turned); one that fits at no angle is dropped either way
+    turn_to_fit: bool = bool(_GRASP_NODE["turn_to_fit"])
+    # with a jaw clearance: then move it across the jaw axis to midway between the object's edges there
+    centre_across: bool = bool(_GRASP_NODE["centre_across"])
 
     def __post_init__(self) -> None:
         if self.top_k < 1:
@@ -87,6 +93,8 @@ class GraspResult:
     timings_ms: dict[str, float] = field(default_factory=dict)
     outside_workspace: int = 0
     without_depth: int = 0
+    too_wide: int = 0  # dropped: the object under them is wider than the stroke at every angle tried
+    turned: int = 0  # kept at another angle than the network's: too wide at its own
     crop: tuple[int, int, int] = (0, 0, 0)  # (top, left, size) of the network's crop, full-image px
 
     @property
@@ -125,19 +133,51 @@ def detect_grasp_poses(
         if len(result.poses) == cfg.top_k:
             break
         try:
-            if cfg.centre_jaws and cfg.jaw_clearance_m is not None:
-                grasp = centred_between_edges(grasp, depth_m, intrinsics, cfg.jaw_clearance_m)
-            pose = image_grasp_to_pose(grasp, depth_m, intrinsics, stamp_s, cfg.jaw_clearance_m)
+            fitted = fitted_grasp(grasp, image_grasp_to_pose, depth_m, intrinsics, stamp_s, cfg)
         except GraspInputError:
             result.without_depth += 1
             continue
+        if fitted is None:
+            result.too_wide += 1
+            continue
+        grasp, pose, was_turned = fitted
         if not cfg.in_workspace(pose.position):
             result.outside_workspace += 1
             continue
+        result.turned += int(was_turned)
         result.grasps.append(grasp)
         result.poses.append(pose)
     result.timings_ms["poses"] = (time.perf_counter() - start) * 1000.0
     return result
+
+
+def fitted_grasp(grasp, image_grasp_to_pose, depth_m, intrinsics, stamp_s, cfg: GraspFilterConfig):
+    """(grasp, pose, turned?) of one detected grasp. With a jaw clearance: centred along its jaw axis
+    (cfg.centre_jaws), then across it (cfg.centre_across), between the object's edges; an opening
+    beyond the stroke is turned (cfg.turn_to_fit) to the narrowest angle whose opening fits; failing
+    that, the grasp is kept if the object alone fits the stroke, else None. GraspInputError without
+    depth."""
+
+    def placed(g):
+        if cfg.jaw_clearance_m is not None:
+            for across, wanted in ((False, cfg.centre_jaws), (True, cfg.centre_across)):
+                if wanted:
+                    g = centred_between_edges(g, depth_m, intrinsics, cfg.jaw_clearance_m, across=across)
+        return g, image_grasp_to_pose(g, depth_m, intrinsics, stamp_s, cfg.jaw_clearance_m)
+
+    grasp, pose = placed(grasp)
+    if cfg.jaw_clearance_m is None or pose.width_m <= GRIPPER_STROKE_M:
+        return grasp, pose, False
+    if cfg.turn_to_fit:
+        turns = (placed(turned(grasp, step)) for step in TURN_STEPS_RAD)
+        fitting = [(g, p) for g, p in turns if p.width_m <= GRIPPER_STROKE_M]
+        if fitting:
+            return (*min(fitting, key=lambda gp: gp[1].width_m), True)
+    # the measured opening is the object's width plus the clearance on each side: an object no wider
+    # than the stroke is left to the executor (its width_clamp_margin_m)
+    if pose.width_m <= GRIPPER_STROKE_M + 2.0 * cfg.jaw_clearance_m:
+        return grasp, pose, False
+    return None
 
 
 def candidates_info(poses: list[GraspPose]) -> list[float]:
