@@ -30,15 +30,19 @@ Convention (REP-103 optical frame: x right, y down, z forward; gripper axes as i
 
 Centring (`centred_between_edges`, grasp_detection_node's centre_jaws): GG-CNN's quality peak is often
 not midway between the object's edges along the jaw axis (2.1 and 2.5 cm off on a 7.5 cm cylinder and
-a 4.2 cm box: `python scripts/grasp_offsets.py 302 2 --no-centre-jaws`), so one jaw gets all the room
-and the symmetric opening exceeds the stroke. The centred grasp is moved along its jaw axis to the
-midpoint of the two edges measured as above (searched up to a whole stroke either side), when both are
-found no farther apart than the stroke and the midpoint lies on the same surface; its symmetric opening
-is then the object's width plus the clearance on each side. Centring across (`across=True`,
-centre_across) does the same perpendicular to the jaw axis, on objects no longer than the stroke that
-way: the pads (22 mm wide) then close on the object's centre line, not on the curved flank of an
-upright cylinder, where a best grasp 1.1-2.8 cm off the axis let it slip out (seeds 709, 719, 1016:
-runs/diag, to be named below).
+a 4.2 cm box: `python scripts/grasp_offsets.py 302 2 --no-centre-jaws --no-centre-across --no-turn`),
+so one jaw gets all the room and the symmetric opening exceeds the stroke. The centred grasp is moved
+along its jaw axis to the midpoint of the two edges measured as above (searched up to a whole stroke
+either side), when both are found no farther apart than the stroke and the midpoint lies on the same
+surface; its symmetric opening is then the object's width plus the clearance on each side.
+
+Centring across (`across=True`, grasp_detection_node's centre_across) does the same perpendicular to the
+jaw axis, on objects no longer than the stroke that way: the pads (22 mm wide) then close on the
+object's centre line instead of the curved flank of a cylinder or near a box's corner, where they
+squeeze it out. On simulated transparent objects the best grasp sat 11, 28 and 12 mm off the object's
+centre across the jaws on seeds 709, 719 and 1016 (a cylinder, two boxes), and 2, 9 and 1 mm once
+centred (`python scripts/grasp_offsets.py 709 1 --objects transparent --no-centre-across`, likewise 719
+and 1016; without the flag, centred).
 
 Turning (`turned`, grasp_detection_node's turn_to_fit): a grasp whose object is wider than the stroke
 along its jaw axis (GG-CNN's angle along a lying cylinder or box) is tried at the angles TURN_STEPS_RAD

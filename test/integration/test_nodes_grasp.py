@@ -15,6 +15,8 @@ from node_test_helpers import (
 )
 from ros_helpers import wait_until
 
+from kd_grasp_ros.robot.gripper_params import GRIPPER_STROKE_M
+
 pytestmark = pytest.mark.ros
 
 DEPTH_TOPIC = "/cam/depth"
@@ -125,6 +127,9 @@ def test_box_on_table_gives_the_grasp_at_the_box_top(spawn_node, listener, reque
     info = listener.received["/grasp_candidates_info"][index]  # same order: reliable, one per frame
     assert len(info.data) == 2 * len(candidates.poses) and 1 <= len(candidates.poses) <= 5
     assert info.data[0] == pytest.approx(quality) and info.data[1] == pytest.approx(width)
+    # openings are measured (jaw_clearance_m 5 mm): nothing wider than the stroke plus both clearances
+    # is published (turned to fit, or dropped and counted as too_wide)
+    assert all(w <= GRIPPER_STROKE_M + 0.01 + 1e-6 for w in info.data[1::2]), info.data
     assert candidates.poses[0] == pose_msg.pose
     markers = next(m for m in listener.received["/grasp_markers"] if m.markers[0].header.stamp == stamp)
     assert len(markers.markers) == 1 + len(candidates.poses)
@@ -137,6 +142,8 @@ def test_box_on_table_gives_the_grasp_at_the_box_top(spawn_node, listener, reque
         if kv.key == "latency_ms"
     ]
     assert latencies and all(float(v) > 0 for v in latencies)
+    keys = {kv.key for d in listener.received["/diagnostics"] for kv in d.status[0].values}
+    assert {"too_wide", "turned"} <= keys
     assert node.is_running()
 
 
