@@ -26,6 +26,7 @@ import numpy as np
 from kd_grasp_ros.common.grasp_types import ImageGrasp
 from kd_grasp_ros.demo.config import DemoConfig
 from kd_grasp_ros.demo.driver import DemoDriver, DemoDriverError, Detection
+from kd_grasp_ros.executor.errors import NO_GRASP_YET
 
 STAGES = ("perception_end_to_end", "depth_completion", "grasp_detection", "planning", "execution")
 OUTCOMES = ("held", "wrong_object", "missed", "aborted", "rejected", "no_grasp")
@@ -158,6 +159,16 @@ def run_attempt(driver: DemoDriver, cfg: DemoConfig, index: int, seed: int) -> A
     driver.statuses.clear()
     t0 = time.perf_counter()
     accepted, answer = driver.trigger("execute")
+    if not accepted and NO_GRASP_YET in answer:
+        # the executor's grasp_pose subscription was matched (DDS discovery at start-up) after this
+        # frame's grasps went out: ask again once the grasps of a later frame of the scene are out
+        later = driver.spin_until(lambda: driver.detection_after(detection.stamp_s), cfg.frame_timeout_s)
+        if later is not None and later.poses:
+            detection = later
+            _keep_pictures(result, driver, detection, cfg.uses_depth_completion)
+            driver.spin_for(EXECUTOR_CATCH_UP_S)
+            t0 = time.perf_counter()
+            accepted, answer = driver.trigger("execute")
     result.timings_ms["planning"] = 1e3 * (time.perf_counter() - t0)
     if not accepted:
         result.outcome, result.reason = "rejected", answer

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from kd_grasp_ros.common.errors import KdGraspError
 
+# ur_executor_node ~/execute_latest's answer before any grasp_pose has arrived
+NO_GRASP_YET = "no grasp_pose received yet"
+
 
 class ExecutorError(KdGraspError, RuntimeError):
     """Base class of every executor failure."""

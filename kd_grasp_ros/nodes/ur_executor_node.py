@@ -71,7 +71,7 @@ from trajectory_msgs.msg import JointTrajectory
 from kd_grasp_ros.executor.cancel import AttemptGuard, CancelToken
 from kd_grasp_ros.executor.config import CONNECTION_SETTINGS, ExecutorConfig, ExecutorNodeSettings
 from kd_grasp_ros.executor.connection_watch import ConnectionWatch
-from kd_grasp_ros.executor.errors import ExecutorError
+from kd_grasp_ros.executor.errors import NO_GRASP_YET, ExecutorError
 from kd_grasp_ros.executor.executor import HOME_TOLERANCE_RAD, GraspExecutor, PhaseResult
 from kd_grasp_ros.executor.planner import GraspPlan
 from kd_grasp_ros.executor.ros_messages import (
@@ -466,7 +466,7 @@ class URExecutorNode(LifecycleNode):
             )
             candidates = self._frame_candidates_locked(pose) if pose is not None else None
         if pose is None:
-            raise GraspMessageError("no grasp_pose received yet")
+            raise GraspMessageError(NO_GRASP_YET)
         if max_candidates > 1 and candidates is not None:
             try:
                 return pose_array_to_grasps(*candidates, limit=max_candidates)
