@@ -58,6 +58,7 @@ import numpy as np
 from kd_grasp_ros.common.grasp_types import GraspPose, ImageGrasp
 from kd_grasp_ros.common.intrinsics import CameraIntrinsics
 from kd_grasp_ros.grasp.errors import GraspInputError
+from kd_grasp_ros.grasp.rectangles import wrap_angle
 from kd_grasp_ros.robot.gripper_params import FINGER_THICKNESS_M, GRIPPER_STROKE_M
 
 DEPTH_WINDOW_RADIUS_PX = 2
@@ -166,12 +167,9 @@ def centred_between_edges(
     found within a stroke of it, are farther apart than the stroke, or when the midpoint's depth is off
     the surface under the grasp. GraspInputError when there is no valid depth at the grasp centre."""
     z = robust_depth(depth_m, grasp.row, grasp.col)
-    footprint_m = FINGER_THICKNESS_M + jaw_clearance_m
     d_row, d_col = _jaw_axis(grasp)
     axis = (d_col, -d_row) if across else (d_row, d_col)
-    plus, minus = edge_distances_px(
-        grasp, depth_m, intrinsics, z, footprint_m, reach_m=GRIPPER_STROKE_M, axis=axis
-    )
+    plus, minus = _edges_within_stroke(grasp, depth_m, intrinsics, z, jaw_clearance_m, axis)
     if plus is None or minus is None or plus == minus:
         return grasp
     if plus + minus - 1 > GRIPPER_STROKE_M * intrinsics.fx / z:  # no centre makes it fit the stroke
@@ -187,11 +185,24 @@ def centred_between_edges(
     return dataclasses.replace(grasp, row=float(row), col=float(col))
 
 
+def _edges_within_stroke(grasp, depth_m, intrinsics, z, jaw_clearance_m, axis=None):
+    """edge_distances_px searched a whole stroke either side, with a finger's footprint beyond."""
+    footprint_m = FINGER_THICKNESS_M + jaw_clearance_m
+    return edge_distances_px(grasp, depth_m, intrinsics, z, footprint_m, reach_m=GRIPPER_STROKE_M, axis=axis)
+
+
+def edges_fit_stroke(
+    grasp: ImageGrasp, depth_m: np.ndarray, intrinsics: CameraIntrinsics, z: float, jaw_clearance_m: float
+) -> bool:
+    """Whether both of the object's edges along the jaw axis lie within a stroke of the grasp centre
+    (surface depth z) and no farther apart than the stroke: a centred grasp at this angle can fit."""
+    plus, minus = _edges_within_stroke(grasp, depth_m, intrinsics, z, jaw_clearance_m)
+    return plus is not None and minus is not None and plus + minus - 1 <= GRIPPER_STROKE_M * intrinsics.fx / z
+
+
 def turned(grasp: ImageGrasp, delta_rad: float) -> ImageGrasp:
     """The grasp turned by delta_rad about its centre, its angle wrapped into (-pi/2, pi/2]."""
-    angle = grasp.angle + delta_rad
-    angle = np.pi / 2 - (np.pi / 2 - angle) % np.pi
-    return dataclasses.replace(grasp, angle=float(angle))
+    return dataclasses.replace(grasp, angle=float(wrap_angle(grasp.angle + delta_rad)))
 
 
 def image_grasp_to_pose(

@@ -16,7 +16,13 @@ from kd_grasp_ros.common.grasp_types import CANDIDATE_INFO_FIELDS, GraspPose, Im
 from kd_grasp_ros.common.intrinsics import CameraIntrinsics
 from kd_grasp_ros.common.parameter_files import section
 from kd_grasp_ros.grasp.errors import GraspInputError
-from kd_grasp_ros.grasp.grasp_pose import TURN_STEPS_RAD, centred_between_edges, turned
+from kd_grasp_ros.grasp.grasp_pose import (
+    TURN_STEPS_RAD,
+    centred_between_edges,
+    edges_fit_stroke,
+    robust_depth,
+    turned,
+)
 from kd_grasp_ros.robot.gripper_params import GRIPPER_STROKE_M
 
 # The detector is asked for this many times top_k candidates, so that workspace filtering still
@@ -54,8 +60,9 @@ class GraspFilterConfig:
     # with a jaw clearance: move each grasp along its jaw axis to midway between the object's edges
     # (grasp_pose.centred_between_edges)
     centre_jaws: bool = bool(_GRASP_NODE["centre_jaws"])
-    # with a jaw clearance: a grasp whose object is wider than the stroke is turned to the narrowest
-    # angle that fits (grasp_pose.turned); one that fits at no angle is dropped either way
+    # with a jaw clearance: a grasp whose opening passes the stroke is turned to the narrowest angle
+    # that fits (grasp_pose.turned); one whose object is wider than the stroke at every angle tried is
+    # dropped (fitted_grasp)
     turn_to_fit: bool = bool(_GRASP_NODE["turn_to_fit"])
     # with a jaw clearance: then move it across the jaw axis to midway between the object's edges there
     centre_across: bool = bool(_GRASP_NODE["centre_across"])
@@ -169,7 +176,11 @@ def fitted_grasp(grasp, image_grasp_to_pose, depth_m, intrinsics, stamp_s, cfg: 
     if cfg.jaw_clearance_m is None or pose.width_m <= GRIPPER_STROKE_M:
         return grasp, pose, False
     if cfg.turn_to_fit:
-        turns = (placed(turned(grasp, step)) for step in TURN_STEPS_RAD)
+        # only angles with both of the object's edges within a stroke are placed (the frame's many
+        # grasps on the bare table have none at any angle; placing each turn costs 8 edge searches)
+        spans = [turned(grasp, step) for step in TURN_STEPS_RAD]
+        z = robust_depth(depth_m, grasp.row, grasp.col)
+        turns = (placed(g) for g in spans if edges_fit_stroke(g, depth_m, intrinsics, z, cfg.jaw_clearance_m))
         fitting = [(g, p) for g, p in turns if p.width_m <= GRIPPER_STROKE_M]
         if fitting:
             return (*min(fitting, key=lambda gp: gp[1].width_m), True)
